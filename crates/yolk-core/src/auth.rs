@@ -1,0 +1,262 @@
+//! Login sessions: password login, refresh-token rotation, logout, and the claims a user token carries.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+use yolk_domain::{Clock, Membership, Session, User};
+use yolk_store::users::LoginIdentifier;
+use yolk_store::{RotateOutcome, Store};
+
+use crate::passwords::Passwords;
+use crate::secrets::{random_token, sha256_hex};
+use crate::settings::{VendorConfig, vendor_config};
+use crate::tokens::{Tokens, USER_TOKEN_TYPE, UserClaims};
+use crate::{CoreError, CoreResult};
+
+/// The one message for every failed password login: unknown user and wrong password look the same.
+pub const BAD_CREDENTIALS: &str = "Incorrect email or password";
+
+/// What a successful login or refresh hands out.
+#[derive(Debug, Clone)]
+pub struct IssuedTokens {
+    pub access_token: String,
+    /// The raw refresh token: returned once, stored only hashed.
+    pub refresh_token: String,
+    pub expires_in: i64,
+    pub expires: DateTime<Utc>,
+    pub user: User,
+    pub claims: UserClaims,
+}
+
+/// Password login, refresh and logout.
+#[derive(Clone)]
+pub struct AuthService {
+    store: Arc<dyn Store>,
+    tokens: Tokens,
+    passwords: Passwords,
+    clock: Arc<dyn Clock>,
+}
+
+impl AuthService {
+    /// The service over its collaborators.
+    pub fn new(store: Arc<dyn Store>, tokens: Tokens, passwords: Passwords, clock: Arc<dyn Clock>) -> Self {
+        Self { store, tokens, passwords, clock }
+    }
+
+    /// The password hasher.
+    pub fn passwords(&self) -> &Passwords {
+        &self.passwords
+    }
+
+    /// Logs in with a password. Unknown user, no password and wrong password give the same error after the same
+    /// amount of hashing work. A locked user, or one whose login the environment refuses, is told so only after
+    /// the password has matched.
+    pub async fn login_password(&self, ident: &LoginIdentifier, password: &str) -> CoreResult<IssuedTokens> {
+        let candidate = self.store.login_candidate(ident).await?;
+        let hash = candidate.as_ref().and_then(|(_, h)| h.as_deref());
+        let matches = self.passwords.verify(password, hash).await?;
+        let Some((user, _)) = candidate.filter(|_| matches) else {
+            return Err(CoreError::Unauthorized(BAD_CREDENTIALS.into()));
+        };
+        if user.locked {
+            return Err(CoreError::Unauthorized("User is locked".into()));
+        }
+        if !user.verified && !vendor_config(self.store.as_ref()).await?.allow_not_verified_users_login {
+            return Err(CoreError::Unauthorized("User is not verified".into()));
+        }
+        let now = self.clock.now();
+        let user = self
+            .store
+            .update_user(
+                user.id,
+                Box::new(move |u| {
+                    u.last_login = Some(now);
+                    Ok(())
+                }),
+            )
+            .await?;
+        self.start_session(user).await
+    }
+
+    /// Opens a session for an authenticated user (password login, signup, later: MFA, SSO).
+    pub async fn start_session(&self, user: User) -> CoreResult<IssuedTokens> {
+        let now = self.clock.now();
+        let memberships = self.memberships(user.id).await?;
+        let tenant_id = active_tenant(&user, &memberships)
+            .ok_or_else(|| CoreError::Unauthorized("User is not assigned to any tenant".into()))?;
+        let refresh_token = random_token();
+        let config = vendor_config(self.store.as_ref()).await?;
+        let refresh_ttl = config.default_refresh_token_expiration.unwrap_or(self.tokens.settings().refresh_ttl_secs);
+        let session = Session {
+            id: Uuid::new_v4(),
+            user_id: user.id,
+            tenant_id: tenant_id.clone(),
+            created_at: now,
+            expires_at: now + Duration::seconds(refresh_ttl),
+            revoked: false,
+        };
+        self.store.create_session(&session, &sha256_hex(&refresh_token)).await?;
+        self.issue(user, &memberships, &tenant_id, session.id, refresh_token, now, &config).await
+    }
+
+    /// Rotates a refresh token: the old one is spent, a new one and a new access token are issued. Reuse of a spent
+    /// token revokes the session. The token is issued for the user's active tenant (after a tenant switch) if the
+    /// user is still a member there, else for the session's tenant.
+    pub async fn refresh(&self, raw: &str) -> CoreResult<IssuedTokens> {
+        let now = self.clock.now();
+        let new_token = random_token();
+        let session = match self.store.rotate_refresh_token(&sha256_hex(raw), &sha256_hex(&new_token), now).await? {
+            RotateOutcome::Rotated(s) => s,
+            RotateOutcome::Reused => {
+                tracing::warn!("refresh token reuse detected; session revoked");
+                return Err(CoreError::Unauthorized("Session expired".into()));
+            }
+            RotateOutcome::Invalid => return Err(CoreError::Unauthorized("Session expired".into())),
+        };
+        let user = self.store.get_user(session.user_id).await?;
+        if user.locked {
+            self.store.revoke_session(session.id, now).await?;
+            return Err(CoreError::Unauthorized("User is locked".into()));
+        }
+        let memberships = self.memberships(user.id).await?;
+        let tenant_id = user
+            .active_tenant_id
+            .clone()
+            .filter(|t| memberships.iter().any(|m| &m.tenant_id == t && !m.disabled))
+            .or_else(|| {
+                memberships
+                    .iter()
+                    .find(|m| m.tenant_id == session.tenant_id && !m.disabled)
+                    .map(|m| m.tenant_id.clone())
+            })
+            .or_else(|| active_tenant(&user, &memberships))
+            .ok_or_else(|| CoreError::Unauthorized("Session expired".into()))?;
+        let config = vendor_config(self.store.as_ref()).await?;
+        self.issue(user, &memberships, &tenant_id, session.id, new_token, now, &config).await
+    }
+
+    /// Ends the session a refresh token or a session id names. Unknown tokens are ignored (logout is idempotent).
+    pub async fn logout(&self, refresh_token: Option<&str>, session_id: Option<Uuid>) -> CoreResult<()> {
+        let now = self.clock.now();
+        if let Some(raw) = refresh_token
+            && let Some(s) = self.store.session_by_refresh_token(&sha256_hex(raw), now).await?
+        {
+            self.store.revoke_session(s.id, now).await?;
+        }
+        if let Some(sid) = session_id {
+            self.store.revoke_session(sid, now).await?;
+        }
+        Ok(())
+    }
+
+    async fn memberships(&self, user_id: Uuid) -> CoreResult<Vec<Membership>> {
+        Ok(self.store.memberships(&[user_id]).await?.remove(&user_id).unwrap_or_default())
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "the pieces of one token issue, all required")]
+    async fn issue(
+        &self,
+        user: User,
+        memberships: &[Membership],
+        tenant_id: &str,
+        session_id: Uuid,
+        refresh_token: String,
+        now: DateTime<Utc>,
+        config: &VendorConfig,
+    ) -> CoreResult<IssuedTokens> {
+        let mut claims = self.user_claims(&user, memberships, tenant_id, session_id, now).await?;
+        let ttl = config.default_token_expiration.unwrap_or(self.tokens.settings().access_ttl_secs);
+        claims.exp = claims.iat + ttl;
+        if !config.add_roles_to_jwt {
+            claims.roles.clear();
+        }
+        if !config.add_permissions_to_jwt {
+            claims.permissions.clear();
+        }
+        let access_token = self.tokens.issue_user_token(&claims)?;
+        Ok(IssuedTokens {
+            access_token,
+            refresh_token,
+            expires_in: ttl,
+            expires: now + Duration::seconds(ttl),
+            user,
+            claims,
+        })
+    }
+
+    /// The claims of a user token for `tenant_id`: role keys and the keys of the permissions those roles grant.
+    pub async fn user_claims(
+        &self,
+        user: &User,
+        memberships: &[Membership],
+        tenant_id: &str,
+        session_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> CoreResult<UserClaims> {
+        let (roles, permissions) = self.authorization(memberships, tenant_id).await?;
+        let settings = self.tokens.settings();
+        Ok(UserClaims {
+            sub: user.id.to_string(),
+            name: user.name.clone().unwrap_or_default(),
+            email: user.email.clone(),
+            email_verified: user.verified,
+            metadata: user
+                .metadata
+                .as_deref()
+                .and_then(|m| serde_json::from_str(m).ok())
+                .unwrap_or_else(|| serde_json::json!({})),
+            roles,
+            permissions,
+            tenant_id: tenant_id.to_owned(),
+            tenant_ids: memberships.iter().map(|m| m.tenant_id.clone()).collect(),
+            profile_picture_url: user.profile_picture_url.clone(),
+            sid: session_id.to_string(),
+            token_type: USER_TOKEN_TYPE.to_owned(),
+            application_id: settings.client_id.clone(),
+            aud: settings.client_id.clone(),
+            iss: settings.issuer.clone(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + settings.access_ttl_secs,
+            super_user: user.super_user.then_some(true),
+            invisible: user.invisible.then_some(true),
+        })
+    }
+
+    /// Role keys and permission keys a user holds in a tenant, sorted.
+    pub async fn authorization(
+        &self,
+        memberships: &[Membership],
+        tenant_id: &str,
+    ) -> CoreResult<(Vec<String>, Vec<String>)> {
+        let Some(m) = memberships.iter().find(|m| m.tenant_id == tenant_id) else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let roles: Vec<String> = m.roles.iter().map(|r| r.key.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        let permission_ids: Vec<Uuid> = m
+            .roles
+            .iter()
+            .flat_map(|r| r.permission_ids.iter().copied())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let permissions = if permission_ids.is_empty() {
+            Vec::new()
+        } else {
+            let perms = self.store.permissions_by_ids(&permission_ids).await?;
+            perms.into_iter().map(|p| p.key).collect::<BTreeSet<_>>().into_iter().collect()
+        };
+        Ok((roles, permissions))
+    }
+}
+
+/// The tenant a new session starts in: the user's active tenant if still an enabled member, else the first
+/// enabled membership.
+pub fn active_tenant(user: &User, memberships: &[Membership]) -> Option<String> {
+    user.active_tenant_id
+        .as_ref()
+        .filter(|t| memberships.iter().any(|m| &m.tenant_id == *t && !m.disabled))
+        .cloned()
+        .or_else(|| memberships.iter().find(|m| !m.disabled).map(|m| m.tenant_id.clone()))
+}

@@ -1,0 +1,30 @@
+//! Liveness/readiness and the public keys.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+/// `/health`, `/.well-known/jwks.json`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/health", get(get_health)).route("/.well-known/jwks.json", get(get_jwks))
+}
+
+/// 200 when the store answers, 503 otherwise.
+async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok", "store": state.store.backend() }))),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: store unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "errors": ["store unreachable"] })))
+        }
+    }
+}
+
+/// The signing keys as a JWKS (`alg`, `kid`, `use` set; the signing key first, as nextjs reads `keys[0]`).
+async fn get_jwks(State(state): State<AppState>) -> Json<Value> {
+    Json(state.tokens.keys().jwks_json())
+}

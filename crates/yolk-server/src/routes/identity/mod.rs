@@ -1,0 +1,25 @@
+//! identity.json, served under `/identity`. One module per resource group (spec tag).
+
+pub mod access_tokens;
+pub mod auth;
+pub mod configurations;
+pub mod me;
+pub mod permissions;
+pub mod roles;
+pub mod users;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+/// Every identity route (paths relative to `/identity`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(auth::router())
+        .merge(configurations::router())
+        .merge(access_tokens::router())
+        .merge(users::router())
+        .merge(me::router())
+        .merge(roles::router())
+        .merge(permissions::router())
+}

@@ -1,0 +1,3 @@
+//! identity.json routes.
+
+mod auth;

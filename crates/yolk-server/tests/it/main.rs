@@ -1,0 +1,10 @@
+//! yolk-server's integration tests: one binary whose tree mirrors `src/routes/`. Every test builds its own app
+//! on its own database (SQLite, or PostgreSQL when `YOLK_TEST_POSTGRES_URL` is set) and drives the real router.
+
+mod support;
+
+mod env_auth;
+mod health;
+mod identity;
+mod routing;
+mod tenants;

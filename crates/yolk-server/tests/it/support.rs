@@ -1,0 +1,244 @@
+//! The test app and a small request builder over the in-process router.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use uuid::Uuid;
+use yolk_domain::clock::ManualClock;
+use yolk_domain::{Tenant, TenantProfile, User};
+use yolk_server::{AppState, Config};
+use yolk_store::Store;
+use yolk_store::users::NewUser;
+use yolk_store_sql::SqlStore;
+use yolk_testkit::TestDb;
+
+/// The environment credentials every test app uses.
+pub const CLIENT_ID: &str = "2a7f0c1e-5b7d-4c55-9f57-0c6f1a0c0d11";
+pub const API_KEY: &str = "test-api-key-0123456789";
+/// The password of users made by [`TestApp::seed_user`].
+pub const PASSWORD: &str = "Sup3r-secret!";
+
+/// An app on its own database.
+pub struct TestApp {
+    pub state: AppState,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<ManualClock>,
+    pub db: TestDb,
+    service: yolk_server::normalize::Normalized<axum::Router>,
+}
+
+impl TestApp {
+    /// A fresh app with the default configuration.
+    pub async fn new() -> Self {
+        Self::with_config(Config::default()).await
+    }
+
+    /// A fresh app with `config` (credentials are always the test ones).
+    pub async fn with_config(mut config: Config) -> Self {
+        let db = TestDb::new().await;
+        let store: Arc<dyn Store> = Arc::new(SqlStore::open(&db.url).await.expect("open store"));
+        store.ensure_signing_key(yolk_testkit::signing_key()).await.expect("seed key");
+        config.client_id = Some(CLIENT_ID.into());
+        config.api_key = Some(API_KEY.into());
+        let clock = Arc::new(ManualClock::new());
+        let boot = AppState::bootstrap(config, store.clone(), clock.clone()).await.expect("bootstrap");
+        let service = yolk_server::app(boot.state.clone());
+        Self { state: boot.state, store, clock, db, service }
+    }
+
+    /// A request to `path`.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder<'_> {
+        RequestBuilder { app: self, method, path: path.to_owned(), headers: Vec::new(), body: None }
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder<'_> {
+        self.request(Method::GET, path)
+    }
+    pub fn post(&self, path: &str) -> RequestBuilder<'_> {
+        self.request(Method::POST, path)
+    }
+    pub fn put(&self, path: &str) -> RequestBuilder<'_> {
+        self.request(Method::PUT, path)
+    }
+    pub fn patch(&self, path: &str) -> RequestBuilder<'_> {
+        self.request(Method::PATCH, path)
+    }
+    pub fn delete(&self, path: &str) -> RequestBuilder<'_> {
+        self.request(Method::DELETE, path)
+    }
+
+    /// An environment token, through `POST /auth/vendor`.
+    pub async fn vendor_token(&self) -> String {
+        let res = self.post("/auth/vendor").json(json!({ "clientId": CLIENT_ID, "secret": API_KEY })).send().await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        res.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates a tenant directly in the store.
+    pub async fn seed_tenant(&self, name: &str) -> String {
+        let now = chrono::Utc::now();
+        let tenant = Tenant {
+            id: Uuid::new_v4(),
+            tenant_id: Uuid::new_v4().to_string(),
+            name: name.to_owned(),
+            metadata: None,
+            parent_tenant_id: None,
+            alias: None,
+            is_reseller: false,
+            profile: TenantProfile::default(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.create_tenant(&tenant).await.expect("seed tenant").tenant_id
+    }
+
+    /// Creates a verified user with [`PASSWORD`] in `tenant_id` with `role_ids`, directly in the store.
+    pub async fn seed_user(&self, email: &str, tenant_id: &str, role_ids: &[Uuid]) -> Uuid {
+        let now = chrono::Utc::now();
+        let hash = self.state.auth.passwords().hash(PASSWORD).await.expect("hash");
+        let user = User {
+            id: Uuid::new_v4(),
+            email: email.to_owned(),
+            name: Some(format!("User {email}")),
+            username: None,
+            phone_number: None,
+            profile_picture_url: None,
+            metadata: None,
+            external_id: None,
+            provider: "local".into(),
+            verified: true,
+            locked: false,
+            super_user: false,
+            invisible: false,
+            active_tenant_id: None,
+            last_login: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let new = NewUser {
+            user,
+            password_hash: Some(hash),
+            tenant_id: Some(tenant_id.to_owned()),
+            role_ids: role_ids.to_vec(),
+            new_tenant: None,
+        };
+        self.store.create_user(&new).await.expect("seed user").id
+    }
+
+    /// Logs in through the API and returns the login response (asserting 200).
+    pub async fn login(&self, email: &str) -> TestResponse {
+        let res = self
+            .post("/identity/resources/auth/v1/user")
+            .json(json!({ "email": email, "password": PASSWORD }))
+            .send()
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        res
+    }
+
+    /// A user access token for a seeded user.
+    pub async fn user_token(&self, email: &str) -> String {
+        self.login(email).await.body["accessToken"].as_str().expect("accessToken").to_owned()
+    }
+}
+
+/// A request under construction.
+pub struct RequestBuilder<'a> {
+    app: &'a TestApp,
+    method: Method,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Option<(Vec<u8>, Option<String>)>,
+}
+
+impl RequestBuilder<'_> {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+    /// `x-access-token: <token>` (how the Node and Python SDKs send the environment token).
+    pub fn access_token(self, token: &str) -> Self {
+        self.header("x-access-token", token)
+    }
+    pub fn tenant(self, tenant_id: &str) -> Self {
+        self.header("frontegg-tenant-id", tenant_id)
+    }
+    pub fn user(self, user_id: &str) -> Self {
+        self.header("frontegg-user-id", user_id)
+    }
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some((body.to_string().into_bytes(), Some("application/json".into())));
+        self
+    }
+    /// A raw body with a content type (for malformed-input tests).
+    pub fn raw(mut self, body: impl Into<Vec<u8>>, content_type: &str) -> Self {
+        self.body = Some((body.into(), Some(content_type.to_owned())));
+        self
+    }
+    pub async fn send(self) -> TestResponse {
+        let mut req = Request::builder().method(self.method).uri(&self.path);
+        for (k, v) in &self.headers {
+            req = req.header(k, v);
+        }
+        let body = match self.body {
+            Some((bytes, ct)) => {
+                if let Some(ct) = ct {
+                    req = req.header(header::CONTENT_TYPE, ct);
+                }
+                Body::from(bytes)
+            }
+            None => Body::empty(),
+        };
+        let res = self.app.service.clone().oneshot(req.body(body).expect("request")).await.expect("infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        TestResponse { status, headers, body, text }
+    }
+}
+
+/// A response, fully read.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The JSON body, or `Null` if empty or not JSON.
+    pub body: Value,
+    pub text: String,
+}
+
+impl TestResponse {
+    /// The `errors` array's first message (panics if the body is not an error body).
+    pub fn error(&self) -> &str {
+        self.body["errors"][0].as_str().unwrap_or_else(|| panic!("not an error body: {}", self.text))
+    }
+
+    /// The value of the `Set-Cookie` header whose cookie name starts with `prefix`.
+    pub fn cookie(&self, prefix: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(prefix))
+            .map(str::to_owned)
+    }
+}
+
+/// Asserts the status and the `{"errors":[...]}` shape; returns the response for more checks.
+#[track_caller]
+pub fn assert_error(res: &TestResponse, status: StatusCode) {
+    assert_eq!(res.status, status, "body: {}", res.text);
+    assert!(res.body["errors"].is_array(), "not an error body: {}", res.text);
+}

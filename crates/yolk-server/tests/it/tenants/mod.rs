@@ -1,0 +1,1 @@
+//! tenants.json routes.

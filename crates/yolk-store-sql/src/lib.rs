@@ -1,0 +1,158 @@
+//! The store on SQLite and PostgreSQL with one codebase: portable SQL through sqlx's `Any` driver.
+//!
+//! Why `Any` and hand-written SQL rather than an ORM: yolk's queries are few and simple, the portable subset of
+//! SQL covers them all (`$N` placeholders work on both), and every statement stays greppable. The price is the
+//! column types: ids and JSON are TEXT, times BIGINT epoch-ms, booleans BIGINT (see `migrations/`).
+//!
+//! SQLite has one writer. Rather than let many connections fight over the lock (SQLite's busy handler sleeps),
+//! writes go through a pool of one connection and queue in the pool; reads use a pool of several (WAL mode).
+//! On PostgreSQL both handles are the same pool.
+
+mod keys;
+mod migrate;
+mod roles;
+mod rows;
+mod sessions;
+mod settings;
+mod tenants;
+mod users;
+
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
+use yolk_store::{Store, StoreError, StoreResult};
+
+pub use migrate::MIGRATIONS;
+
+/// Which database a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend for a database URL (`sqlite:` or `postgres:`/`postgresql:`).
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StoreError::Backend(format!(
+                "unsupported database URL scheme (want sqlite: or postgres:): {}",
+                url.split(':').next().unwrap_or_default()
+            )))
+        }
+    }
+}
+
+/// The SQL store.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+impl SqlStore {
+    /// Connects to `url` (creating a SQLite file if missing) without migrating.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        match backend {
+            Backend::Sqlite => {
+                let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
+                let write = sqlite_pool(1).connect(&url).await.map_err(backend_err)?;
+                // WAL is a property of the database file: set it once on the writer before readers open.
+                write.execute("PRAGMA journal_mode = WAL").await.map_err(backend_err)?;
+                let read = sqlite_pool(8).connect(&url).await.map_err(backend_err)?;
+                Ok(Self { read, write, backend })
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await
+                    .map_err(backend_err)?;
+                Ok(Self { read: pool.clone(), write: pool, backend })
+            }
+        }
+    }
+
+    /// Connects and applies pending migrations.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies pending migrations (idempotent; safe when several nodes start at once).
+    pub async fn migrate(&self) -> StoreResult<usize> {
+        migrate::run(&self.write, self.backend).await
+    }
+
+    /// The backend in use.
+    pub fn backend_kind(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pools, waiting for checked-out connections.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+fn sqlite_pool(size: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(size)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;")
+                    .await?;
+                Ok(())
+            })
+        })
+}
+
+#[async_trait::async_trait]
+impl Store for SqlStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Maps a database error: unique violations become `Conflict`, foreign-key violations `NotFound`.
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::RowNotFound => StoreError::NotFound("row"),
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(d.constraint().map_or_else(|| d.message().to_owned(), str::to_owned))
+        }
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound("referenced entity"),
+        _ => backend_err(e),
+    }
+}
+
+pub(crate) fn backend_err(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// `$from, $from+1, ...` for `n` values: placeholders for an `IN (...)` list.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}

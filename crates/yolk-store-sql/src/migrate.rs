@@ -1,0 +1,65 @@
+//! A small migrator: numbered SQL files compiled into the binary, applied in order, each in a transaction,
+//! recorded in `schema_migrations`. On PostgreSQL an advisory lock serializes nodes migrating at once.
+
+use sqlx::{AnyPool, AssertSqlSafe, Connection};
+use yolk_store::StoreResult;
+
+use crate::{Backend, db_err};
+
+/// The migrations, in order: (version, SQL). Never edit an applied one.
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+
+const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"
+
+pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> StoreResult<usize> {
+    let mut conn = pool.acquire().await.map_err(db_err)?;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(LOCK_ID).execute(&mut *conn).await.map_err(db_err)?;
+    }
+    let result = apply(&mut conn).await;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock($1)").bind(LOCK_ID).execute(&mut *conn).await.map_err(db_err)?;
+    }
+    result
+}
+
+async fn apply(conn: &mut sqlx::AnyConnection) -> StoreResult<usize> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    let mut applied = 0;
+    for (version, sql) in MIGRATIONS {
+        let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(*version)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        if done.is_some() {
+            continue;
+        }
+        let mut tx = conn.begin().await.map_err(db_err)?;
+        for statement in statements(sql) {
+            sqlx::query(AssertSqlSafe(statement)).execute(&mut *tx).await.map_err(db_err)?;
+        }
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+            .bind(*version)
+            .bind(chrono::Utc::now().timestamp_millis())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        tracing::info!(version, "applied migration");
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+/// Splits a migration into statements (no migration puts `;` inside a literal), dropping `--` comments.
+fn statements(sql: &str) -> Vec<String> {
+    let without_comments: String =
+        sql.lines().map(|l| l.split_once("--").map_or(l, |(code, _)| code)).collect::<Vec<_>>().join("\n");
+    without_comments.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}

@@ -1,0 +1,151 @@
+//! Sessions and refresh-token rotation.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+use yolk_domain::Session;
+use yolk_store::{RotateOutcome, SessionStore, StoreResult};
+
+use crate::rows::{RowExt, ms};
+use crate::{SqlStore, db_err};
+
+fn session_from_row(r: &AnyRow) -> StoreResult<Session> {
+    Ok(Session {
+        id: r.uuid("id")?,
+        user_id: r.uuid("user_id")?,
+        tenant_id: r.text("tenant_id")?,
+        created_at: r.time("created_at")?,
+        expires_at: r.time("expires_at")?,
+        revoked: r.opt_time("revoked_at")?.is_some(),
+    })
+}
+
+const LIVE_SESSION_BY_TOKEN: &str = "SELECT s.* FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+     WHERE t.hash = $1 AND t.spent_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > $2";
+
+#[async_trait::async_trait]
+impl SessionStore for SqlStore {
+    async fn create_session(&self, session: &Session, refresh_hash: &str) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, tenant_id, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, NULL)",
+        )
+        .bind(session.id.to_string())
+        .bind(session.user_id.to_string())
+        .bind(&session.tenant_id)
+        .bind(ms(session.created_at))
+        .bind(ms(session.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query("INSERT INTO refresh_tokens (hash, session_id, created_at, spent_at) VALUES ($1, $2, $3, NULL)")
+            .bind(refresh_hash)
+            .bind(session.id.to_string())
+            .bind(ms(session.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RotateOutcome> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        // The conditional UPDATE is the linearization point: of concurrent rotations of one token, only one sees
+        // `spent_at IS NULL`. On PostgreSQL the row lock makes the loser wait and then match nothing.
+        let spent = sqlx::query("UPDATE refresh_tokens SET spent_at = $1 WHERE hash = $2 AND spent_at IS NULL")
+            .bind(ms(now))
+            .bind(old_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if spent == 0 {
+            let owner: Option<String> = sqlx::query_scalar("SELECT session_id FROM refresh_tokens WHERE hash = $1")
+                .bind(old_hash)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let Some(session_id) = owner else {
+                return Ok(RotateOutcome::Invalid);
+            };
+            // Reuse of a spent token: whoever holds it may be an attacker, so the whole session dies.
+            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(ms(now))
+                .bind(&session_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            return Ok(RotateOutcome::Reused);
+        }
+        let row = sqlx::query(
+            "SELECT s.* FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+             WHERE t.hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
+        )
+        .bind(old_hash)
+        .bind(ms(now))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let Some(row) = row else {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(RotateOutcome::Invalid);
+        };
+        let session = session_from_row(&row)?;
+        sqlx::query("INSERT INTO refresh_tokens (hash, session_id, created_at, spent_at) VALUES ($1, $2, $3, NULL)")
+            .bind(new_hash)
+            .bind(session.id.to_string())
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(RotateOutcome::Rotated(session))
+    }
+
+    async fn session_by_refresh_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>> {
+        let row = sqlx::query(LIVE_SESSION_BY_TOKEN)
+            .bind(hash)
+            .bind(ms(now))
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn revoke_session(&self, session_id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(ms(now))
+            .bind(session_id.to_string())
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn revoke_user_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(ms(now))
+            .bind(user_id.to_string())
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn session_is_live(&self, session_id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+        let live: Option<String> =
+            sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2")
+                .bind(session_id.to_string())
+                .bind(ms(now))
+                .fetch_optional(&self.read)
+                .await
+                .map_err(db_err)?;
+        Ok(live.is_some())
+    }
+}

@@ -1,0 +1,170 @@
+//! The `yolk` binary: `serve` (default) and `migrate`. Configuration layers, highest first: command-line flags,
+//! `YOLK_*` environment variables, the TOML file given by `--config` (or `YOLK_CONFIG`), built-in defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::Serialize;
+use yolk_domain::SystemClock;
+use yolk_server::{AppState, Config};
+use yolk_store_sql::SqlStore;
+
+#[derive(Parser)]
+#[command(name = "yolk", version, about = "A Frontegg-compatible identity server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    opts: Opts,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the effective configuration (secrets redacted) and exit.
+    Config,
+}
+
+/// Flags; each also reads its `YOLK_*` variable through figment (flags win).
+#[derive(Args, Serialize, Default)]
+struct Opts {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "YOLK_CONFIG")]
+    #[serde(skip)]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listen: Option<SocketAddr>,
+    /// Data directory for the embedded store [default: ./yolk-data].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_dir: Option<PathBuf>,
+    /// Database URL (sqlite://... or postgres://...) [default: SQLite file in the data dir].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+    /// The environment's client id.
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    /// The environment's API key (secret).
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<String>,
+}
+
+fn load_config(opts: &Opts) -> anyhow::Result<Config> {
+    let mut figment = Figment::from(Serialized::defaults(Config::default()));
+    if let Some(path) = &opts.config {
+        anyhow::ensure!(path.exists(), "config file {} not found", path.display());
+        figment = figment.merge(Toml::file(path));
+    }
+    figment = figment
+        .merge(Env::prefixed("YOLK_").ignore(&["CONFIG", "TEST_POSTGRES_URL", "LOG"]))
+        .merge(Serialized::defaults(opts));
+    figment.extract().context("invalid configuration")
+}
+
+fn init_tracing(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("YOLK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
+    }
+    SqlStore::open(&url).await.context("opening the store")
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let started = Instant::now();
+    let cli = Cli::parse();
+    let config = load_config(&cli.opts)?;
+    init_tracing(&config);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            tracing::info!(store = yolk_store::Store::backend(&store), "migrations applied");
+            Ok(())
+        }
+        Command::Config => {
+            let mut shown = config.clone();
+            if shown.api_key.is_some() {
+                shown.api_key = Some("<redacted>".into());
+            }
+            println!("{}", serde_json::to_string_pretty(&shown)?);
+            Ok(())
+        }
+        Command::Serve => serve(config, started).await,
+    }
+}
+
+async fn serve(config: Config, started: Instant) -> anyhow::Result<()> {
+    let store = Arc::new(open_store(&config).await?);
+    let listener =
+        tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let backend = yolk_store::Store::backend(store.as_ref());
+    let boot =
+        AppState::bootstrap(config, store.clone(), Arc::new(SystemClock)).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let client_id = boot.state.client_id.to_string();
+    if let Some(secret) = &boot.generated_secret {
+        // Printed once: only the hash is stored.
+        println!("Generated environment credentials (shown once, store the secret now):");
+        println!("  clientId: {client_id}");
+        println!("  secret:   {secret}");
+    } else {
+        println!("Environment clientId: {client_id}");
+    }
+    tracing::info!(
+        address = %addr,
+        store = backend,
+        ready_ms = started.elapsed().as_millis() as u64,
+        "yolk listening on http://{addr}"
+    );
+    let app = yolk_server::app(boot.state);
+    let make = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
+    axum::serve(listener, make).with_graceful_shutdown(shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("yolk stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown signal received; draining in-flight requests");
+}
