@@ -50,6 +50,8 @@ contract!(
     first_signing_key_wins,
     credentials_are_kept_once_created,
     settings_round_trip,
+    tenant_hierarchy_refuses_cycles_and_walks_both_ways,
+    deleting_a_parent_moves_children_up_and_deletes_sole_members,
 );
 
 struct Db {
@@ -465,4 +467,42 @@ async fn settings_round_trip(db: Db) {
     assert_eq!(db.get_setting("k").await.unwrap(), Some(serde_json::json!({"a": 2})));
     db.delete_setting("k").await.unwrap();
     assert!(db.get_setting("k").await.unwrap().is_none());
+}
+
+async fn tenant_hierarchy_refuses_cycles_and_walks_both_ways(db: Db) {
+    for id in ["root", "mid", "leaf", "other"] {
+        db.create_tenant(&tenant(id)).await.unwrap();
+    }
+    db.set_tenant_parent("mid", Some("root")).await.unwrap();
+    db.set_tenant_parent("leaf", Some("mid")).await.unwrap();
+    let ids = |ts: Vec<Tenant>| ts.into_iter().map(|t| t.tenant_id).collect::<Vec<_>>();
+    assert_eq!(ids(db.ancestor_tenants("leaf").await.unwrap()), ["mid", "root"], "nearest first");
+    let mut below = ids(db.descendant_tenants("root").await.unwrap());
+    below.sort();
+    assert_eq!(below, ["leaf", "mid"]);
+    assert_eq!(ids(db.child_tenants("root").await.unwrap()), ["mid"]);
+    // A tenant cannot become its own ancestor, directly or through a chain; nothing changes.
+    assert!(db.set_tenant_parent("root", Some("leaf")).await.is_err());
+    assert!(db.set_tenant_parent("root", Some("root")).await.is_err());
+    assert!(db.get_tenant("root").await.unwrap().parent_tenant_id.is_none());
+    assert!(matches!(db.set_tenant_parent("leaf", Some("nope")).await, Err(StoreError::NotFound(_))));
+    assert_eq!(db.get_tenant("leaf").await.unwrap().parent_tenant_id.as_deref(), Some("mid"));
+    db.set_tenant_parent("leaf", None).await.unwrap();
+    assert!(db.ancestor_tenants("leaf").await.unwrap().is_empty());
+}
+
+async fn deleting_a_parent_moves_children_up_and_deletes_sole_members(db: Db) {
+    for id in ["root", "mid", "leaf"] {
+        db.create_tenant(&tenant(id)).await.unwrap();
+    }
+    db.set_tenant_parent("mid", Some("root")).await.unwrap();
+    db.set_tenant_parent("leaf", Some("mid")).await.unwrap();
+    let only_mid = db.create_user(&new_user("a@x.io", Some("mid"), &[])).await.unwrap();
+    let both = db.create_user(&new_user("b@x.io", Some("mid"), &[])).await.unwrap();
+    db.add_membership(both.id, "leaf", &[]).await.unwrap();
+    db.delete_tenant("mid").await.unwrap();
+    assert_eq!(db.get_tenant("leaf").await.unwrap().parent_tenant_id.as_deref(), Some("root"));
+    assert!(matches!(db.get_user(only_mid.id).await, Err(StoreError::NotFound(_))));
+    let m = db.memberships(&[both.id]).await.unwrap().remove(&both.id).unwrap();
+    assert_eq!(m.iter().map(|m| m.tenant_id.as_str()).collect::<Vec<_>>(), ["leaf"]);
 }
