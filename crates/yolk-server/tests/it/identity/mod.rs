@@ -1,3 +1,5 @@
 //! identity.json routes.
 
 mod auth;
+mod me;
+mod me_tenants;
