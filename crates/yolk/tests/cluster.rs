@@ -111,6 +111,10 @@ async fn two_nodes_on_one_postgres_act_as_one_service() {
     validation.validate_aud = false;
     let claims = jsonwebtoken::decode::<Value>(access, &key, &validation).expect("B's key verifies A's token").claims;
     assert_eq!(claims["email"], "ann@cluster.io");
+    let r = http.get(format!("{}/identity/resources/users/v2/me", b.base)).bearer_auth(access).send().await.unwrap();
+    assert_eq!(r.status(), 200, "B accepts A's user token on a self-service route");
+    let me: Value = r.json().await.unwrap();
+    assert_eq!(me["email"], "ann@cluster.io");
 
     // A refresh token rotated on B is refused on A; B's new token works on A.
     let rt1 = signup["authResponse"]["refreshToken"].as_str().unwrap().to_owned();
