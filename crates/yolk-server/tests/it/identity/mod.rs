@@ -1,3 +1,4 @@
 //! identity.json routes.
 
 mod auth;
+mod users;
