@@ -3,3 +3,4 @@
 mod auth;
 mod me;
 mod me_tenants;
+mod users;
