@@ -226,6 +226,10 @@ async fn an_environment_token_acts_for_the_user_it_names() {
     assert_eq!(keys(&res.body["roles"]), ["viewer"]);
     let res = app.get(AUTHORIZATION).bearer(&env).user(&ann.to_string()).tenant(&acme).send().await;
     assert_eq!(keys(&res.body["roles"]), ["admin"]);
+    // A disabled membership cannot be acted in.
+    app.store.set_membership_disabled(ann, &globex, true).await.unwrap();
+    let res = app.get(ME_V2).bearer(&env).user(&ann.to_string()).tenant(&globex).send().await;
+    assert_error(&res, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
