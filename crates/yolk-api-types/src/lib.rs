@@ -3,6 +3,8 @@
 //! `metadata` as a JSON-encoded string.
 
 pub mod auth;
+pub mod configurations;
+pub mod permissions;
 pub mod roles;
 pub mod tenants;
 pub mod users;

@@ -1,3 +1,5 @@
 //! identity.json routes.
 
 mod auth;
+mod roles;
+mod roles_support;
