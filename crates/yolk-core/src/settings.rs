@@ -201,7 +201,8 @@ mod tests {
     #[test]
     fn a_patch_merges_only_given_fields() {
         let mut c = VendorConfig::default();
-        let patch = VendorConfigPatch { default_token_expiration: Some(60), allow_signups: Some(false), ..Default::default() };
+        let patch =
+            VendorConfigPatch { default_token_expiration: Some(60), allow_signups: Some(false), ..Default::default() };
         patch.apply(&mut c).unwrap();
         assert_eq!(c.default_token_expiration, Some(60));
         assert!(!c.allow_signups);
@@ -212,17 +213,17 @@ mod tests {
     #[test]
     fn an_invalid_field_applies_nothing() {
         let mut c = VendorConfig::default();
-        let patch = VendorConfigPatch {
-            allow_signups: Some(false),
-            jwt_algorithm: Some("HS256".into()),
-            ..Default::default()
-        };
+        let patch =
+            VendorConfigPatch { allow_signups: Some(false), jwt_algorithm: Some("HS256".into()), ..Default::default() };
         let err = patch.apply(&mut c).unwrap_err();
         assert!(err.contains("RS256"), "{err}");
         assert!(c.allow_signups);
         for bad in [
             VendorConfigPatch { default_token_expiration: Some(0), ..Default::default() },
-            VendorConfigPatch { default_refresh_token_expiration: Some(MAX_TOKEN_LIFETIME_SECS + 1), ..Default::default() },
+            VendorConfigPatch {
+                default_refresh_token_expiration: Some(MAX_TOKEN_LIFETIME_SECS + 1),
+                ..Default::default()
+            },
             VendorConfigPatch { cookie_same_site: Some("lax".into()), ..Default::default() },
             VendorConfigPatch { auth_strategy: Some("Password".into()), ..Default::default() },
         ] {

@@ -89,12 +89,13 @@ async fn check_tenant_key(tx: &mut sqlx::AnyConnection, role: &Role) -> StoreRes
     if role.tenant_id.is_none() {
         return Ok(());
     }
-    let clash: Option<String> = sqlx::query_scalar("SELECT id FROM roles WHERE key = $1 AND tenant_id IS NULL AND id <> $2")
-        .bind(&role.key)
-        .bind(role.id.to_string())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
+    let clash: Option<String> =
+        sqlx::query_scalar("SELECT id FROM roles WHERE key = $1 AND tenant_id IS NULL AND id <> $2")
+            .bind(&role.key)
+            .bind(role.id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
     match clash {
         Some(_) => Err(StoreError::Conflict("roles.key".into())),
         None => Ok(()),

@@ -48,10 +48,8 @@ async fn list_categories(_: VendorAuth, State(state): State<AppState>) -> ApiRes
             by_category.entry(c).or_default().push(permission_dto(&p));
         }
     }
-    let body = categories
-        .iter()
-        .map(|c| category_dto(c, Some(by_category.remove(&c.id).unwrap_or_default())))
-        .collect();
+    let body =
+        categories.iter().map(|c| category_dto(c, Some(by_category.remove(&c.id).unwrap_or_default()))).collect();
     Ok(Json(body))
 }
 

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, put};
 use axum::{Json, Router};
 use uuid::Uuid;
-use yolk_api_types::roles::{AddRoleRequest, RoleDto, SetRolePermissionsRequest, UpdateRoleRequest, UpdateRoleTenantRequest};
+use yolk_api_types::roles::{
+    AddRoleRequest, RoleDto, SetRolePermissionsRequest, UpdateRoleRequest, UpdateRoleTenantRequest,
+};
 use yolk_domain::Role;
 use yolk_store::StoreError;
 

@@ -140,8 +140,7 @@ impl ListQuery {
                 || r.description.as_deref().is_some_and(|d| d.to_lowercase().contains(f))
         });
         let level = self.levels.as_ref().is_none_or(|l| l.contains(&r.level));
-        let tenant =
-            self.tenant_ids.as_ref().is_none_or(|ids| r.tenant_id.as_ref().is_some_and(|t| ids.contains(t)));
+        let tenant = self.tenant_ids.as_ref().is_none_or(|ids| r.tenant_id.as_ref().is_some_and(|t| ids.contains(t)));
         text && level && tenant
     }
 
@@ -197,8 +196,7 @@ async fn list_roles_v2(
     let pages = total.div_ceil(query.limit);
     let start = usize::try_from(query.offset.saturating_mul(query.limit)).unwrap_or(usize::MAX);
     let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
-    let items: Vec<RoleDto> =
-        roles.iter().skip(start).take(limit).map(|r| role_dto(r, &state.client_id)).collect();
+    let items: Vec<RoleDto> = roles.iter().skip(start).take(limit).map(|r| role_dto(r, &state.client_id)).collect();
     let links = PaginationLinks {
         next: if query.offset.saturating_add(1) < pages { query.link(query.offset + 1) } else { String::new() },
         prev: if query.offset > 0 && pages > 0 { query.link((query.offset - 1).min(pages - 1)) } else { String::new() },

@@ -155,7 +155,8 @@ async fn role_keys_are_unique_per_scope() {
     create_role(&app, &vt, "ops", Some(&globex)).await;
     let again = app.post(ROLES_V1).bearer(&vt).tenant(&acme).json(json!([{ "key": "ops", "name": "O", "level": 1 }]));
     assert_error(&again.send().await, StatusCode::CONFLICT);
-    let shadow = app.post(ROLES_V1).bearer(&vt).tenant(&acme).json(json!([{ "key": "admin", "name": "A", "level": 0 }]));
+    let shadow =
+        app.post(ROLES_V1).bearer(&vt).tenant(&acme).json(json!([{ "key": "admin", "name": "A", "level": 0 }]));
     assert_error(&shadow.send().await, StatusCode::CONFLICT);
 
     let unknown_tenant =
