@@ -71,3 +71,29 @@ pub struct VendorConfigBasicResponse {
     pub force_permissions: bool,
     pub machine_to_machine_auth_strategy: String,
 }
+
+/// `CaptchaPolicyRequest` (`POST`/`PUT /resources/configurations/v1/captcha-policy`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptchaPolicyRequest {
+    pub enabled: bool,
+    pub site_key: String,
+    pub secret_key: String,
+    pub min_score: f64,
+    #[serde(default)]
+    pub ignored_emails: Vec<String>,
+}
+
+/// `CaptchaPolicyResponse`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptchaPolicyResponse {
+    pub id: String,
+    pub site_key: String,
+    pub secret_key: String,
+    pub enabled: bool,
+    pub min_score: f64,
+    pub ignored_emails: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}

@@ -1,8 +1,11 @@
 //! Environment-wide settings documents and their defaults. Stored in the settings store; every path that a
 //! setting governs reads it here, so a stored setting is always an enforced one.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 use yolk_domain::password_policy::PasswordPolicy;
+use yolk_domain::values::Email;
 use yolk_store::Store;
 
 use crate::{CoreError, CoreResult};
@@ -11,6 +14,9 @@ use crate::{CoreError, CoreResult};
 pub const VENDOR_CONFIG_KEY: &str = "vendor_config";
 /// Settings key of the password policy.
 pub const PASSWORD_POLICY_KEY: &str = "password_policy";
+
+/// Settings key of the captcha (reCAPTCHA) policy.
+pub const CAPTCHA_POLICY_KEY: &str = "captcha_policy";
 
 /// The environment configuration (`GET/POST /identity/resources/configurations/v1`). Unset token lifetimes
 /// fall back to the server's configured ones.
@@ -187,6 +193,110 @@ pub async fn update_vendor_config(store: &dyn Store, patch: &VendorConfigPatch) 
     let value = serde_json::to_value(&config).map_err(|e| CoreError::Internal(format!("vendor config: {e}")))?;
     store.put_setting(VENDOR_CONFIG_KEY, &value).await?;
     Ok(config)
+}
+
+/// The environment's reCAPTCHA policy (`/resources/configurations/v1/captcha-policy`). yolk makes no outbound
+/// calls, so it cannot verify reCAPTCHA tokens: only a disabled policy is accepted, since an enabled one would be a
+/// setting nothing enforces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptchaPolicy {
+    pub id: Uuid,
+    pub enabled: bool,
+    pub site_key: String,
+    /// The reCAPTCHA secret: shown to management callers, never logged.
+    pub secret_key: String,
+    pub min_score: f64,
+    pub ignored_emails: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The fields a client sets on the captcha policy.
+#[derive(Debug, Clone)]
+pub struct CaptchaPolicyInput {
+    pub enabled: bool,
+    pub site_key: String,
+    pub secret_key: String,
+    pub min_score: f64,
+    pub ignored_emails: Vec<String>,
+}
+
+impl CaptchaPolicyInput {
+    fn check(&self) -> Result<(), String> {
+        if self.enabled {
+            return Err("An enabled captcha policy is not supported: yolk cannot verify reCAPTCHA tokens, so it \
+                        would not be enforced"
+                .into());
+        }
+        if !(0.0..=1.0).contains(&self.min_score) {
+            return Err("minScore must be between 0 and 1".into());
+        }
+        if self.site_key.len() > 1024 || self.secret_key.len() > 1024 {
+            return Err("siteKey and secretKey must be at most 1024 characters".into());
+        }
+        if self.ignored_emails.len() > 1000 {
+            return Err("ignoredEmails may hold at most 1000 addresses".into());
+        }
+        self.ignored_emails
+            .iter()
+            .try_for_each(|e| Email::parse(e).map(drop).map_err(|_| format!("ignoredEmails: {e:?} is not an email")))
+    }
+}
+
+/// The stored captcha policy, if any.
+pub async fn captcha_policy(store: &dyn Store) -> CoreResult<Option<CaptchaPolicy>> {
+    Ok(store.get_setting(CAPTCHA_POLICY_KEY).await?.and_then(|v| serde_json::from_value(v).ok()))
+}
+
+/// Creates the captcha policy; `Conflict` if there is one already.
+pub async fn create_captcha_policy(
+    store: &dyn Store,
+    input: CaptchaPolicyInput,
+    now: DateTime<Utc>,
+) -> CoreResult<CaptchaPolicy> {
+    input.check().map_err(CoreError::BadRequest)?;
+    if captcha_policy(store).await?.is_some() {
+        return Err(CoreError::Conflict("captcha policy".into()));
+    }
+    let policy = CaptchaPolicy {
+        id: Uuid::new_v4(),
+        enabled: input.enabled,
+        site_key: input.site_key,
+        secret_key: input.secret_key,
+        min_score: input.min_score,
+        ignored_emails: input.ignored_emails,
+        created_at: now,
+        updated_at: now,
+    };
+    put_captcha_policy(store, &policy).await?;
+    Ok(policy)
+}
+
+/// Replaces the captcha policy's fields; `NotFound` if there is none.
+pub async fn update_captcha_policy(
+    store: &dyn Store,
+    input: CaptchaPolicyInput,
+    now: DateTime<Utc>,
+) -> CoreResult<CaptchaPolicy> {
+    input.check().map_err(CoreError::BadRequest)?;
+    let current = captcha_policy(store).await?.ok_or(CoreError::NotFound("captcha policy"))?;
+    let policy = CaptchaPolicy {
+        enabled: input.enabled,
+        site_key: input.site_key,
+        secret_key: input.secret_key,
+        min_score: input.min_score,
+        ignored_emails: input.ignored_emails,
+        updated_at: now,
+        ..current
+    };
+    put_captcha_policy(store, &policy).await?;
+    Ok(policy)
+}
+
+async fn put_captcha_policy(store: &dyn Store, policy: &CaptchaPolicy) -> CoreResult<()> {
+    let value = serde_json::to_value(policy).map_err(|e| CoreError::Internal(format!("captcha policy: {e}")))?;
+    Ok(store.put_setting(CAPTCHA_POLICY_KEY, &value).await?)
 }
 
 /// The stored password policy, or Frontegg's default.

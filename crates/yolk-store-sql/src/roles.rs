@@ -189,7 +189,7 @@ impl RoleStore for SqlStore {
                     .await
                     .map_err(missing("permission"))?;
             }
-            if migrate.contains(&r.id) {
+            if r.is_default && migrate.contains(&r.id) {
                 grant_to_scope(&mut tx, r).await?;
             }
         }
@@ -236,7 +236,7 @@ impl RoleStore for SqlStore {
         r.id = id;
         check_tenant_key(&mut tx, &r).await?;
         write_role(&mut tx, &r).await?;
-        if migrate {
+        if migrate && r.is_default {
             grant_to_scope(&mut tx, &r).await?;
         }
         tx.commit().await.map_err(db_err)?;

@@ -17,8 +17,8 @@ pub trait RoleStore {
     /// Creates roles (one transaction; `Conflict` on a duplicate key within its scope).
     async fn create_roles(&self, roles: &[Role]) -> StoreResult<Vec<Role>>;
 
-    /// Creates roles like [`RoleStore::create_roles`], then grants each role whose id is in `migrate` to every
-    /// member of its scope (every membership for an environment role, that tenant's for a tenant role). One
+    /// Creates roles like [`RoleStore::create_roles`], then grants each default role whose id is in `migrate` to
+    /// every member of its scope (every membership for an environment role, that tenant's for a tenant role). One
     /// transaction. `Conflict` on a duplicate key (within the scope, or a tenant role repeating an environment
     /// role's key); `NotFound` for an unknown tenant or permission.
     async fn create_roles_migrated(&self, roles: &[Role], migrate: &[Uuid]) -> StoreResult<Vec<Role>>;
@@ -35,8 +35,8 @@ pub trait RoleStore {
     /// Reads, mutates and writes back one role (not its permissions).
     async fn update_role(&self, id: Uuid, change: Mutation<Role>) -> StoreResult<Role>;
 
-    /// Like [`RoleStore::update_role`]; with `migrate`, also grants the role to every member of its scope, in the
-    /// same transaction.
+    /// Like [`RoleStore::update_role`]; with `migrate`, a role that is default after the change is also granted to
+    /// every member of its scope, in the same transaction.
     async fn update_role_migrated(&self, id: Uuid, change: Mutation<Role>, migrate: bool) -> StoreResult<Role>;
 
     /// Moves a role to a tenant, or to the environment with `None`. Moving it to a tenant removes its assignments

@@ -1,15 +1,23 @@
 //! identity.json tag Core settings: the environment configuration, with the public key the SDKs verify tokens
 //! with. `POST` merges the given fields into the stored configuration; the login paths read it on every call.
+//! The captcha policy is a stored document that can only be disabled (see [`yolk_core::settings::CaptchaPolicy`]).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use yolk_api_types::configurations::{VendorConfigBasicResponse, VendorConfigRequest, VendorConfigResponse};
-use yolk_core::settings::{VendorConfig, VendorConfigPatch, update_vendor_config, vendor_config};
+use yolk_api_types::configurations::{
+    CaptchaPolicyRequest, CaptchaPolicyResponse, VendorConfigBasicResponse, VendorConfigRequest, VendorConfigResponse,
+};
+use yolk_core::CoreError;
+use yolk_core::settings::{
+    CaptchaPolicy, CaptchaPolicyInput, VendorConfig, VendorConfigPatch, captcha_policy, create_captcha_policy,
+    update_captcha_policy, update_vendor_config, vendor_config,
+};
 
-use crate::error::ApiResult;
+use crate::convert::time;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, VendorAuth};
 use crate::state::AppState;
 
@@ -18,6 +26,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/resources/configurations/v1", get(get_vendor_config).post(add_or_update_vendor_config))
         .route("/resources/configurations/v1/basic", get(get_vendor_config_basic))
+        .route(
+            "/resources/configurations/v1/captcha-policy",
+            get(get_captcha_policy).post(create_captcha_policy_route).put(update_captcha_policy_route),
+        )
 }
 
 /// `VendorConfigResponse`: the stored configuration with `id`, the PEM `publicKey` and the token lifetimes in
@@ -46,6 +58,61 @@ async fn get_vendor_config_basic(
         force_permissions: c.force_permissions,
         machine_to_machine_auth_strategy: c.machine_to_machine_auth_strategy,
     }))
+}
+
+/// The captcha policy; 404 when none was created.
+async fn get_captcha_policy(_: VendorAuth, State(state): State<AppState>) -> ApiResult<Json<CaptchaPolicyResponse>> {
+    let policy = captcha_policy(state.store.as_ref()).await?;
+    let policy = policy.ok_or_else(|| ApiError::NotFound("Captcha policy not found".into()))?;
+    Ok(Json(captcha_dto(&policy)))
+}
+
+/// Creates the captcha policy (201); 409 if there is one. Only a disabled policy is accepted.
+async fn create_captcha_policy_route(
+    _: VendorAuth,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CaptchaPolicyRequest>,
+) -> ApiResult<Response> {
+    let policy = create_captcha_policy(state.store.as_ref(), captcha_input(body), state.clock.now()).await.map_err(
+        |e| match e {
+            CoreError::Conflict(_) => ApiError::Conflict("Captcha policy already exists".into()),
+            other => other.into(),
+        },
+    )?;
+    Ok((StatusCode::CREATED, Json(captcha_dto(&policy))).into_response())
+}
+
+/// Replaces the captcha policy's fields; 404 if none was created. Only a disabled policy is accepted.
+async fn update_captcha_policy_route(
+    _: VendorAuth,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CaptchaPolicyRequest>,
+) -> ApiResult<Json<CaptchaPolicyResponse>> {
+    let policy = update_captcha_policy(state.store.as_ref(), captcha_input(body), state.clock.now()).await?;
+    Ok(Json(captcha_dto(&policy)))
+}
+
+fn captcha_input(b: CaptchaPolicyRequest) -> CaptchaPolicyInput {
+    CaptchaPolicyInput {
+        enabled: b.enabled,
+        site_key: b.site_key,
+        secret_key: b.secret_key,
+        min_score: b.min_score,
+        ignored_emails: b.ignored_emails,
+    }
+}
+
+fn captcha_dto(p: &CaptchaPolicy) -> CaptchaPolicyResponse {
+    CaptchaPolicyResponse {
+        id: p.id.to_string(),
+        site_key: p.site_key.clone(),
+        secret_key: p.secret_key.clone(),
+        enabled: p.enabled,
+        min_score: p.min_score,
+        ignored_emails: p.ignored_emails.clone(),
+        created_at: time(p.created_at),
+        updated_at: time(p.updated_at),
+    }
 }
 
 /// The configuration as the API renders it.

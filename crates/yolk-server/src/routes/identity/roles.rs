@@ -188,10 +188,9 @@ async fn update_role(
     let name = body.name.as_deref().map(|n| required_text("name", n, MAX_NAME)).transpose()?;
     let desc = body.description.as_deref().map(|d| description(Some(d))).transpose()?.flatten();
     let new_level = body.level.map(level).transpose()?;
-    let is_default = body.is_default.unwrap_or(current.is_default);
-    let migrate = is_default && body.migrate_role == Some(true);
+    let migrate = body.migrate_role == Some(true);
     let keys = vec![key.clone().unwrap_or_else(|| current.key.clone())];
-    let (first_user_role, now) = (body.first_user_role, state.clock.now());
+    let (is_default, first_user_role, now) = (body.is_default, body.first_user_role, state.clock.now());
     let change = Box::new(move |r: &mut Role| {
         if let Some(k) = key {
             r.key = k;
@@ -205,7 +204,9 @@ async fn update_role(
         if let Some(l) = new_level {
             r.level = l;
         }
-        r.is_default = is_default;
+        if let Some(d) = is_default {
+            r.is_default = d;
+        }
         if let Some(f) = first_user_role {
             r.first_user_role = f;
         }

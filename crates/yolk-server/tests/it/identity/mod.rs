@@ -2,6 +2,7 @@
 
 mod auth;
 mod configurations;
+mod configurations_captcha;
 mod permissions;
 mod roles;
 mod roles_support;

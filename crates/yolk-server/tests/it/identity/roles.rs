@@ -166,29 +166,57 @@ async fn role_keys_are_unique_per_scope() {
 }
 
 #[tokio::test]
-async fn migrate_role_gives_a_new_default_role_to_existing_users() {
+async fn migrate_role_gives_a_new_default_role_to_existing_users_of_its_scope() {
     let app = TestApp::new().await;
     let vt = app.vendor_token().await;
-    let tenant = app.seed_tenant("acme").await;
-    app.seed_user("ann@acme.io", &tenant, &[]).await;
+    let (acme, globex) = (app.seed_tenant("acme").await, app.seed_tenant("globex").await);
+    app.seed_user("ann@acme.io", &acme, &[]).await;
+    app.seed_user("bob@globex.io", &globex, &[]).await;
     let res = app
         .post(ROLES_V1)
         .bearer(&vt)
         .json(json!([
             { "key": "member", "name": "Member", "level": 3, "isDefault": true, "migrateRole": true },
             { "key": "quiet", "name": "Quiet", "level": 3, "isDefault": true },
+            { "key": "loud", "name": "Loud", "level": 3, "migrateRole": true },
         ]))
         .send()
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     assert_eq!(login_claims(&app, "ann@acme.io").await["roles"], json!(["member"]));
+    assert_eq!(login_claims(&app, "bob@globex.io").await["roles"], json!(["member"]));
 
-    // PATCH with migrateRole does the same for an existing role.
-    let quiet = res.body[1]["id"].as_str().unwrap();
+    // A tenant's default role reaches only that tenant's members.
+    let res = app
+        .post(ROLES_V1)
+        .bearer(&vt)
+        .tenant(&acme)
+        .json(json!([{ "key": "acme-staff", "name": "Staff", "level": 3, "isDefault": true, "migrateRole": true }]))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(login_claims(&app, "ann@acme.io").await["roles"], json!(["acme-staff", "member"]));
+    assert_eq!(login_claims(&app, "bob@globex.io").await["roles"], json!(["member"]));
+
+    // PATCH with migrateRole does the same for an existing default role.
+    let quiet = app
+        .get(ROLES_V1)
+        .bearer(&vt)
+        .send()
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "quiet")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let patched =
         app.patch(&format!("{ROLES_V1}/{quiet}")).bearer(&vt).json(json!({ "migrateRole": true })).send().await;
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
-    assert_eq!(login_claims(&app, "ann@acme.io").await["roles"], json!(["member", "quiet"]));
+    assert_eq!(login_claims(&app, "bob@globex.io").await["roles"], json!(["member", "quiet"]));
 }
 
 #[tokio::test]
