@@ -1,6 +1,6 @@
-//! Roles and permissions.
+//! Roles (`Roles` and `Account roles` tags).
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// `RoleResponse`.
 #[derive(Debug, Clone, Serialize)]
@@ -19,4 +19,93 @@ pub struct RoleDto {
     pub updated_at: String,
     /// Permission ids.
     pub permissions: Vec<String>,
+}
+
+/// `AddRoleRequest`, one element of `POST /resources/roles/v1`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddRoleRequest {
+    pub key: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub is_default: Option<bool>,
+    /// With `isDefault`, also assign the role to every existing user of its scope.
+    pub migrate_role: Option<bool>,
+    pub first_user_role: Option<bool>,
+    pub level: i64,
+}
+
+/// `UpdateRoleRequest` (`PATCH /resources/roles/v1/{roleId}`): absent fields are kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateRoleRequest {
+    pub key: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub is_default: Option<bool>,
+    pub first_user_role: Option<bool>,
+    pub migrate_role: Option<bool>,
+    pub level: Option<i64>,
+}
+
+/// `AddPermissionToRoleRequest` (`PUT /resources/roles/v1/{roleId}/permissions`): the role's new permission set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetRolePermissionsRequest {
+    pub permission_ids: Vec<String>,
+}
+
+/// `UpdateRoleTenantRequest`: `tenantId` is required and may be `null` (back to an environment role).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateRoleTenantRequest {
+    /// `None` when absent, `Some(None)` when `null`.
+    #[serde(default, deserialize_with = "present")]
+    pub tenant_id: Option<Option<String>>,
+}
+
+/// `AddRoleWithPermissionsRequest` (`POST /resources/roles/v2`): a tenant's own role.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddRoleWithPermissionsRequest {
+    pub key: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub is_default: Option<bool>,
+    /// The role this one is modelled on; the new role takes its level.
+    pub base_role_id: String,
+    pub permission_ids: Vec<String>,
+}
+
+/// `FronteggPaginationLinks`: relative URLs of the neighbouring pages, empty where there is none.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaginationLinks {
+    pub next: String,
+    pub prev: String,
+    pub first: String,
+    pub last: String,
+}
+
+/// `FronteggPaginationMetadata`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaginationMetadata {
+    pub total_items: u64,
+    pub total_pages: u64,
+}
+
+/// A page of roles (`GET /resources/roles/v2`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RolesPage {
+    pub items: Vec<RoleDto>,
+    #[serde(rename = "_links")]
+    pub links: PaginationLinks,
+    #[serde(rename = "_metadata")]
+    pub metadata: PaginationMetadata,
+}
+
+/// Deserializes a field that is present (possibly `null`) as `Some(value)`; with `#[serde(default)]` an absent
+/// field stays `None`, so a request can tell "absent" from "null".
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }

@@ -1,4 +1,6 @@
-//! Roles, permissions and categories.
+//! Roles, permissions and categories. Permission and category bodies live in [`permissions`].
+
+mod permissions;
 
 use std::collections::HashMap;
 
@@ -29,29 +31,20 @@ fn role_from_row(r: &AnyRow) -> StoreResult<Role> {
     })
 }
 
-fn permission_from_row(r: &AnyRow) -> StoreResult<Permission> {
-    Ok(Permission {
-        id: r.uuid("id")?,
-        key: r.text("key")?,
-        name: r.text("name")?,
-        description: r.opt_text("description")?,
-        category_id: r.opt_uuid("category_id")?,
-        assignment_type: r.opt_text("assignment_type")?,
-        role_ids: Vec::new(),
-        created_at: r.time("created_at")?,
-        updated_at: r.time("updated_at")?,
-    })
+/// Distinct ids as strings, sorted.
+fn dedup(ids: &[Uuid]) -> Vec<String> {
+    let mut ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
-fn category_from_row(r: &AnyRow) -> StoreResult<PermissionCategory> {
-    Ok(PermissionCategory {
-        id: r.uuid("id")?,
-        name: r.text("name")?,
-        description: r.opt_text("description")?,
-        fe_category: r.flag("fe_category")?,
-        created_at: r.time("created_at")?,
-        updated_at: r.time("updated_at")?,
-    })
+/// A reference failure while writing a role names what was missing.
+fn missing(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match db_err(e) {
+        StoreError::NotFound(_) => StoreError::NotFound(what),
+        other => other,
+    }
 }
 
 /// Runs `sql` (with `{in}` standing for the placeholder list) binding `ids`.
@@ -84,39 +77,92 @@ async fn with_permissions(pool: &AnyPool, mut roles: Vec<Role>) -> StoreResult<V
     Ok(roles)
 }
 
-/// Attaches role ids to permissions.
-async fn with_roles(pool: &AnyPool, mut perms: Vec<Permission>) -> StoreResult<Vec<Permission>> {
-    let ids: Vec<String> = perms.iter().map(|p| p.id.to_string()).collect();
-    let rows =
-        fetch_in(pool, "SELECT role_id, permission_id FROM role_permissions WHERE permission_id IN ({in})", &ids)
-            .await?;
-    let mut grants: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for r in &rows {
-        grants.entry(r.uuid("permission_id")?).or_default().push(r.uuid("role_id")?);
-    }
-    for p in &mut perms {
-        let mut r = grants.remove(&p.id).unwrap_or_default();
-        r.sort();
-        p.role_ids = r;
-    }
-    Ok(perms)
-}
-
 /// Roles by id with their permission ids; used by the user store to build memberships.
 pub(crate) async fn load_roles(pool: &AnyPool, ids: &[Uuid]) -> StoreResult<Vec<Role>> {
-    let mut ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    ids.sort();
-    ids.dedup();
-    let rows = fetch_in(pool, "SELECT * FROM roles WHERE id IN ({in})", &ids).await?;
+    let rows = fetch_in(pool, "SELECT * FROM roles WHERE id IN ({in})", &dedup(ids)).await?;
     let roles = rows.iter().map(role_from_row).collect::<StoreResult<Vec<_>>>()?;
     with_permissions(pool, roles).await
+}
+
+/// A tenant role may not take the key of an environment role (tokens carry keys, so it would pass for one).
+async fn check_tenant_key(tx: &mut sqlx::AnyConnection, role: &Role) -> StoreResult<()> {
+    if role.tenant_id.is_none() {
+        return Ok(());
+    }
+    let clash: Option<String> =
+        sqlx::query_scalar("SELECT id FROM roles WHERE key = $1 AND tenant_id IS NULL AND id <> $2")
+            .bind(&role.key)
+            .bind(role.id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    match clash {
+        Some(_) => Err(StoreError::Conflict("roles.key".into())),
+        None => Ok(()),
+    }
+}
+
+/// Grants a role to every member of its scope (already-held assignments are kept).
+async fn grant_to_scope(tx: &mut sqlx::AnyConnection, role: &Role) -> StoreResult<()> {
+    // SQLite needs a WHERE on an INSERT ... SELECT ... ON CONFLICT to parse it.
+    let q = match &role.tenant_id {
+        Some(t) => sqlx::query(
+            "INSERT INTO user_roles (tenant_id, user_id, role_id) SELECT tenant_id, user_id, $1 FROM memberships
+             WHERE tenant_id = $2 ON CONFLICT DO NOTHING",
+        )
+        .bind(role.id.to_string())
+        .bind(t.clone()),
+        None => sqlx::query(
+            "INSERT INTO user_roles (tenant_id, user_id, role_id) SELECT tenant_id, user_id, $1 FROM memberships
+             WHERE 1 = 1 ON CONFLICT DO NOTHING",
+        )
+        .bind(role.id.to_string()),
+    };
+    q.execute(&mut *tx).await.map_err(db_err)?;
+    Ok(())
+}
+
+async fn write_role(tx: &mut sqlx::AnyConnection, r: &Role) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE roles SET key = $1, scope = $2, tenant_id = $3, name = $4, description = $5, level = $6,
+         is_default = $7, first_user_role = $8, updated_at = $9 WHERE id = $10",
+    )
+    .bind(&r.key)
+    .bind(r.tenant_id.clone().unwrap_or_default())
+    .bind(r.tenant_id.clone())
+    .bind(&r.name)
+    .bind(r.description.clone())
+    .bind(r.level)
+    .bind(flag(r.is_default))
+    .bind(flag(r.first_user_role))
+    .bind(ms(r.updated_at))
+    .bind(r.id.to_string())
+    .execute(&mut *tx)
+    .await
+    .map_err(missing("tenant"))?;
+    Ok(())
+}
+
+async fn read_role(tx: &mut sqlx::AnyConnection, id: Uuid) -> StoreResult<Role> {
+    let row = sqlx::query("SELECT * FROM roles WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound("role"))?;
+    role_from_row(&row)
 }
 
 #[async_trait::async_trait]
 impl RoleStore for SqlStore {
     async fn create_roles(&self, roles: &[Role]) -> StoreResult<Vec<Role>> {
+        self.create_roles_migrated(roles, &[]).await
+    }
+
+    async fn create_roles_migrated(&self, roles: &[Role], migrate: &[Uuid]) -> StoreResult<Vec<Role>> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         for r in roles {
+            check_tenant_key(&mut tx, r).await?;
             sqlx::query(
                 "INSERT INTO roles (id, key, scope, tenant_id, name, description, level, is_default, first_user_role, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -134,24 +180,26 @@ impl RoleStore for SqlStore {
             .bind(ms(r.updated_at))
             .execute(&mut *tx)
             .await
-            .map_err(|e| match db_err(e) {
-                StoreError::NotFound(_) => StoreError::NotFound("tenant"),
-                other => other,
-            })?;
-            for p in &r.permission_ids {
+            .map_err(missing("tenant"))?;
+            for p in dedup(&r.permission_ids) {
                 sqlx::query("INSERT INTO role_permissions (role_id, permission_id) VALUES ($1, $2)")
                     .bind(r.id.to_string())
-                    .bind(p.to_string())
+                    .bind(p)
                     .execute(&mut *tx)
                     .await
-                    .map_err(|e| match db_err(e) {
-                        StoreError::NotFound(_) => StoreError::NotFound("permission"),
-                        other => other,
-                    })?;
+                    .map_err(missing("permission"))?;
+            }
+            if r.is_default && migrate.contains(&r.id) {
+                grant_to_scope(&mut tx, r).await?;
             }
         }
         tx.commit().await.map_err(db_err)?;
-        Ok(roles.to_vec())
+        let mut created = roles.to_vec();
+        for r in &mut created {
+            r.permission_ids.sort();
+            r.permission_ids.dedup();
+        }
+        Ok(created)
     }
 
     async fn get_role(&self, id: Uuid) -> StoreResult<Role> {
@@ -178,34 +226,48 @@ impl RoleStore for SqlStore {
     }
 
     async fn update_role(&self, id: Uuid, change: Mutation<Role>) -> StoreResult<Role> {
+        self.update_role_migrated(id, change, false).await
+    }
+
+    async fn update_role_migrated(&self, id: Uuid, change: Mutation<Role>, migrate: bool) -> StoreResult<Role> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let row = sqlx::query("SELECT * FROM roles WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .ok_or(StoreError::NotFound("role"))?;
-        let mut r = role_from_row(&row)?;
+        let mut r = read_role(&mut tx, id).await?;
         change(&mut r).map_err(StoreError::Invalid)?;
-        sqlx::query(
-            "UPDATE roles SET key = $1, scope = $2, tenant_id = $3, name = $4, description = $5, level = $6,
-             is_default = $7, first_user_role = $8, updated_at = $9 WHERE id = $10",
-        )
-        .bind(&r.key)
-        .bind(r.tenant_id.clone().unwrap_or_default())
-        .bind(r.tenant_id.clone())
-        .bind(&r.name)
-        .bind(r.description.clone())
-        .bind(r.level)
-        .bind(flag(r.is_default))
-        .bind(flag(r.first_user_role))
-        .bind(ms(r.updated_at))
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        r.id = id;
+        check_tenant_key(&mut tx, &r).await?;
+        write_role(&mut tx, &r).await?;
+        if migrate && r.is_default {
+            grant_to_scope(&mut tx, &r).await?;
+        }
         tx.commit().await.map_err(db_err)?;
         self.get_role(id).await
+    }
+
+    async fn set_role_tenant(&self, id: Uuid, tenant_id: Option<&str>) -> StoreResult<Role> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let mut r = read_role(&mut tx, id).await?;
+        r.tenant_id = tenant_id.map(str::to_owned);
+        r.updated_at = Utc::now();
+        check_tenant_key(&mut tx, &r).await?;
+        write_role(&mut tx, &r).await?;
+        if let Some(t) = tenant_id {
+            sqlx::query("DELETE FROM user_roles WHERE role_id = $1 AND tenant_id <> $2")
+                .bind(id.to_string())
+                .bind(t)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        self.get_role(id).await
+    }
+
+    async fn role_assignment_counts(&self) -> StoreResult<HashMap<Uuid, u64>> {
+        let rows = sqlx::query("SELECT role_id, COUNT(*) AS n FROM user_roles GROUP BY role_id")
+            .fetch_all(&self.read)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| Ok((r.uuid("role_id")?, u64::try_from(r.int("n")?).unwrap_or_default()))).collect()
     }
 
     async fn delete_role(&self, id: Uuid) -> StoreResult<()> {
@@ -235,45 +297,20 @@ impl RoleStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        for p in permission_ids {
-            sqlx::query("INSERT INTO role_permissions (role_id, permission_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        for p in dedup(permission_ids) {
+            sqlx::query("INSERT INTO role_permissions (role_id, permission_id) VALUES ($1, $2)")
                 .bind(role_id.to_string())
-                .bind(p.to_string())
+                .bind(p)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| match db_err(e) {
-                    StoreError::NotFound(_) => StoreError::NotFound("permission"),
-                    other => other,
-                })?;
+                .map_err(missing("permission"))?;
         }
         tx.commit().await.map_err(db_err)?;
         self.get_role(role_id).await
     }
 
     async fn create_permissions(&self, permissions: &[Permission]) -> StoreResult<Vec<Permission>> {
-        let mut tx = self.write.begin().await.map_err(db_err)?;
-        for p in permissions {
-            sqlx::query(
-                "INSERT INTO permissions (id, key, name, description, category_id, assignment_type, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(p.id.to_string())
-            .bind(&p.key)
-            .bind(&p.name)
-            .bind(p.description.clone())
-            .bind(p.category_id.map(|c| c.to_string()))
-            .bind(p.assignment_type.clone())
-            .bind(ms(p.created_at))
-            .bind(ms(p.updated_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match db_err(e) {
-                StoreError::NotFound(_) => StoreError::NotFound("category"),
-                other => other,
-            })?;
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(permissions.to_vec())
+        permissions::create_permissions(&self.write, permissions).await
     }
 
     async fn get_permission(&self, id: Uuid) -> StoreResult<Permission> {
@@ -281,145 +318,50 @@ impl RoleStore for SqlStore {
     }
 
     async fn list_permissions(&self) -> StoreResult<Vec<Permission>> {
-        let rows = sqlx::query("SELECT * FROM permissions ORDER BY key").fetch_all(&self.read).await.map_err(db_err)?;
-        let perms = rows.iter().map(permission_from_row).collect::<StoreResult<Vec<_>>>()?;
-        with_roles(&self.read, perms).await
+        permissions::list_permissions(&self.read).await
     }
 
     async fn permissions_by_ids(&self, ids: &[Uuid]) -> StoreResult<Vec<Permission>> {
-        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-        let rows = fetch_in(&self.read, "SELECT * FROM permissions WHERE id IN ({in}) ORDER BY key", &ids).await?;
-        let perms = rows.iter().map(permission_from_row).collect::<StoreResult<Vec<_>>>()?;
-        with_roles(&self.read, perms).await
+        permissions::permissions_by_ids(&self.read, ids).await
     }
 
     async fn update_permission(&self, id: Uuid, change: Mutation<Permission>) -> StoreResult<Permission> {
-        let mut tx = self.write.begin().await.map_err(db_err)?;
-        let row = sqlx::query("SELECT * FROM permissions WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .ok_or(StoreError::NotFound("permission"))?;
-        let mut p = permission_from_row(&row)?;
-        change(&mut p).map_err(StoreError::Invalid)?;
-        sqlx::query(
-            "UPDATE permissions SET key = $1, name = $2, description = $3, category_id = $4, assignment_type = $5,
-             updated_at = $6 WHERE id = $7",
-        )
-        .bind(&p.key)
-        .bind(&p.name)
-        .bind(p.description.clone())
-        .bind(p.category_id.map(|c| c.to_string()))
-        .bind(p.assignment_type.clone())
-        .bind(ms(p.updated_at))
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match db_err(e) {
-            StoreError::NotFound(_) => StoreError::NotFound("category"),
-            other => other,
-        })?;
-        tx.commit().await.map_err(db_err)?;
+        permissions::update_permission(&self.write, id, change).await?;
         self.get_permission(id).await
     }
 
     async fn delete_permission(&self, id: Uuid) -> StoreResult<()> {
-        let n = sqlx::query("DELETE FROM permissions WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&self.write)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 { Err(StoreError::NotFound("permission")) } else { Ok(()) }
+        permissions::delete_permission(&self.write, id).await
     }
 
     async fn set_permission_roles(&self, permission_id: Uuid, role_ids: &[Uuid]) -> StoreResult<Permission> {
-        let mut tx = self.write.begin().await.map_err(db_err)?;
-        let touched = sqlx::query("UPDATE permissions SET updated_at = $1 WHERE id = $2")
-            .bind(ms(Utc::now()))
-            .bind(permission_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if touched == 0 {
-            return Err(StoreError::NotFound("permission"));
-        }
-        sqlx::query("DELETE FROM role_permissions WHERE permission_id = $1")
-            .bind(permission_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        for r in role_ids {
-            sqlx::query("INSERT INTO role_permissions (role_id, permission_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(r.to_string())
-                .bind(permission_id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match db_err(e) {
-                    StoreError::NotFound(_) => StoreError::NotFound("role"),
-                    other => other,
-                })?;
-        }
-        tx.commit().await.map_err(db_err)?;
+        permissions::grant_to_roles(&self.write, permission_id, role_ids, true).await?;
         self.get_permission(permission_id).await
     }
 
+    async fn add_permission_roles(&self, permission_id: Uuid, role_ids: &[Uuid]) -> StoreResult<Permission> {
+        permissions::grant_to_roles(&self.write, permission_id, role_ids, false).await?;
+        self.get_permission(permission_id).await
+    }
+
+    async fn classify_permissions(&self, ids: &[Uuid], assignment_type: &str) -> StoreResult<Vec<Permission>> {
+        permissions::classify_permissions(&self.write, ids, assignment_type).await?;
+        self.permissions_by_ids(ids).await
+    }
+
     async fn create_category(&self, c: &PermissionCategory) -> StoreResult<PermissionCategory> {
-        sqlx::query(
-            "INSERT INTO permission_categories (id, name, description, fe_category, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(c.id.to_string())
-        .bind(&c.name)
-        .bind(c.description.clone())
-        .bind(flag(c.fe_category))
-        .bind(ms(c.created_at))
-        .bind(ms(c.updated_at))
-        .execute(&self.write)
-        .await
-        .map_err(db_err)?;
-        Ok(c.clone())
+        permissions::create_category(&self.write, c).await
     }
 
     async fn list_categories(&self) -> StoreResult<Vec<PermissionCategory>> {
-        let rows = sqlx::query("SELECT * FROM permission_categories ORDER BY created_at, id")
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_err)?;
-        rows.iter().map(category_from_row).collect()
+        permissions::list_categories(&self.read).await
     }
 
     async fn update_category(&self, id: Uuid, change: Mutation<PermissionCategory>) -> StoreResult<PermissionCategory> {
-        let mut tx = self.write.begin().await.map_err(db_err)?;
-        let row = sqlx::query("SELECT * FROM permission_categories WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .ok_or(StoreError::NotFound("category"))?;
-        let mut c = category_from_row(&row)?;
-        change(&mut c).map_err(StoreError::Invalid)?;
-        sqlx::query("UPDATE permission_categories SET name = $1, description = $2, updated_at = $3 WHERE id = $4")
-            .bind(&c.name)
-            .bind(c.description.clone())
-            .bind(ms(c.updated_at))
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(c)
+        permissions::update_category(&self.write, id, change).await
     }
 
     async fn delete_category(&self, id: Uuid) -> StoreResult<()> {
-        let n = sqlx::query("DELETE FROM permission_categories WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&self.write)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 { Err(StoreError::NotFound("category")) } else { Ok(()) }
+        permissions::delete_category(&self.write, id).await
     }
 }

@@ -1,4 +1,10 @@
 //! Roles, permissions and permission categories.
+//!
+//! Role keys are unique per scope (the environment, or one tenant), and a tenant role never takes the key of an
+//! environment role: tokens carry role keys, so a tenant must not be able to mint a role that reads like an
+//! environment-wide one. Permission keys are unique.
+
+use std::collections::HashMap;
 
 use uuid::Uuid;
 use yolk_domain::{Permission, PermissionCategory, Role};
@@ -11,6 +17,12 @@ pub trait RoleStore {
     /// Creates roles (one transaction; `Conflict` on a duplicate key within its scope).
     async fn create_roles(&self, roles: &[Role]) -> StoreResult<Vec<Role>>;
 
+    /// Creates roles like [`RoleStore::create_roles`], then grants each default role whose id is in `migrate` to
+    /// every member of its scope (every membership for an environment role, that tenant's for a tenant role). One
+    /// transaction. `Conflict` on a duplicate key (within the scope, or a tenant role repeating an environment
+    /// role's key); `NotFound` for an unknown tenant or permission.
+    async fn create_roles_migrated(&self, roles: &[Role], migrate: &[Uuid]) -> StoreResult<Vec<Role>>;
+
     /// One role with its permission ids.
     async fn get_role(&self, id: Uuid) -> StoreResult<Role>;
 
@@ -22,6 +34,17 @@ pub trait RoleStore {
 
     /// Reads, mutates and writes back one role (not its permissions).
     async fn update_role(&self, id: Uuid, change: Mutation<Role>) -> StoreResult<Role>;
+
+    /// Like [`RoleStore::update_role`]; with `migrate`, a role that is default after the change is also granted to
+    /// every member of its scope, in the same transaction.
+    async fn update_role_migrated(&self, id: Uuid, change: Mutation<Role>, migrate: bool) -> StoreResult<Role>;
+
+    /// Moves a role to a tenant, or to the environment with `None`. Moving it to a tenant removes its assignments
+    /// in every other tenant. `NotFound` for an unknown role or tenant, `Conflict` if the key clashes there.
+    async fn set_role_tenant(&self, id: Uuid, tenant_id: Option<&str>) -> StoreResult<Role>;
+
+    /// How many (user, tenant) assignments each role has; roles without any are absent.
+    async fn role_assignment_counts(&self) -> StoreResult<HashMap<Uuid, u64>>;
 
     /// Deletes a role and its assignments.
     async fn delete_role(&self, id: Uuid) -> StoreResult<()>;
@@ -49,6 +72,14 @@ pub trait RoleStore {
 
     /// Replaces the roles granting a permission; `NotFound` for an unknown role.
     async fn set_permission_roles(&self, permission_id: Uuid, role_ids: &[Uuid]) -> StoreResult<Permission>;
+
+    /// Adds roles to those granting a permission (existing grants are kept); `NotFound` for an unknown permission
+    /// or role, and then nothing changes.
+    async fn add_permission_roles(&self, permission_id: Uuid, role_ids: &[Uuid]) -> StoreResult<Permission>;
+
+    /// Sets the assignment type of several permissions in one transaction; `NotFound` (nothing changed) if any
+    /// is unknown. Returns them.
+    async fn classify_permissions(&self, ids: &[Uuid], assignment_type: &str) -> StoreResult<Vec<Permission>>;
 
     /// Creates a category.
     async fn create_category(&self, category: &PermissionCategory) -> StoreResult<PermissionCategory>;

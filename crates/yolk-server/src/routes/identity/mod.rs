@@ -4,8 +4,10 @@ pub mod access_tokens;
 pub mod auth;
 pub mod configurations;
 pub mod me;
+pub mod permission_categories;
 pub mod permissions;
 pub mod roles;
+pub mod roles_v2;
 pub mod users;
 
 use axum::Router;
@@ -21,5 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(me::router())
         .merge(roles::router())
+        .merge(roles_v2::router())
         .merge(permissions::router())
+        .merge(permission_categories::router())
 }

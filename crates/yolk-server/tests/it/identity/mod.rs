@@ -1,6 +1,11 @@
 //! identity.json routes.
-
 mod auth;
+mod configurations;
+mod configurations_captcha;
 mod me;
 mod me_tenants;
+mod permissions;
+mod roles;
+mod roles_support;
+mod roles_v2;
 mod users;
