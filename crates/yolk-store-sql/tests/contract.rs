@@ -367,9 +367,12 @@ async fn role_keys_are_unique_per_scope(db: Db) {
     db.create_tenant(&tenant("t2")).await.unwrap();
     db.create_roles(&[role("admin", None, &[])]).await.unwrap();
     assert!(matches!(db.create_roles(&[role("admin", None, &[])]).await, Err(StoreError::Conflict(_))));
-    db.create_roles(&[role("admin", Some("t1"), &[])]).await.unwrap();
-    db.create_roles(&[role("admin", Some("t2"), &[])]).await.unwrap();
+    // Tokens carry role keys: a tenant role must not pass for an environment role of the same key.
     assert!(matches!(db.create_roles(&[role("admin", Some("t1"), &[])]).await, Err(StoreError::Conflict(_))));
+    // Two tenants may each have their own role with one key, but one tenant only once.
+    db.create_roles(&[role("editor", Some("t1"), &[])]).await.unwrap();
+    db.create_roles(&[role("editor", Some("t2"), &[])]).await.unwrap();
+    assert!(matches!(db.create_roles(&[role("editor", Some("t1"), &[])]).await, Err(StoreError::Conflict(_))));
     // A batch with one bad role creates none.
     let batch = [role("ok", None, &[]), role("admin", None, &[])];
     assert!(db.create_roles(&batch).await.is_err());

@@ -1,4 +1,5 @@
 //! identity.json routes.
+
 mod auth;
 mod configurations;
 mod configurations_captcha;
