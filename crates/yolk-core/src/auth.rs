@@ -28,6 +28,10 @@ pub struct IssuedTokens {
     pub expires: DateTime<Utc>,
     pub user: User,
     pub claims: UserClaims,
+    /// When the session (and so the refresh token) ends: the refresh cookie's lifetime.
+    pub session_expires_at: DateTime<Utc>,
+    /// The vendor configuration's `cookieSameSite` (`STRICT`, `LAX` or `NONE`) for the refresh cookie.
+    pub cookie_same_site: String,
 }
 
 /// Password login, refresh and logout.
@@ -98,7 +102,7 @@ impl AuthService {
             revoked: false,
         };
         self.store.create_session(&session, &sha256_hex(&refresh_token)).await?;
-        self.issue(user, &memberships, &tenant_id, session.id, refresh_token, now, &config).await
+        self.issue(user, &memberships, &tenant_id, &session, refresh_token, now, &config).await
     }
 
     /// Rotates a refresh token: the old one is spent, a new one and a new access token are issued. Reuse of a spent
@@ -106,14 +110,22 @@ impl AuthService {
     /// user is still a member there, else for the session's tenant.
     pub async fn refresh(&self, raw: &str) -> CoreResult<IssuedTokens> {
         let now = self.clock.now();
-        let new_token = random_token();
-        let session = match self.store.rotate_refresh_token(&sha256_hex(raw), &sha256_hex(&new_token), now).await? {
-            RotateOutcome::Rotated(s) => s,
-            RotateOutcome::Reused => {
-                tracing::warn!("refresh token reuse detected; session revoked");
-                return Err(CoreError::Unauthorized("Session expired".into()));
+        let config = vendor_config(self.store.as_ref()).await?;
+        let (session, refresh_token) = if config.rotate_refresh_tokens {
+            let new_token = random_token();
+            match self.store.rotate_refresh_token(&sha256_hex(raw), &sha256_hex(&new_token), now).await? {
+                RotateOutcome::Rotated(s) => (s, new_token),
+                RotateOutcome::Reused => {
+                    tracing::warn!("refresh token reuse detected; session revoked");
+                    return Err(CoreError::Unauthorized("Session expired".into()));
+                }
+                RotateOutcome::Invalid => return Err(CoreError::Unauthorized("Session expired".into())),
             }
-            RotateOutcome::Invalid => return Err(CoreError::Unauthorized("Session expired".into())),
+        } else {
+            // Rotation disabled by the environment: the token stays valid for the session's life.
+            let session = self.store.session_by_refresh_token(&sha256_hex(raw), now).await?;
+            let session = session.ok_or_else(|| CoreError::Unauthorized("Session expired".into()))?;
+            (session, raw.to_owned())
         };
         let user = self.store.get_user(session.user_id).await?;
         if user.locked {
@@ -133,8 +145,7 @@ impl AuthService {
             })
             .or_else(|| active_tenant(&user, &memberships))
             .ok_or_else(|| CoreError::Unauthorized("Session expired".into()))?;
-        let config = vendor_config(self.store.as_ref()).await?;
-        self.issue(user, &memberships, &tenant_id, session.id, new_token, now, &config).await
+        self.issue(user, &memberships, &tenant_id, &session, refresh_token, now, &config).await
     }
 
     /// Ends the session a refresh token or a session id names. Unknown tokens are ignored (logout is idempotent).
@@ -161,12 +172,12 @@ impl AuthService {
         user: User,
         memberships: &[Membership],
         tenant_id: &str,
-        session_id: Uuid,
+        session: &Session,
         refresh_token: String,
         now: DateTime<Utc>,
         config: &VendorConfig,
     ) -> CoreResult<IssuedTokens> {
-        let mut claims = self.user_claims(&user, memberships, tenant_id, session_id, now).await?;
+        let mut claims = self.user_claims(&user, memberships, tenant_id, session.id, now).await?;
         let ttl = config.default_token_expiration.unwrap_or(self.tokens.settings().access_ttl_secs);
         claims.exp = claims.iat + ttl;
         if !config.add_roles_to_jwt {
@@ -183,6 +194,8 @@ impl AuthService {
             expires: now + Duration::seconds(ttl),
             user,
             claims,
+            session_expires_at: session.expires_at,
+            cookie_same_site: config.cookie_same_site.clone(),
         })
     }
 

@@ -188,11 +188,20 @@ fn set<T>(field: &mut T, value: Option<T>) {
 /// Merges `patch` into the stored vendor configuration and stores the result; an invalid field is a
 /// `BadRequest` and leaves the stored configuration as it was.
 pub async fn update_vendor_config(store: &dyn Store, patch: &VendorConfigPatch) -> CoreResult<VendorConfig> {
-    let mut config = vendor_config(store).await?;
-    patch.apply(&mut config).map_err(CoreError::BadRequest)?;
-    let value = serde_json::to_value(&config).map_err(|e| CoreError::Internal(format!("vendor config: {e}")))?;
-    store.put_setting(VENDOR_CONFIG_KEY, &value).await?;
-    Ok(config)
+    let patch = patch.clone();
+    let stored = store
+        .update_setting(
+            VENDOR_CONFIG_KEY,
+            Box::new(move |doc| {
+                let mut config: VendorConfig =
+                    doc.take().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+                patch.apply(&mut config)?;
+                *doc = Some(serde_json::to_value(&config).map_err(|e| e.to_string())?);
+                Ok(())
+            }),
+        )
+        .await?;
+    Ok(stored.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default())
 }
 
 /// The environment's reCAPTCHA policy (`/resources/configurations/v1/captcha-policy`). yolk makes no outbound
@@ -256,9 +265,6 @@ pub async fn create_captcha_policy(
     now: DateTime<Utc>,
 ) -> CoreResult<CaptchaPolicy> {
     input.check().map_err(CoreError::BadRequest)?;
-    if captcha_policy(store).await?.is_some() {
-        return Err(CoreError::Conflict("captcha policy".into()));
-    }
     let policy = CaptchaPolicy {
         id: Uuid::new_v4(),
         enabled: input.enabled,
@@ -269,9 +275,30 @@ pub async fn create_captcha_policy(
         created_at: now,
         updated_at: now,
     };
-    put_captcha_policy(store, &policy).await?;
-    Ok(policy)
+    let value = serde_json::to_value(&policy).map_err(|e| CoreError::Internal(format!("captcha policy: {e}")))?;
+    // Create-if-absent in one transaction, so two concurrent creations cannot both succeed.
+    let created = store
+        .update_setting(
+            CAPTCHA_POLICY_KEY,
+            Box::new(move |doc| {
+                if doc.is_some() {
+                    return Err(CAPTCHA_EXISTS.into());
+                }
+                *doc = Some(value);
+                Ok(())
+            }),
+        )
+        .await;
+    match created {
+        Ok(_) => Ok(policy),
+        Err(yolk_store::StoreError::Invalid(m)) if m == CAPTCHA_EXISTS => {
+            Err(CoreError::Conflict("captcha policy".into()))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
+
+const CAPTCHA_EXISTS: &str = "a captcha policy exists";
 
 /// Replaces the captcha policy's fields; `NotFound` if there is none.
 pub async fn update_captcha_policy(

@@ -1,7 +1,7 @@
 //! Settings documents.
 
 use chrono::Utc;
-use yolk_store::{SettingsStore, StoreError, StoreResult};
+use yolk_store::{Mutation, SettingsStore, StoreError, StoreResult};
 
 use crate::rows::{RowExt, ms};
 use crate::{SqlStore, db_err};
@@ -32,6 +32,49 @@ impl SettingsStore for SqlStore {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn update_setting(
+        &self,
+        key: &str,
+        change: Mutation<Option<serde_json::Value>>,
+    ) -> StoreResult<Option<serde_json::Value>> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        // Insert-or-touch takes the row lock (PostgreSQL) or the write lock (SQLite) before the read, even when
+        // the key does not exist yet; a JSON `null` stands for "unset" until the write below.
+        sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES ($1, 'null', $2)
+             ON CONFLICT (key) DO UPDATE SET updated_at = settings.updated_at",
+        )
+        .bind(key)
+        .bind(ms(Utc::now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let raw: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let mut value: Option<serde_json::Value> =
+            serde_json::from_str(&raw).map_err(|e| StoreError::Backend(format!("setting {key}: {e}")))?;
+        change(&mut value).map_err(StoreError::Invalid)?;
+        match &value {
+            Some(v) => {
+                sqlx::query("UPDATE settings SET value = $1, updated_at = $2 WHERE key = $3")
+                    .bind(v.to_string())
+                    .bind(ms(Utc::now()))
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            None => {
+                sqlx::query("DELETE FROM settings WHERE key = $1").bind(key).execute(&mut *tx).await.map_err(db_err)?;
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(value)
     }
 
     async fn delete_setting(&self, key: &str) -> StoreResult<()> {

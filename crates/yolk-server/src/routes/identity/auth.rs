@@ -198,7 +198,7 @@ async fn sign_up(state: AppState, body: SignUpRequest, email: String, username: 
         "authResponse": auth_body(&issued),
     });
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
-    set_refresh_cookie(&state, &mut response, &issued.refresh_token);
+    set_refresh_cookie(&state, &mut response, &issued);
     Ok(response)
 }
 
@@ -220,14 +220,31 @@ pub fn auth_body(issued: &IssuedTokens) -> AuthenticationResponse {
 /// A token response: the body plus `Set-Cookie: fe_refresh_...`.
 pub fn token_response(state: &AppState, status: StatusCode, issued: &IssuedTokens) -> Response {
     let mut response = (status, Json(auth_body(issued))).into_response();
-    set_refresh_cookie(state, &mut response, &issued.refresh_token);
+    set_refresh_cookie(state, &mut response, issued);
     response
 }
 
-fn set_refresh_cookie(state: &AppState, response: &mut Response, token: &str) {
-    let attrs = if state.config.secure_cookies { "SameSite=None; Secure" } else { "SameSite=Lax" };
-    let max_age = state.config.refresh_token_ttl;
-    let cookie = format!("{}={token}; Path=/; HttpOnly; {attrs}; Max-Age={max_age}", state.refresh_cookie_name());
+/// `SameSite` and `Secure` for the refresh cookie: the environment's `cookieSameSite`; `None` needs `Secure`
+/// (browsers drop it otherwise), and `secure_cookies` adds `Secure` to any setting.
+fn cookie_attributes(state: &AppState, same_site: &str) -> String {
+    let same_site = match same_site.to_ascii_uppercase().as_str() {
+        "STRICT" => "Strict",
+        "NONE" => "None",
+        _ => "Lax",
+    };
+    let secure = state.config.secure_cookies || same_site == "None";
+    format!("SameSite={same_site}{}", if secure { "; Secure" } else { "" })
+}
+
+fn set_refresh_cookie(state: &AppState, response: &mut Response, issued: &IssuedTokens) {
+    let attrs = cookie_attributes(state, &issued.cookie_same_site);
+    // Whole seconds, rounded up: the stored expiry has millisecond precision.
+    let max_age = ((issued.session_expires_at - state.clock.now()).num_milliseconds().max(0) + 999) / 1000;
+    let cookie = format!(
+        "{}={}; Path=/; HttpOnly; {attrs}; Max-Age={max_age}",
+        state.refresh_cookie_name(),
+        issued.refresh_token
+    );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -368,3 +368,78 @@ async fn disabled_sign_up_and_unverified_login_policies_are_enforced() {
     let res = app.post(LOGIN).json(json!({ "email": "ann@acme.io", "password": PASSWORD })).send().await;
     assert_error(&res, StatusCode::UNAUTHORIZED);
 }
+
+async fn set_config(app: &TestApp, body: Value) {
+    let token = app.vendor_token().await;
+    let res = app.post("/identity/resources/configurations/v1").access_token(&token).json(body).send().await;
+    assert!(res.status.is_success(), "{}", res.text);
+}
+
+#[tokio::test]
+async fn refresh_cookie_follows_cookie_same_site_and_the_session_lifetime() {
+    let app = TestApp::new().await;
+    let tenant = app.seed_tenant("acme").await;
+    app.seed_user("ann@acme.io", &tenant, &[]).await;
+    let cookie = app.login("ann@acme.io").await.cookie(&cookie_name()).unwrap();
+    assert!(cookie.contains("SameSite=Lax") && !cookie.contains("Secure"), "{cookie}");
+
+    set_config(&app, json!({ "cookieSameSite": "NONE", "defaultRefreshTokenExpiration": 3600 })).await;
+    let cookie = app.login("ann@acme.io").await.cookie(&cookie_name()).unwrap();
+    assert!(cookie.contains("SameSite=None; Secure"), "None needs Secure: {cookie}");
+    assert!(cookie.contains("Max-Age=3600"), "{cookie}");
+
+    set_config(&app, json!({ "cookieSameSite": "STRICT" })).await;
+    let login = app.login("ann@acme.io").await;
+    assert!(login.cookie(&cookie_name()).unwrap().contains("SameSite=Strict"));
+    // A refresh does not extend the session: the cookie lives as long as what is left of it.
+    app.clock.advance_secs(600);
+    let res = app.post(REFRESH).json(json!({ "refreshToken": login.body["refreshToken"] })).send().await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert!(res.cookie(&cookie_name()).unwrap().contains("Max-Age=3000"), "{:?}", res.cookie(&cookie_name()));
+}
+
+#[tokio::test]
+async fn with_rotation_disabled_the_refresh_token_stays_valid() {
+    let app = TestApp::new().await;
+    let tenant = app.seed_tenant("acme").await;
+    app.seed_user("ann@acme.io", &tenant, &[]).await;
+    set_config(&app, json!({ "rotateRefreshTokens": false })).await;
+    let token = app.login("ann@acme.io").await.body["refreshToken"].as_str().unwrap().to_owned();
+    for _ in 0..3 {
+        let res = app.post(REFRESH).json(json!({ "refreshToken": token })).send().await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+        assert_eq!(res.body["refreshToken"], token.as_str());
+    }
+    // Logout still ends it.
+    app.post(LOGOUT).json(json!({ "refreshToken": token })).send().await;
+    let res = app.post(REFRESH).json(json!({ "refreshToken": token })).send().await;
+    assert_error(&res, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn concurrent_configuration_updates_lose_nothing() {
+    let app = TestApp::new().await;
+    let token = app.vendor_token().await;
+    let bodies = [
+        json!({ "defaultTokenExpiration": 120 }),
+        json!({ "allowSignups": false }),
+        json!({ "cookieSameSite": "STRICT" }),
+        json!({ "addRolesToJwt": false }),
+        json!({ "rotateRefreshTokens": false }),
+        json!({ "forcePermissions": true }),
+    ];
+    let sends = bodies
+        .iter()
+        .map(|b| app.post("/identity/resources/configurations/v1").access_token(&token).json(b.clone()).send());
+    for res in futures::future::join_all(sends).await {
+        assert!(res.status.is_success(), "{}", res.text);
+    }
+    let res = app.get("/identity/resources/configurations/v1").access_token(&token).send().await;
+    let c = &res.body;
+    assert_eq!(c["defaultTokenExpiration"], 120);
+    assert_eq!(c["allowSignups"], false);
+    assert_eq!(c["cookieSameSite"], "STRICT");
+    assert_eq!(c["addRolesToJwt"], false);
+    assert_eq!(c["rotateRefreshTokens"], false);
+    assert_eq!(c["forcePermissions"], true);
+}
