@@ -30,6 +30,24 @@ pub struct Tenant {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Tenant {
+    /// A new root tenant with no metadata, alias or profile, created at `now`.
+    pub fn new(tenant_id: impl Into<String>, name: impl Into<String>, now: DateTime<Utc>) -> Self {
+        Self {
+            id: Uuid::new_v4(),
+            tenant_id: tenant_id.into(),
+            name: name.into(),
+            metadata: None,
+            parent_tenant_id: None,
+            alias: None,
+            is_reseller: false,
+            profile: TenantProfile::default(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// Descriptive tenant attributes (the spec's optional tenant fields), stored as one document.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -73,6 +91,32 @@ pub struct User {
     pub last_login: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl User {
+    /// A new local user with only an email (may be empty for username-only users), unverified and unlocked,
+    /// created at `now`; callers set the rest.
+    pub fn new(email: impl Into<String>, now: DateTime<Utc>) -> Self {
+        Self {
+            id: Uuid::new_v4(),
+            email: email.into(),
+            name: None,
+            username: None,
+            phone_number: None,
+            profile_picture_url: None,
+            metadata: None,
+            external_id: None,
+            provider: "local".to_owned(),
+            verified: false,
+            locked: false,
+            super_user: false,
+            invisible: false,
+            active_tenant_id: None,
+            last_login: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 /// A user's membership in one tenant, with the roles held there.

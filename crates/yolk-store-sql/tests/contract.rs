@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use uuid::Uuid;
-use yolk_domain::{EnvironmentCredentials, Permission, Role, Session, Tenant, TenantProfile, User};
+use yolk_domain::{EnvironmentCredentials, Permission, Role, Session, Tenant, User};
 use yolk_store::tenants::TenantQuery;
 use yolk_store::users::{LoginIdentifier, NewUser, UserQuery, UserSort};
 use yolk_store::{
@@ -72,41 +72,14 @@ async fn open(db: TestDb) -> Db {
 }
 
 fn tenant(id: &str) -> Tenant {
-    let now = Utc::now();
-    Tenant {
-        id: Uuid::new_v4(),
-        tenant_id: id.to_owned(),
-        name: format!("Tenant {id}"),
-        metadata: None,
-        parent_tenant_id: None,
-        alias: None,
-        is_reseller: false,
-        profile: TenantProfile::default(),
-        created_at: now,
-        updated_at: now,
-    }
+    Tenant::new(id, format!("Tenant {id}"), Utc::now())
 }
 
 fn user(email: &str) -> User {
-    let now = Utc::now();
     User {
-        id: Uuid::new_v4(),
-        email: email.to_owned(),
         name: Some(email.split('@').next().unwrap_or_default().to_owned()),
-        username: None,
-        phone_number: None,
-        profile_picture_url: None,
-        metadata: None,
-        external_id: None,
-        provider: "local".into(),
         verified: true,
-        locked: false,
-        super_user: false,
-        invisible: false,
-        active_tenant_id: None,
-        last_login: None,
-        created_at: now,
-        updated_at: now,
+        ..User::new(email, Utc::now())
     }
 }
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 use uuid::Uuid;
 use yolk_domain::clock::ManualClock;
-use yolk_domain::{Tenant, TenantProfile, User};
+use yolk_domain::{Tenant, User};
 use yolk_server::{AppState, Config};
 use yolk_store::Store;
 use yolk_store::users::NewUser;
@@ -82,19 +82,7 @@ impl TestApp {
 
     /// Creates a tenant directly in the store.
     pub async fn seed_tenant(&self, name: &str) -> String {
-        let now = chrono::Utc::now();
-        let tenant = Tenant {
-            id: Uuid::new_v4(),
-            tenant_id: Uuid::new_v4().to_string(),
-            name: name.to_owned(),
-            metadata: None,
-            parent_tenant_id: None,
-            alias: None,
-            is_reseller: false,
-            profile: TenantProfile::default(),
-            created_at: now,
-            updated_at: now,
-        };
+        let tenant = Tenant::new(Uuid::new_v4().to_string(), name, chrono::Utc::now());
         self.store.create_tenant(&tenant).await.expect("seed tenant").tenant_id
     }
 
@@ -102,25 +90,7 @@ impl TestApp {
     pub async fn seed_user(&self, email: &str, tenant_id: &str, role_ids: &[Uuid]) -> Uuid {
         let now = chrono::Utc::now();
         let hash = self.state.auth.passwords().hash(PASSWORD).await.expect("hash");
-        let user = User {
-            id: Uuid::new_v4(),
-            email: email.to_owned(),
-            name: Some(format!("User {email}")),
-            username: None,
-            phone_number: None,
-            profile_picture_url: None,
-            metadata: None,
-            external_id: None,
-            provider: "local".into(),
-            verified: true,
-            locked: false,
-            super_user: false,
-            invisible: false,
-            active_tenant_id: None,
-            last_login: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let user = User { name: Some(format!("User {email}")), verified: true, ..User::new(email, now) };
         let new = NewUser {
             user,
             password_hash: Some(hash),

@@ -141,39 +141,22 @@ async fn sign_up(state: AppState, body: SignUpRequest, email: String, username: 
         .collect();
     let now = state.clock.now();
     let tenant = Tenant {
-        id: Uuid::new_v4(),
-        tenant_id: Uuid::new_v4().to_string(),
-        name: company.to_owned(),
-        metadata: None,
-        parent_tenant_id: None,
-        alias: None,
-        is_reseller: false,
         profile: TenantProfile {
             creator_email: Some(email.clone()).filter(|e| !e.is_empty()),
             creator_name: body.name.clone(),
             ..Default::default()
         },
-        created_at: now,
-        updated_at: now,
+        ..Tenant::new(Uuid::new_v4().to_string(), company, now)
     };
     let user = User {
-        id: Uuid::new_v4(),
-        email,
         name: body.name.clone(),
         username,
         phone_number: body.phone_number.clone(),
         profile_picture_url: body.profile_picture_url.clone(),
         metadata,
-        external_id: None,
         provider: body.provider.clone().unwrap_or_else(|| "local".into()),
-        verified: false,
-        locked: false,
-        super_user: false,
-        invisible: false,
         active_tenant_id: Some(tenant.tenant_id.clone()),
-        last_login: None,
-        created_at: now,
-        updated_at: now,
+        ..User::new(email, now)
     };
     let tenant_id = tenant.tenant_id.clone();
     let user = state

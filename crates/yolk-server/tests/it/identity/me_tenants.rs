@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
-use yolk_domain::{Tenant, TenantProfile};
+use yolk_domain::Tenant;
 
 use super::me::{ME_V2, claims, seed_role};
 use crate::support::{TestApp, assert_error};
@@ -17,18 +17,10 @@ const REFRESH: &str = "/identity/resources/auth/v1/user/token/refresh";
 
 /// A tenant under `parent`, with optional metadata.
 async fn seed_child(app: &TestApp, name: &str, parent: Option<&str>, metadata: Option<&str>) -> String {
-    let now = chrono::Utc::now();
     let tenant = Tenant {
-        id: Uuid::new_v4(),
-        tenant_id: Uuid::new_v4().to_string(),
-        name: name.to_owned(),
         metadata: metadata.map(str::to_owned),
         parent_tenant_id: parent.map(str::to_owned),
-        alias: None,
-        is_reseller: false,
-        profile: TenantProfile::default(),
-        created_at: now,
-        updated_at: now,
+        ..Tenant::new(Uuid::new_v4().to_string(), name, chrono::Utc::now())
     };
     app.store.create_tenant(&tenant).await.expect("seed tenant").tenant_id
 }

@@ -141,8 +141,6 @@ async fn create(
     };
     let now = state.clock.now();
     let user = User {
-        id: Uuid::new_v4(),
-        email: email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
         name: body.name.clone(),
         username,
         phone_number: body.phone_number.clone(),
@@ -151,13 +149,8 @@ async fn create(
         external_id: body.external_id.clone(),
         provider: provider.to_owned(),
         verified,
-        locked: false,
-        super_user: false,
-        invisible: false,
         active_tenant_id: Some(tenant.to_owned()),
-        last_login: None,
-        created_at: now,
-        updated_at: now,
+        ..User::new(email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(), now)
     };
     let new = NewUser { user, password_hash, tenant_id: Some(tenant.to_owned()), role_ids, new_tenant: None };
     let user = state.store.create_user(&new).await?;

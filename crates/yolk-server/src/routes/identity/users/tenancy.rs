@@ -5,9 +5,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use uuid::Uuid;
 use yolk_api_types::users::{MigrateUsersRequest, UserDto, UserTenantRequest};
-use yolk_domain::{Tenant, TenantProfile};
+use yolk_domain::Tenant;
 use yolk_store::StoreError;
 
 use super::common::{member_error, member_roles, render, require_tenant, user_id};
@@ -77,21 +76,7 @@ pub async fn set_user_active_tenant(
         Err(StoreError::NotFound(_)) if body.validate_tenant_exist == Some(true) => {
             return Err(ApiError::NotFound("Tenant not found".into()));
         }
-        Err(StoreError::NotFound(_)) => {
-            let now = state.clock.now();
-            Some(Tenant {
-                id: Uuid::new_v4(),
-                tenant_id: tenant.to_owned(),
-                name: tenant.to_owned(),
-                metadata: None,
-                parent_tenant_id: None,
-                alias: None,
-                is_reseller: false,
-                profile: TenantProfile::default(),
-                created_at: now,
-                updated_at: now,
-            })
-        }
+        Err(StoreError::NotFound(_)) => Some(Tenant::new(tenant, tenant, state.clock.now())),
         Err(e) => return Err(e.into()),
     };
     let roles = match &new_tenant {
