@@ -3,6 +3,7 @@
 //! `metadata` as a JSON-encoded string.
 
 pub mod auth;
+pub mod me;
 pub mod roles;
 pub mod tenants;
 pub mod users;

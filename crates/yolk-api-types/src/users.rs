@@ -1,7 +1,7 @@
 //! Users. One shape serves the v1, v2 and v3 user endpoints (`UserV3Dto` plus the v1/v2 fields): clients ignore
 //! fields they do not know, and each version's required fields are all present.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::roles::RoleDto;
 
@@ -36,6 +36,8 @@ pub struct UserDto {
     pub invisible: bool,
     /// JSON-encoded string.
     pub metadata: Option<String>,
+    /// Vendor-only metadata (JSON-encoded string); yolk does not store it yet, so always null.
+    pub vendor_metadata: Option<String>,
     /// The tenant in context (the caller's, or the user's active tenant).
     pub tenant_id: Option<String>,
     pub tenant_ids: Vec<String>,
@@ -45,7 +47,163 @@ pub struct UserDto {
     /// Permission keys in the tenant in context (filled where the endpoint returns them).
     pub permissions: Vec<serde_json::Value>,
     pub tenants: Vec<UserTenantDto>,
+    /// Sub-account access (account hierarchy); not granted by yolk.
+    pub sub_account_access_allowed: bool,
+    /// Who manages the user: always `frontegg` (no SCIM provisioning yet).
+    pub managed_by: String,
     pub last_login: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// A page of a list (`FronteggPaginationWrapper`): `_offset` is a page index, `_links` are query strings
+/// (`?_limit=..&_offset=..`, empty when there is no such page).
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    #[serde(rename = "_metadata")]
+    pub metadata: PageMetadata,
+    #[serde(rename = "_links", skip_serializing_if = "Option::is_none")]
+    pub links: Option<PageLinks>,
+}
+
+/// `FronteggPaginationMetadata`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageMetadata {
+    pub total_items: u64,
+    pub total_pages: u64,
+}
+
+/// `FronteggPaginationLinks`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageLinks {
+    pub next: String,
+    pub prev: String,
+    pub first: String,
+    pub last: String,
+}
+
+/// `CreateUserDto` (tenant-scoped, v1 and v2) and `CreateUserDtoVendorOnly` (which adds `tenantId` and the
+/// vendor fields). `metadata` may be an object or a JSON-encoded string.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUserRequest {
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub name: Option<String>,
+    pub profile_picture_url: Option<String>,
+    pub password: Option<String>,
+    pub phone_number: Option<String>,
+    pub provider: Option<String>,
+    pub metadata: Option<serde_json::Value>,
+    pub skip_invite_email: Option<bool>,
+    pub role_ids: Option<Vec<String>>,
+    pub email_metadata: Option<serde_json::Value>,
+    pub expiration_in_seconds: Option<f64>,
+    /// Vendor-only: the tenant the user joins.
+    pub tenant_id: Option<String>,
+    /// Vendor-only.
+    pub vendor_metadata: Option<serde_json::Value>,
+    /// Vendor-only.
+    pub mfa_bypass: Option<bool>,
+    /// Vendor-only.
+    pub external_id: Option<String>,
+}
+
+/// `UserCreatedResponse` is served as [`UserDto`], which carries all its fields.
+pub type UserCreatedResponse = UserDto;
+
+/// `UpdateUserDto` (tenant-scoped) and `UpdateVendorUserDto` (vendor): absent fields are left unchanged.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateUserRequest {
+    pub name: Option<String>,
+    pub phone_number: Option<String>,
+    pub profile_picture_url: Option<String>,
+    pub metadata: Option<serde_json::Value>,
+    /// Vendor only.
+    pub vendor_metadata: Option<serde_json::Value>,
+    /// Vendor only.
+    pub mfa_bypass: Option<bool>,
+    /// Vendor only.
+    pub external_id: Option<String>,
+}
+
+/// `UpdateUserEmailDto`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateUserEmailRequest {
+    pub email: String,
+}
+
+/// `AssignUserToRolesDto` / `UnassignUserFromRolesDto`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRoleIdsRequest {
+    pub role_ids: Vec<String>,
+}
+
+/// `AssignUserToRolesResponseDto` / `DeleteUserToRolesResponseDto`: the roles that were assigned or removed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRolesChangeResponse {
+    pub tenant_id: String,
+    pub user_id: String,
+    pub roles: Vec<RoleDto>,
+}
+
+/// One entry of `GET /resources/users/v3/roles`: the roles a user holds in the tenant in scope.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRoleIdsDto {
+    pub user_id: String,
+    pub tenant_id: String,
+    pub role_ids: Vec<String>,
+}
+
+/// `UpdateUserSuperuserDto`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetSuperUserRequest {
+    pub super_user: bool,
+}
+
+/// `UpdateUserInvisibleDto`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetInvisibleRequest {
+    pub invisible: bool,
+}
+
+/// `AddUserToTenantRequest` (plus optional `roleIds`) and `UpdateUserTenantWithValidationDto`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserTenantRequest {
+    pub tenant_id: String,
+    pub validate_tenant_exist: Option<bool>,
+    pub skip_invite_email: Option<bool>,
+    pub role_ids: Option<Vec<String>>,
+}
+
+/// `MigrateUsersFromTenantToTenantRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrateUsersRequest {
+    pub src_tenant_id: String,
+    pub target_tenant_id: String,
+}
+
+/// `ValidateUserPasswordRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyPasswordRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// `ValidateUserPasswordResponse`: `{"valid": bool}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyPasswordResponse {
+    pub valid: bool,
 }

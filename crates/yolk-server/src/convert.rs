@@ -84,6 +84,7 @@ pub fn user_dto(u: &User, memberships: &[Membership], tenant_id: Option<&str>, v
         super_user: u.super_user,
         invisible: u.invisible,
         metadata: u.metadata.clone(),
+        vendor_metadata: None,
         tenant_id: context.clone(),
         tenant_ids: memberships.iter().map(|m| m.tenant_id.clone()).collect(),
         activated_for_tenant: current.is_some_and(|m| !m.disabled),
@@ -98,6 +99,8 @@ pub fn user_dto(u: &User, memberships: &[Membership], tenant_id: Option<&str>, v
                 created_at: time(m.created_at),
             })
             .collect(),
+        sub_account_access_allowed: false,
+        managed_by: "frontegg".to_owned(),
         last_login: u.last_login.map(time),
         created_at: time(u.created_at),
         updated_at: time(u.updated_at),

@@ -141,8 +141,13 @@ impl FromRequestParts<AppState> for UserContext {
             let user = state.store.get_user(user_id).await?;
             let memberships = state.store.memberships(&[user_id]).await?.remove(&user_id).unwrap_or_default();
             let tenant_id = match header(parts, "frontegg-tenant-id") {
-                Some(t) if memberships.iter().any(|m| m.tenant_id == t) => t.to_owned(),
-                Some(_) => return Err(ApiError::NotFound("User is not a member of this tenant".into())),
+                Some(t) => match memberships.iter().find(|m| m.tenant_id == t) {
+                    Some(m) if m.disabled => {
+                        return Err(ApiError::Forbidden("User is disabled in this tenant".into()));
+                    }
+                    Some(_) => t.to_owned(),
+                    None => return Err(ApiError::NotFound("User is not a member of this tenant".into())),
+                },
                 None => yolk_core::auth::active_tenant(&user, &memberships)
                     .ok_or_else(|| ApiError::BadRequest("frontegg-tenant-id header is required".into()))?,
             };

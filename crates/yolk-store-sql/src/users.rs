@@ -1,12 +1,16 @@
-//! Users, memberships and role assignments.
+//! Users, memberships and role assignments. Multi-row tenancy changes (leaving a tenant, locking, switching and
+//! migrating tenants) live in [`tenancy`].
+
+mod tenancy;
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
-use yolk_domain::{Membership, User};
-use yolk_store::users::{LoginIdentifier, NewUser, UserQuery, UserSort};
+use yolk_domain::{Membership, Tenant, User};
+use yolk_store::users::{IdentifierKind, LoginIdentifier, NewUser, UserQuery, UserSort};
 use yolk_store::{Mutation, StoreError, StoreResult, UserStore};
 
 use crate::roles::load_roles;
@@ -43,7 +47,7 @@ fn user_from_row(r: &AnyRow) -> StoreResult<User> {
     })
 }
 
-async fn fetch_user<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(ex: E, id: Uuid) -> StoreResult<User> {
+pub(crate) async fn fetch_user<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(ex: E, id: Uuid) -> StoreResult<User> {
     let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
         .bind(id.to_string())
         .fetch_optional(ex)
@@ -53,19 +57,21 @@ async fn fetch_user<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(ex: E, id: 
     user_from_row(&row)
 }
 
-/// Inserts user-role rows; a missing role or membership surfaces as `NotFound`.
-async fn insert_roles(
+/// Inserts user-role rows; a missing role (or one owned by another tenant) or membership surfaces as `NotFound`.
+pub(crate) async fn insert_roles(
     tx: &mut sqlx::AnyConnection,
     user_id: Uuid,
     tenant_id: &str,
     role_ids: &[Uuid],
 ) -> StoreResult<()> {
     for role_id in role_ids {
-        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM roles WHERE id = $1")
-            .bind(role_id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let exists: Option<String> =
+            sqlx::query_scalar("SELECT id FROM roles WHERE id = $1 AND (tenant_id IS NULL OR tenant_id = $2)")
+                .bind(role_id.to_string())
+                .bind(tenant_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
         if exists.is_none() {
             return Err(StoreError::NotFound("role"));
         }
@@ -255,8 +261,32 @@ impl UserStore for SqlStore {
             conds.push(format!("email_norm = ${}", args.len()));
         }
         if let Some(f) = &q.filter {
-            args.push(format!("%{}%", f.to_lowercase()));
-            conds.push(format!("(email_norm LIKE ${n} OR LOWER(COALESCE(name, '')) LIKE ${n})", n = args.len()));
+            args.push(format!("%{}%", like_escape(&f.to_lowercase())));
+            conds.push(format!(
+                "(email_norm LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(name, '')) LIKE ${n} ESCAPE '\\')",
+                n = args.len()
+            ));
+        }
+        if let Some(p) = &q.name_prefix {
+            args.push(format!("{}%", like_escape(&p.to_lowercase())));
+            conds.push(format!("LOWER(COALESCE(name, '')) LIKE ${} ESCAPE '\\'", args.len()));
+        }
+        if let Some((kind, prefix)) = &q.identifier {
+            let column = match kind {
+                IdentifierKind::Email => "COALESCE(email_norm, '')",
+                IdentifierKind::PhoneNumber => "COALESCE(phone_number, '')",
+                IdentifierKind::Username => "LOWER(COALESCE(username, ''))",
+            };
+            args.push(format!("{}%", like_escape(&prefix.to_lowercase())));
+            conds.push(format!("{column} LIKE ${} ESCAPE '\\'", args.len()));
+        }
+        if let Some(external) = &q.external_ids {
+            if external.is_empty() {
+                return Ok((Vec::new(), 0));
+            }
+            let first = args.len() + 1;
+            args.extend(external.iter().cloned());
+            conds.push(format!("external_id IN ({})", placeholders(first, external.len())));
         }
         if let Some(ids) = &q.ids {
             if ids.is_empty() {
@@ -280,6 +310,7 @@ impl UserStore for SqlStore {
             UserSort::Verified => "verified",
             UserSort::IsLocked => "locked",
             UserSort::Provider => "provider",
+            UserSort::TenantId => "COALESCE(active_tenant_id, '')",
         };
         let dir = if q.descending { "DESC" } else { "ASC" };
         let sql = format!(
@@ -388,15 +419,22 @@ impl UserStore for SqlStore {
     }
 
     async fn set_membership_disabled(&self, user_id: Uuid, tenant_id: &str, disabled: bool) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
         let n = sqlx::query("UPDATE memberships SET disabled = $1 WHERE user_id = $2 AND tenant_id = $3")
             .bind(flag(disabled))
             .bind(user_id.to_string())
             .bind(tenant_id)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?
             .rows_affected();
-        if n == 0 { Err(StoreError::NotFound("membership")) } else { Ok(()) }
+        if n == 0 {
+            return Err(StoreError::NotFound("membership"));
+        }
+        if disabled {
+            tenancy::revoke_tenant_sessions(&mut tx, user_id, tenant_id, chrono::Utc::now()).await?;
+        }
+        tx.commit().await.map_err(db_err)
     }
 
     async fn assign_roles(&self, user_id: Uuid, tenant_id: &str, role_ids: &[Uuid]) -> StoreResult<()> {
@@ -433,4 +471,38 @@ impl UserStore for SqlStore {
         insert_roles(&mut tx, user_id, tenant_id, role_ids).await?;
         tx.commit().await.map_err(db_err)
     }
+
+    async fn remove_from_tenant(&self, user_id: Uuid, tenant_id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        tenancy::remove_from_tenant(self, user_id, tenant_id, now).await
+    }
+
+    async fn set_user_locked(&self, user_id: Uuid, locked: bool, now: DateTime<Utc>) -> StoreResult<User> {
+        tenancy::set_user_locked(self, user_id, locked, now).await
+    }
+
+    async fn set_active_tenant(
+        &self,
+        user_id: Uuid,
+        tenant_id: &str,
+        new_tenant: Option<&Tenant>,
+        role_ids: &[Uuid],
+    ) -> StoreResult<User> {
+        tenancy::set_active_tenant(self, user_id, tenant_id, new_tenant, role_ids).await
+    }
+
+    async fn migrate_tenant_users(&self, src: &str, target: &str, now: DateTime<Utc>) -> StoreResult<u64> {
+        tenancy::migrate_tenant_users(self, src, target, now).await
+    }
+}
+
+/// Escapes `LIKE` wildcards (`%`, `_`) and the escape character itself, for `ESCAPE '\'`.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

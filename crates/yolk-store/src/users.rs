@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
-use yolk_domain::{Membership, User};
+use yolk_domain::{Membership, Tenant, User};
 
 use crate::{Mutation, StoreResult};
 
@@ -39,6 +40,16 @@ pub enum UserSort {
     Verified,
     IsLocked,
     Provider,
+    /// The user's active tenant.
+    TenantId,
+}
+
+/// Which identifier a prefix search (`_identifier`) matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentifierKind {
+    Email,
+    PhoneNumber,
+    Username,
 }
 
 /// A page of users.
@@ -52,6 +63,12 @@ pub struct UserQuery {
     pub ids: Option<Vec<Uuid>>,
     /// Case-insensitive substring of name or email.
     pub filter: Option<String>,
+    /// Case-insensitive prefix of the name.
+    pub name_prefix: Option<String>,
+    /// Case-insensitive prefix of one identifier.
+    pub identifier: Option<(IdentifierKind, String)>,
+    /// Only users with one of these external ids.
+    pub external_ids: Option<Vec<String>>,
     pub sort: UserSort,
     pub descending: bool,
     pub limit: u64,
@@ -97,7 +114,8 @@ pub trait UserStore {
     /// Removes the user from a tenant (with its roles there); `NotFound` if not a member.
     async fn remove_membership(&self, user_id: Uuid, tenant_id: &str) -> StoreResult<()>;
 
-    /// Enables or disables a membership.
+    /// Enables or disables a membership. Disabling also revokes the user's sessions in that tenant, in the same
+    /// transaction. `NotFound` if not a member.
     async fn set_membership_disabled(&self, user_id: Uuid, tenant_id: &str, disabled: bool) -> StoreResult<()>;
 
     /// Grants roles in a tenant (already-held roles are kept); `NotFound` for a non-member or unknown role.
@@ -108,4 +126,34 @@ pub trait UserStore {
 
     /// Replaces the user's roles in a tenant.
     async fn set_roles(&self, user_id: Uuid, tenant_id: &str, role_ids: &[Uuid]) -> StoreResult<()>;
+
+    /// Removes the user from a tenant (roles there and sessions in it included) and, when that was its last
+    /// membership, deletes the user; one transaction. Returns whether the user was deleted. `NotFound` if the user
+    /// is not a member.
+    async fn remove_from_tenant(&self, user_id: Uuid, tenant_id: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+
+    /// Locks or unlocks a user; locking revokes every session of the user in the same transaction.
+    async fn set_user_locked(&self, user_id: Uuid, locked: bool, now: DateTime<Utc>) -> StoreResult<User>;
+
+    /// Makes `tenant_id` the user's active tenant, in one transaction: inserts `new_tenant` first when given, and
+    /// adds the user to the tenant with `role_ids` when not yet a member. `NotFound` for an unknown user, tenant or
+    /// role; `Conflict` when `new_tenant` already exists.
+    async fn set_active_tenant(
+        &self,
+        user_id: Uuid,
+        tenant_id: &str,
+        new_tenant: Option<&Tenant>,
+        role_ids: &[Uuid],
+    ) -> StoreResult<User>;
+
+    /// Moves every member of `src_tenant_id` into `target_tenant_id`, in one transaction: members keep their
+    /// environment-wide roles (roles owned by the source tenant are dropped), users already in the target keep
+    /// that membership, active tenants pointing at the source move to the target, and sessions in the source are
+    /// revoked. Returns how many users were moved. `NotFound` when either tenant is unknown.
+    async fn migrate_tenant_users(
+        &self,
+        src_tenant_id: &str,
+        target_tenant_id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
 }

@@ -63,6 +63,23 @@ struct Opts {
     api_key: Option<String>,
 }
 
+/// The configuration keys, as they appear in TOML and (upper-cased, `YOLK_`-prefixed) in the environment.
+const CONFIG_KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "client_id",
+    "api_key",
+    "issuer",
+    "access_token_ttl",
+    "refresh_token_ttl",
+    "vendor_token_ttl",
+    "allowed_origins",
+    "secure_cookies",
+    "max_body_bytes",
+    "log_format",
+];
+
 fn load_config(opts: &Opts) -> anyhow::Result<Config> {
     let mut figment = Figment::from(Serialized::defaults(Config::default()));
     if let Some(path) = &opts.config {
@@ -70,7 +87,8 @@ fn load_config(opts: &Opts) -> anyhow::Result<Config> {
         figment = figment.merge(Toml::file(path));
     }
     figment = figment
-        .merge(Env::prefixed("YOLK_").ignore(&["CONFIG", "TEST_POSTGRES_URL", "LOG"]))
+        // Only the configuration keys: other YOLK_* variables (test and tooling knobs) are not configuration.
+        .merge(Env::prefixed("YOLK_").only(CONFIG_KEYS))
         .merge(Serialized::defaults(opts));
     figment.extract().context("invalid configuration")
 }

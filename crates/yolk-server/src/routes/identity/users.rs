@@ -1,10 +1,79 @@
-//! Placeholder: routes of this group are added by their own change.
+//! identity.json tags Users and User management: creating, reading, updating and deleting users, their roles,
+//! their tenants and their state (locked, verified, super-user, invisible).
+//!
+//! Who may call what: routes a tenant admin uses from the admin portal take [`TenantScope`] and check Frontegg's
+//! permission keys for user callers; the environment-only routes (vendor-only, global updates, state flags,
+//! tenant moves) take [`VendorAuth`].
+//!
+//! Choices where the spec is silent (see also each handler):
+//! - Creating a user in a tenant (`POST /resources/users/v1`, `v2`) with the email of an existing user adds that
+//!   user to the tenant (Frontegg's invite semantics) and leaves its profile and password untouched; 409 if it is
+//!   already a member. The vendor-only create answers 409 for any existing email.
+//! - Without `roleIds`, a new member gets the roles marked default (environment-wide or the tenant's own).
+//! - Users created in a tenant start unverified (they were invited); the vendor-only create makes verified users.
+//! - Invisible users are left out of lists requested with a user token (the admin portal); the environment
+//!   sees them.
+//!
+//! [`TenantScope`]: crate::extract::TenantScope
+//! [`VendorAuth`]: crate::extract::VendorAuth
+
+mod common;
+mod create;
+mod list;
+mod read;
+mod roles;
+mod status;
+mod tenancy;
+mod update;
 
 use axum::Router;
+use axum::routing::{get, post, put};
 
 use crate::state::AppState;
 
-/// This group's routes.
+/// `fe.secure.read.users`: view the users of the tenant.
+pub const READ_USERS: &str = "fe.secure.read.users";
+/// `fe.secure.write.users`: add users to the tenant.
+pub const WRITE_USERS: &str = "fe.secure.write.users";
+/// `fe.secure.delete.users`: remove users from the tenant.
+pub const DELETE_USERS: &str = "fe.secure.delete.users";
+/// `fe.secure.write.usersRoles`: assign roles to users.
+pub const WRITE_USERS_ROLES: &str = "fe.secure.write.usersRoles";
+/// `fe.secure.delete.usersRoles`: unassign roles from users.
+pub const DELETE_USERS_ROLES: &str = "fe.secure.delete.usersRoles";
+/// `fe.secure.write.enableDisable`: enable or disable users in the tenant.
+pub const ENABLE_DISABLE_USERS: &str = "fe.secure.write.enableDisable";
+
+/// User routes.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/resources/vendor-only/users/v1", post(create::create_user_vendor_only))
+        .route("/resources/vendor-only/users/v1/{userId}", get(read::get_user_vendor_only))
+        .route("/resources/vendor-only/users/v1/passwords/verify", post(read::verify_user_password))
+        .route("/resources/users/v1", get(list::list_users_v1).post(create::create_user).put(update::update_user))
+        .route("/resources/users/v2", post(create::create_user_v2))
+        .route("/resources/users/v3", get(list::list_users_v3))
+        .route("/resources/users/v3/roles", get(list::list_users_roles_v3))
+        .route("/resources/users/v1/email", get(read::get_user_by_email))
+        .route(
+            "/resources/users/v1/{userId}",
+            get(read::get_user).put(update::update_user_for_vendor).delete(tenancy::delete_user),
+        )
+        .route(
+            "/resources/users/v1/{userId}/roles",
+            post(roles::add_roles_to_user).delete(roles::delete_roles_from_user),
+        )
+        .route(
+            "/resources/users/v1/{userId}/tenant",
+            post(tenancy::add_user_to_tenant).put(tenancy::set_user_active_tenant),
+        )
+        .route("/resources/users/v1/{userId}/email", put(update::update_user_email))
+        .route("/resources/users/v1/tenants/migrate", put(tenancy::migrate_users_tenant))
+        .route("/resources/tenants/users/v1/{userId}/disable", post(tenancy::disable_user_in_tenant))
+        .route("/resources/tenants/users/v1/{userId}/enable", post(tenancy::enable_user_in_tenant))
+        .route("/resources/users/v1/{userId}/lock", post(status::lock_user))
+        .route("/resources/users/v1/{userId}/unlock", post(status::unlock_user))
+        .route("/resources/users/v1/{userId}/verify", post(status::verify_user))
+        .route("/resources/users/v1/{userId}/superuser", put(status::set_user_super_user))
+        .route("/resources/users/v1/{userId}/invisible", put(status::set_user_invisible))
 }

@@ -1,8 +1,13 @@
-//! tenants.json, served under `/tenants`.
+//! tenants.json, served under `/tenants`: accounts (v1 and v2), account settings, sub-accounts and the
+//! hierarchy. The "Account migration" operations are not implemented.
 
+mod access;
 pub mod accounts;
+pub mod accounts_v2;
 pub mod hierarchy;
+mod input;
 pub mod settings;
+pub mod sub_accounts;
 
 use axum::Router;
 
@@ -10,5 +15,10 @@ use crate::state::AppState;
 
 /// Every tenants route (paths relative to `/tenants`).
 pub fn router() -> Router<AppState> {
-    Router::new().merge(accounts::router()).merge(settings::router()).merge(hierarchy::router())
+    Router::new()
+        .merge(accounts::router())
+        .merge(accounts_v2::router())
+        .merge(settings::router())
+        .merge(sub_accounts::router())
+        .merge(hierarchy::router())
 }

@@ -1,0 +1,123 @@
+//! The self-service "me" endpoints: the caller's profile, tenants and authorization.
+//!
+//! The mobile SDKs decode these strictly (iOS `User`, `Tenant`, `UserRolePermission`), so fields they require as
+//! strings are always strings here: a tenant's `metadata`, a permission's `categoryId`, the profile's `name` and
+//! `profilePictureUrl` (CLIENTS.md §3.3).
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use crate::roles::RoleDto;
+use crate::tenants::TenantDto;
+use crate::users::UserDto;
+
+/// `PermissionResponse` as the profile and authorization endpoints return it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MePermissionDto {
+    pub id: String,
+    pub key: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// The category id, or an empty string for an uncategorized permission (iOS requires a string).
+    pub category_id: String,
+    /// Whether it is one of Frontegg's own `fe.` permissions.
+    pub fe_permission: bool,
+    /// Ids of the roles granting it.
+    pub role_ids: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `UserDto` of `GET /users/v2/me` (and v3, and the tenant switch): the user in the caller's tenant, with role
+/// objects and permission objects.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeUserDto {
+    #[serde(flatten)]
+    pub user: UserDto,
+    pub sub_account_access_allowed: bool,
+    /// Who manages the user: always `frontegg` (no SCIM here).
+    pub managed_by: String,
+}
+
+/// `MeAuthorizationResponseDto`: the caller's roles and permissions in its tenant.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeAuthorizationDto {
+    pub roles: Vec<RoleDto>,
+    pub permissions: Vec<MePermissionDto>,
+}
+
+/// `GET /users/v1/me/tenants` and `/users/v3/me/tenants`: the caller's tenants and the one it acts in.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeTenantsDto {
+    pub tenants: Vec<TenantDto>,
+    /// Absent (null) only for a user without any enabled membership.
+    pub active_tenant: Option<TenantDto>,
+}
+
+/// One node of `GET /users/v2/me/hierarchy`: a tenant with the caller's tenants below it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeTenantNodeDto {
+    #[serde(flatten)]
+    pub tenant: TenantDto,
+    /// The caller's tenants whose nearest ancestor among the caller's tenants is this one.
+    pub sub_tenants: Vec<MeTenantNodeDto>,
+}
+
+/// `GET /users/v2/me/hierarchy`: the caller's tenants as a forest. A tenant below another of the caller's
+/// tenants is listed under it instead of at the top.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeHierarchyDto {
+    pub tenants: Vec<MeTenantNodeDto>,
+    pub active_tenant: Option<TenantDto>,
+}
+
+/// `PUT /users/v2/me` body (`UpdateUserDto`). Each field is absent (unchanged), `null` (cleared, where allowed)
+/// or a value. Email, roles and other fields are not self-service and are ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateMeRequest {
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub phone_number: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub profile_picture_url: Option<Option<String>>,
+    /// An object or a JSON-encoded string.
+    #[serde(default, deserialize_with = "present")]
+    pub metadata: Option<Option<Value>>,
+}
+
+/// `PUT /users/v1/tenant` body (`UpdateUserTenantDto`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SwitchTenantRequest {
+    pub tenant_id: String,
+}
+
+/// A present field: `Some(None)` for `null`, `Some(Some(v))` for a value (absent fields take the default `None`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_distinguishes_absent_null_and_value() {
+        let r: UpdateMeRequest =
+            serde_json::from_str(r#"{"name":"Ann","phoneNumber":null,"metadata":{"a":1}}"#).unwrap();
+        assert_eq!(r.name, Some(Some("Ann".into())));
+        assert_eq!(r.phone_number, Some(None));
+        assert_eq!(r.profile_picture_url, None);
+        assert_eq!(r.metadata, Some(Some(serde_json::json!({"a":1}))));
+        let r: UpdateMeRequest = serde_json::from_str(r#"{"metadata":null}"#).unwrap();
+        assert_eq!(r.metadata, Some(None));
+    }
+}

@@ -1,0 +1,128 @@
+//! Assigning and unassigning a user's roles.
+
+use axum::http::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{USERS_V1, member_with, role_keys, seed_role};
+use crate::support::{TestApp, assert_error};
+
+async fn roles_in(app: &TestApp, vendor: &str, tenant: &str, user: Uuid) -> Vec<String> {
+    let res = app.get(&format!("{USERS_V1}/{user}")).bearer(vendor).tenant(tenant).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    role_keys(&res.body)
+}
+
+#[tokio::test]
+async fn assign_and_unassign_roles_in_the_tenant() {
+    let app = TestApp::new().await;
+    let vendor = app.vendor_token().await;
+    let a = app.seed_tenant("a").await;
+    let viewer = seed_role(&app, "viewer", None, false, &["docs.read"]).await;
+    let editor = seed_role(&app, "editor", Some(&a), false, &["docs.write"]).await;
+    let ann = app.seed_user("ann@a.io", &a, &[viewer]).await;
+    let path = format!("{USERS_V1}/{ann}/roles");
+
+    let res = app
+        .post(&path)
+        .bearer(&vendor)
+        .tenant(&a)
+        .json(json!({ "roleIds": [editor.to_string(), viewer.to_string()] }))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(res.body["tenantId"], a.as_str());
+    assert_eq!(res.body["userId"], ann.to_string());
+    assert_eq!(res.body["roles"].as_array().unwrap().len(), 2);
+    assert_eq!(roles_in(&app, &vendor, &a, ann).await, ["editor", "viewer"]);
+    let login = app.login("ann@a.io").await;
+    let claims = super::claims(login.body["accessToken"].as_str().unwrap());
+    assert_eq!(claims["roles"], json!(["editor", "viewer"]));
+    assert_eq!(claims["permissions"], json!(["docs.read", "docs.write"]));
+
+    let res = app
+        .delete(&path)
+        .bearer(&vendor)
+        .tenant(&a)
+        .json(json!({ "roleIds": [viewer.to_string(), Uuid::new_v4().to_string()] }))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.body["roles"][0]["key"], "viewer");
+    assert_eq!(res.body["roles"].as_array().unwrap().len(), 1);
+    assert_eq!(roles_in(&app, &vendor, &a, ann).await, ["editor"]);
+}
+
+#[tokio::test]
+async fn role_changes_reject_bad_input_and_change_nothing() {
+    let app = TestApp::new().await;
+    let vendor = app.vendor_token().await;
+    let a = app.seed_tenant("a").await;
+    let b = app.seed_tenant("b").await;
+    let viewer = seed_role(&app, "viewer", None, false, &[]).await;
+    let theirs = seed_role(&app, "theirs", Some(&b), false, &[]).await;
+    let ann = app.seed_user("ann@a.io", &a, &[]).await;
+    let bob = app.seed_user("bob@b.io", &b, &[]).await;
+    let path = format!("{USERS_V1}/{ann}/roles");
+    for (body, status) in [
+        (json!({ "roleIds": [viewer.to_string(), Uuid::new_v4().to_string()] }), StatusCode::NOT_FOUND),
+        (json!({ "roleIds": [theirs.to_string()] }), StatusCode::NOT_FOUND),
+        (json!({ "roleIds": ["nope"] }), StatusCode::BAD_REQUEST),
+        (json!({ "roleIds": [] }), StatusCode::BAD_REQUEST),
+        (json!({}), StatusCode::BAD_REQUEST),
+    ] {
+        let res = app.post(&path).bearer(&vendor).tenant(&a).json(body).send().await;
+        assert_error(&res, status);
+    }
+    assert!(roles_in(&app, &vendor, &a, ann).await.is_empty());
+    // Not a member of the tenant in scope; no tenant in scope.
+    let res = app
+        .post(&format!("{USERS_V1}/{bob}/roles"))
+        .bearer(&vendor)
+        .tenant(&a)
+        .json(json!({ "roleIds": [viewer.to_string()] }))
+        .send()
+        .await;
+    assert_error(&res, StatusCode::NOT_FOUND);
+    let res = app.post(&path).bearer(&vendor).json(json!({ "roleIds": [viewer.to_string()] })).send().await;
+    assert_error(&res, StatusCode::BAD_REQUEST);
+    let res = app.delete(&path).bearer(&vendor).tenant(&a).json(json!({ "roleIds": ["x"] })).send().await;
+    assert_error(&res, StatusCode::BAD_REQUEST);
+    let res = app
+        .delete(&format!("{USERS_V1}/{bob}/roles"))
+        .bearer(&vendor)
+        .tenant(&a)
+        .json(json!({ "roleIds": [viewer.to_string()] }))
+        .send()
+        .await;
+    assert_error(&res, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn role_changes_by_tenant_users_need_frontegg_permissions() {
+    let app = TestApp::new().await;
+    let vendor = app.vendor_token().await;
+    let a = app.seed_tenant("a").await;
+    let b = app.seed_tenant("b").await;
+    let viewer = seed_role(&app, "viewer", None, false, &[]).await;
+    let ann = app.seed_user("ann@a.io", &a, &[]).await;
+    let bob = app.seed_user("bob@b.io", &b, &[]).await;
+    let (_, granter) = member_with(&app, "granter@a.io", &a, &["fe.secure.write.usersRoles"]).await;
+    let (_, writer) = member_with(&app, "writer@a.io", &a, &["fe.secure.write.users"]).await;
+    let body = json!({ "roleIds": [viewer.to_string()] });
+
+    let res = app.post(&format!("{USERS_V1}/{ann}/roles")).json(body.clone()).send().await;
+    assert_error(&res, StatusCode::UNAUTHORIZED);
+    let res = app.post(&format!("{USERS_V1}/{ann}/roles")).bearer(&writer).json(body.clone()).send().await;
+    assert_error(&res, StatusCode::FORBIDDEN);
+    let res = app.post(&format!("{USERS_V1}/{bob}/roles")).bearer(&granter).json(body.clone()).send().await;
+    assert_error(&res, StatusCode::NOT_FOUND);
+    assert!(roles_in(&app, &vendor, &b, bob).await.is_empty());
+    let res = app.post(&format!("{USERS_V1}/{ann}/roles")).bearer(&granter).json(body.clone()).send().await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(roles_in(&app, &vendor, &a, ann).await, ["viewer"]);
+    // Unassigning is a separate permission.
+    let res = app.delete(&format!("{USERS_V1}/{ann}/roles")).bearer(&granter).json(body).send().await;
+    assert_error(&res, StatusCode::FORBIDDEN);
+    assert_eq!(roles_in(&app, &vendor, &a, ann).await, ["viewer"]);
+}
