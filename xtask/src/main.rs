@@ -21,7 +21,7 @@ enum Command {
     /// Benchmark yolk (release build) on SQLite and PostgreSQL and write BENCHMARKS.md.
     ///
     /// All load goes to 127.0.0.1 only and every scenario stops by itself after --duration seconds. A full run
-    /// with the defaults takes about 3 minutes per store plus the build. PostgreSQL is measured when
+    /// with the defaults takes about 3 minutes (20 s of raw limits, about a minute per store) plus the build. PostgreSQL is measured when
     /// `pg_isready -h <pg-host>` answers: a fresh database `yolk_bench_<random>` is created and dropped after.
     Bench(BenchArgs),
 }

@@ -138,7 +138,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             }
             _ => {
                 if *kind == StoreKind::Postgres {
-                    pg_version = ctx.pg.version();
+                    pg_version = ctx.pg.describe();
                 }
                 runtime.block_on(scenarios::bench_store(&ctx, *kind)).map_err(|e| format!("failed: {e:#}"))
             }

@@ -98,7 +98,7 @@ impl Report<'_> {
         let _ = writeln!(s, "| Kernel | {} |", f.kernel);
         let _ = writeln!(s, "| Load average at start (1/5/15 min) | {} |", f.loadavg);
         if let Some(v) = &self.pg_version {
-            let _ = writeln!(s, "| PostgreSQL | {v} (same machine, default settings) |");
+            let _ = writeln!(s, "| PostgreSQL | {v}, same machine |");
         }
         let _ = writeln!(s, "| Rust | {} |", f.rustc);
         let _ = writeln!(s, "| Date | {} |", f.date);
@@ -336,7 +336,8 @@ const METHOD: &str = "## Method\n\n\
   20 ms during the load scenarios.\n\
 - **Seeding** goes through the API: a sign-up (`POST /identity/resources/users/v1/signUp`) makes the tenant and its \
   owner (who logs in), then `POST /identity/resources/users/v1` (environment token + `frontegg-tenant-id`, no \
-  password) adds the other users, 32 in flight.\n\
+  password) adds the other users (`--seed-concurrency` in flight). On PostgreSQL, `ANALYZE` runs after seeding, as \
+  autovacuum would after a bulk insert (test instances often run with autovacuum off).\n\
 - **Scenarios** (each a fixed duration with a fixed number of keep-alive connections, each connection sending its \
   next request as soon as the previous answer arrives): `POST /auth/vendor`; password logins of the owner \
   (`POST /identity/resources/auth/v1/user`); token refreshes (`POST /identity/resources/auth/v1/user/token/refresh` \

@@ -144,15 +144,21 @@ impl PgServer {
             .is_ok_and(|s| s.success())
     }
 
-    /// The server's version (`SHOW server_version`), if psql can tell.
-    pub fn version(&self) -> Option<String> {
+    /// Runs one SQL statement with psql in `db`; its trimmed output.
+    fn psql(&self, db: &str, sql: &str) -> Option<String> {
         let out = Command::new("psql")
-            .args(["-h", &self.host, "-p", &self.port.to_string(), "-U", &self.user, "-d", "postgres", "-tAc"])
-            .arg("SHOW server_version")
+            .args(["-h", &self.host, "-p", &self.port.to_string(), "-U", &self.user, "-d", db, "-tAc", sql])
             .output()
             .ok()?;
         let v = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        (out.status.success() && !v.is_empty()).then_some(v)
+        out.status.success().then_some(v)
+    }
+
+    /// The server's version and autovacuum setting, if psql can tell.
+    pub fn describe(&self) -> Option<String> {
+        let version = self.psql("postgres", "SHOW server_version")?;
+        let autovacuum = self.psql("postgres", "SHOW autovacuum").unwrap_or_else(|| "?".into());
+        Some(format!("{version} (autovacuum {autovacuum})"))
     }
 
     /// Creates a fresh database `yolk_bench_<random>`, dropped when the guard is.
@@ -178,6 +184,12 @@ pub struct PgDb {
 }
 
 impl PgDb {
+    /// Refreshes the planner statistics (`ANALYZE`), as autovacuum would after a bulk insert; a server with
+    /// autovacuum off (common on test instances) would otherwise plan the users list on default estimates.
+    pub fn analyze(&self) -> anyhow::Result<()> {
+        self.server.psql(&self.name, "ANALYZE").map(drop).with_context(|| format!("ANALYZE on {}", self.name))
+    }
+
     /// Its connection URL.
     pub fn url(&self) -> String {
         format!("postgres://{}@{}:{}/{}", self.server.user, self.server.host, self.server.port, self.name)

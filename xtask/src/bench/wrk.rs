@@ -76,7 +76,8 @@ fn lua_string(s: &str) -> String {
 fn script(req: &WrkRequest<'_>) -> String {
     let mut s = format!("wrk.method = {}\n", lua_string(req.method));
     for (name, value) in req.headers {
-        s.push_str(&format!("wrk.headers[{}] = {}\n", lua_string(name), lua_string(value)));
+        // The spaces matter: `[[` would open a long string instead of indexing.
+        s.push_str(&format!("wrk.headers[ {} ] = {}\n", lua_string(name), lua_string(value)));
     }
     if let Some(body) = req.body {
         s.push_str("wrk.headers[\"Content-Type\"] = \"application/json\"\n");
@@ -111,8 +112,10 @@ pub fn run(
         .context("running wrk")?;
     let max_rss_kib = sampler.stop();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !out.status.success() {
-        bail!("wrk failed: {}{}", text, String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // wrk reports a broken script on stderr and then runs without it, still exiting 0.
+    if !out.status.success() || !stderr.trim().is_empty() {
+        bail!("wrk failed: {text}{stderr}");
     }
     let mut result = parse(&text).with_context(|| format!("parsing wrk output:\n{text}"))?;
     result.max_rss_kib = max_rss_kib;
@@ -202,6 +205,14 @@ Transfer/sec:      6.00MB
         assert_eq!(r.errors, 15);
         assert_eq!(r.ok, 100_000 - 15);
         assert_eq!(r.elapsed, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn script_indexes_headers_without_opening_a_long_string() {
+        let req = WrkRequest { method: "GET", path: "/", headers: &[("x-access-token", "t")], body: Some("{}") };
+        let s = script(&req);
+        assert!(s.contains("wrk.headers[ [=[x-access-token]=] ] = [=[t]=]"), "{s}");
+        assert!(!s.contains("[["), "{s}");
     }
 
     #[test]
