@@ -1,0 +1,270 @@
+//! The built-in load generator: a fixed number of keep-alive connections, each sending its next request as soon
+//! as the previous answer arrives (closed loop, like wrk), for a fixed duration; every answer's latency is kept
+//! and sorted at the end for exact percentiles.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+
+use super::http::{Conn, Response, request};
+
+/// A request answer slower than this counts as an error (and the connection is replaced).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What one load run measured.
+#[derive(Debug, Clone, Default)]
+pub struct LoadResult {
+    /// Successful answers.
+    pub ok: u64,
+    /// Failed requests (unexpected status, I/O error, timeout).
+    pub errors: u64,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+    /// Median latency of successful requests, milliseconds.
+    pub p50_ms: f64,
+    /// 99th percentile latency of successful requests, milliseconds.
+    pub p99_ms: f64,
+    /// Largest RSS of the server seen during the run, KiB.
+    pub max_rss_kib: Option<u64>,
+    /// The first error, for the log.
+    pub first_error: Option<String>,
+    /// Which generator produced the figures.
+    pub generator: &'static str,
+    /// Connections used.
+    pub connections: usize,
+}
+
+impl LoadResult {
+    /// Successful requests per second.
+    pub fn rate(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if secs > 0.0 { self.ok as f64 / secs } else { 0.0 }
+    }
+}
+
+/// The requests a connection sends.
+#[derive(Clone)]
+pub enum Plan {
+    /// The same request every time; `expect` is the success status.
+    Fixed {
+        /// The raw request.
+        request: Arc<Vec<u8>>,
+        /// The status of a success.
+        expect: u16,
+    },
+    /// Token refreshes, each connection chaining its own session: `tokens[i]` is connection i's first refresh
+    /// token; each answer's `refreshToken` is sent next.
+    RefreshChain {
+        /// One starting refresh token per connection.
+        tokens: Vec<String>,
+    },
+}
+
+/// The refresh path.
+pub const REFRESH_PATH: &str = "/identity/resources/auth/v1/user/token/refresh";
+
+enum ConnState {
+    Fixed(Arc<Vec<u8>>, u16),
+    Refresh(Option<String>),
+}
+
+impl ConnState {
+    fn next_request(&self) -> Option<Vec<u8>> {
+        match self {
+            ConnState::Fixed(r, _) => Some(r.as_ref().clone()),
+            ConnState::Refresh(Some(token)) => {
+                let body = serde_json::json!({ "refreshToken": token }).to_string();
+                Some(request("POST", REFRESH_PATH, &[], Some(body.as_bytes())))
+            }
+            // The chain broke (a failed refresh ends the session): this connection is done.
+            ConnState::Refresh(None) => None,
+        }
+    }
+
+    /// Whether the answer is a success; for refreshes, takes the next token from it.
+    fn on_response(&mut self, resp: &Response) -> Result<(), String> {
+        match self {
+            ConnState::Fixed(_, expect) if resp.status == *expect => Ok(()),
+            ConnState::Fixed(..) => Err(format!("status {}: {}", resp.status, truncate(&resp.text()))),
+            ConnState::Refresh(token) => {
+                let next =
+                    (resp.status == 201).then(|| resp.json()["refreshToken"].as_str().map(str::to_owned)).flatten();
+                match next {
+                    Some(t) => {
+                        *token = Some(t);
+                        Ok(())
+                    }
+                    None => {
+                        *token = None;
+                        Err(format!("refresh: status {}: {}", resp.status, truncate(&resp.text())))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(200).collect()
+}
+
+#[derive(Default)]
+struct ConnOutcome {
+    ok: u64,
+    errors: u64,
+    latencies_us: Vec<u32>,
+    first_error: Option<String>,
+}
+
+/// Runs `plan` over `connections` connections for `duration`, sampling the server's RSS meanwhile.
+pub async fn run(
+    addr: SocketAddr,
+    plan: Plan,
+    connections: usize,
+    duration: Duration,
+    server_pid: u32,
+) -> anyhow::Result<LoadResult> {
+    let states: Vec<ConnState> = match &plan {
+        Plan::Fixed { request, expect } => {
+            (0..connections).map(|_| ConnState::Fixed(request.clone(), *expect)).collect()
+        }
+        Plan::RefreshChain { tokens } => tokens.iter().map(|t| ConnState::Refresh(Some(t.clone()))).collect(),
+    };
+    let connections = states.len();
+    // Connect everything before the clock starts.
+    let mut conns = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        conns.push(Conn::connect(addr).await.context("connecting the load generator")?);
+    }
+    let sampler = RssSampler::start(server_pid);
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::with_capacity(connections);
+    for (conn, state) in conns.into_iter().zip(states) {
+        tasks.push(tokio::spawn(drive(addr, conn, state, deadline)));
+    }
+    let mut total = ConnOutcome::default();
+    for t in tasks {
+        let o = t.await.context("load task")?;
+        total.ok += o.ok;
+        total.errors += o.errors;
+        total.latencies_us.extend(o.latencies_us);
+        if total.first_error.is_none() {
+            total.first_error = o.first_error;
+        }
+    }
+    let elapsed = started.elapsed();
+    let max_rss_kib = sampler.stop();
+    let mut lat = total.latencies_us;
+    lat.sort_unstable();
+    Ok(LoadResult {
+        ok: total.ok,
+        errors: total.errors,
+        elapsed,
+        p50_ms: percentile(&lat, 50.0),
+        p99_ms: percentile(&lat, 99.0),
+        max_rss_kib,
+        first_error: total.first_error,
+        generator: "built-in",
+        connections,
+    })
+}
+
+async fn drive(addr: SocketAddr, mut conn: Conn, mut state: ConnState, deadline: Instant) -> ConnOutcome {
+    let mut out = ConnOutcome { latencies_us: Vec::with_capacity(4096), ..Default::default() };
+    let note = |out: &mut ConnOutcome, e: String| {
+        out.errors += 1;
+        if out.first_error.is_none() {
+            out.first_error = Some(e);
+        }
+    };
+    while Instant::now() < deadline {
+        let Some(req) = state.next_request() else { break };
+        let sent = Instant::now();
+        match tokio::time::timeout(REQUEST_TIMEOUT, conn.send(&req)).await {
+            Ok(Ok(resp)) => {
+                let micros = u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX);
+                match state.on_response(&resp) {
+                    Ok(()) => {
+                        out.ok += 1;
+                        out.latencies_us.push(micros);
+                    }
+                    Err(e) => note(&mut out, e),
+                }
+                if conn.is_closed() {
+                    match Conn::connect(addr).await {
+                        Ok(c) => conn = c,
+                        Err(e) => {
+                            note(&mut out, format!("reconnect: {e}"));
+                            break;
+                        }
+                    }
+                }
+            }
+            failed => {
+                let msg = match failed {
+                    Ok(Err(e)) => format!("i/o: {e}"),
+                    _ => "timeout".to_owned(),
+                };
+                note(&mut out, msg);
+                match Conn::connect(addr).await {
+                    Ok(c) => conn = c,
+                    Err(e) => {
+                        note(&mut out, format!("reconnect: {e}"));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The `p`th percentile of sorted microsecond samples, in milliseconds (0 when empty).
+pub fn percentile(sorted_us: &[u32], p: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted_us.len() as f64).ceil() as usize;
+    let idx = rank.clamp(1, sorted_us.len()) - 1;
+    f64::from(sorted_us[idx]) / 1000.0
+}
+
+/// The resident set size of a process, KiB (`VmRSS` in `/proc/<pid>/status`).
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Samples a process's RSS every 20 ms on its own thread, keeping the maximum.
+pub struct RssSampler {
+    stop: Arc<AtomicBool>,
+    handle: std::thread::JoinHandle<Option<u64>>,
+}
+
+impl RssSampler {
+    /// Starts sampling `pid`.
+    pub fn start(pid: u32) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let mut max = rss_kib(pid);
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(20));
+                max = max.max(rss_kib(pid));
+            }
+            max
+        });
+        Self { stop, handle }
+    }
+
+    /// Stops and returns the largest RSS seen, KiB.
+    pub fn stop(self) -> Option<u64> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.handle.join().ok().flatten()
+    }
+}

@@ -1,0 +1,133 @@
+//! The machine's raw limits, measured in-process with the crates and parameters yolk uses: argon2id verifications
+//! (what a password login costs) and RS256 signatures of a typical user token (what a refresh costs).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use yolk_core::keys::{KeyRing, generate_signing_key};
+use yolk_core::tokens::{TokenSettings, Tokens, USER_TOKEN_TYPE, UserClaims};
+
+/// The raw limits.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawLimits {
+    /// argon2id (m=19456, t=2, p=1) verifications per second on one thread.
+    pub argon2_single: f64,
+    /// argon2id verifications per second on all cores.
+    pub argon2_all: f64,
+    /// RS256 user-token signatures per second on one thread.
+    pub rs256_single: f64,
+    /// RS256 user-token signatures per second on all cores.
+    pub rs256_all: f64,
+    /// Threads used for "all cores".
+    pub threads: usize,
+}
+
+/// The number of CPUs this process may use.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// Runs `op` on `threads` threads for `duration`; returns operations per second.
+fn rate(threads: usize, duration: Duration, op: impl Fn() + Sync) -> f64 {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let start = Instant::now();
+                    let mut n = 0u64;
+                    while start.elapsed() < duration {
+                        op();
+                        n += 1;
+                    }
+                    n as f64 / start.elapsed().as_secs_f64()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+    })
+}
+
+fn argon2() -> anyhow::Result<Argon2<'static>> {
+    let params = Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 params: {e}"))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// A user token's claims as a login issues them (one tenant, an admin role with a handful of permissions).
+fn typical_claims(client_id: &str, issuer: &str) -> UserClaims {
+    let now = chrono::Utc::now().timestamp();
+    let tenant = "6f1c2a4e-3b8d-4c1e-9f2a-7d5e8b9c0a1b".to_owned();
+    UserClaims {
+        sub: "0b9d4f8e-2c7a-4e1b-8d3f-5a6c7e8f9a0b".into(),
+        name: "Ada Lovelace".into(),
+        email: "ada.lovelace@example.com".into(),
+        email_verified: true,
+        metadata: serde_json::json!({}),
+        roles: vec!["Admin".into()],
+        permissions: [
+            "fe.secure.read.users",
+            "fe.secure.write.users",
+            "fe.secure.delete.users",
+            "fe.secure.read.roles",
+            "fe.secure.write.roles",
+            "fe.account-settings.read",
+            "fe.account-settings.write",
+            "fe.connectivity.read",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+        tenant_id: tenant.clone(),
+        tenant_ids: vec![tenant],
+        profile_picture_url: None,
+        sid: "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f".into(),
+        token_type: USER_TOKEN_TYPE.into(),
+        application_id: client_id.into(),
+        aud: client_id.into(),
+        iss: issuer.into(),
+        iat: now,
+        exp: now + 300,
+        super_user: None,
+        invisible: None,
+    }
+}
+
+/// Measures all four limits, `duration` each.
+pub fn measure(duration: Duration) -> anyhow::Result<RawLimits> {
+    let threads = cores();
+    let a = argon2()?;
+    let hash =
+        a.hash_password(b"correct horse battery staple").map_err(|e| anyhow::anyhow!("argon2: {e}"))?.to_string();
+    let verify = || {
+        let ok = a.verify_password(b"correct horse battery staple", hash.as_str()).is_ok();
+        assert!(ok, "argon2 verification failed");
+    };
+    println!("  argon2id (m=19456, t=2, p=1) verify, 1 thread...");
+    let argon2_single = rate(1, duration, verify);
+    println!("  argon2id verify, {threads} threads...");
+    let argon2_all = rate(threads, duration, verify);
+
+    let key = generate_signing_key(chrono::Utc::now()).map_err(|e| anyhow::anyhow!("keygen: {e}"))?;
+    let ring = KeyRing::from_keys(&[key]).map_err(|e| anyhow::anyhow!("key ring: {e}"))?;
+    let settings = TokenSettings {
+        issuer: "http://127.0.0.1:8080".into(),
+        client_id: super::server::CLIENT_ID.into(),
+        access_ttl_secs: 300,
+        refresh_ttl_secs: 30 * 24 * 3600,
+        vendor_ttl_secs: 24 * 3600,
+    };
+    let tokens = Tokens::new(Arc::new(ring), settings);
+    let claims = typical_claims(super::server::CLIENT_ID, "http://127.0.0.1:8080");
+    let sample = tokens.issue_user_token(&claims).map_err(|e| anyhow::anyhow!("sign: {e}"))?;
+    tokens.verify_user_token(&sample).map_err(|e| anyhow::anyhow!("verify: {e}")).context("signed token")?;
+    println!("  RS256 user token ({} bytes) sign, 1 thread...", sample.len());
+    let sign = || {
+        let ok = tokens.issue_user_token(&claims).is_ok();
+        assert!(ok, "RS256 signing failed");
+    };
+    let rs256_single = rate(1, duration, sign);
+    println!("  RS256 sign, {threads} threads...");
+    let rs256_all = rate(threads, duration, sign);
+    Ok(RawLimits { argon2_single, argon2_all, rs256_single, rs256_all, threads })
+}

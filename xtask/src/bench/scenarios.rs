@@ -1,0 +1,355 @@
+//! One store's benchmark: start times and idle memory, then the load scenarios against a seeded server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use serde_json::json;
+
+use super::http::{self, Conn};
+use super::load::{self, LoadResult, Plan};
+use super::server::{API_KEY, CLIENT_ID, PgDb, Server, ServerSpec};
+use super::{Context, wrk};
+use crate::StoreKind;
+
+/// The signed-up user who logs in.
+const OWNER_EMAIL: &str = "bench.owner@example.com";
+/// Their password (meets the default policy).
+const OWNER_PASSWORD: &str = "Bench-Passw0rd!2024";
+/// The login path.
+const LOGIN_PATH: &str = "/identity/resources/auth/v1/user";
+/// The users-list read.
+const USERS_PATH: &str = "/identity/resources/users/v3?_limit=25&_offset=0";
+/// The users management create.
+const CREATE_USER_PATH: &str = "/identity/resources/users/v1";
+
+/// Users seeded through the API.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    /// Users created (besides the signed-up owner).
+    pub created: usize,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+/// One store's figures.
+#[derive(Debug, Clone, Default)]
+pub struct StoreResult {
+    /// Start-to-first-200 times of the timed restarts on the existing store, milliseconds.
+    pub ready_ms: Vec<f64>,
+    /// RSS after start and a settle, KiB.
+    pub idle_rss_kib: Option<u64>,
+    /// `POST /auth/vendor`.
+    pub vendor: Option<LoadResult>,
+    /// Password logins.
+    pub login: Option<LoadResult>,
+    /// Chained refreshes.
+    pub refresh: Option<LoadResult>,
+    /// Users-list reads.
+    pub users: Option<LoadResult>,
+    /// Users seeding.
+    pub seeded: Option<Seeded>,
+    /// `totalItems` the users list reported.
+    pub users_total: Option<u64>,
+    /// Why a figure is missing, and other remarks.
+    pub notes: Vec<String>,
+}
+
+impl StoreResult {
+    /// The median ready time, milliseconds.
+    pub fn ready_median(&self) -> Option<f64> {
+        let mut v = self.ready_ms.clone();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().filter(|_| !v.is_empty())
+    }
+
+    /// The largest RSS seen under any load, KiB.
+    pub fn max_load_rss_kib(&self) -> Option<u64> {
+        [&self.vendor, &self.login, &self.refresh, &self.users].iter().filter_map(|r| r.as_ref()?.max_rss_kib).max()
+    }
+}
+
+/// Benchmarks one store.
+pub async fn bench_store(ctx: &Context, kind: StoreKind) -> anyhow::Result<StoreResult> {
+    let scratch = tempfile::Builder::new().prefix("yolk-bench-").tempdir().context("creating a temp dir")?;
+    let pg_db = match kind {
+        StoreKind::Postgres => Some(ctx.pg.create_db()?),
+        StoreKind::Sqlite => None,
+    };
+    if let Some(db) = &pg_db {
+        println!("    database {}", db.name);
+    }
+    let spec = ServerSpec {
+        bin: ctx.yolk_bin.clone(),
+        data_dir: scratch.path().join("data"),
+        database_url: pg_db.as_ref().map(|d| d.url()),
+        log: scratch.path().join("yolk.log"),
+    };
+    let mut result = StoreResult::default();
+
+    // Create the store, then time starts on the existing one; the last server stays up for the loads.
+    let (mut first, started) = Server::start(&spec)?;
+    let created_in = first.wait_ready(started, &spec.log).await?;
+    println!("    first start (creates the store): {:.1} ms", ms(created_in));
+    first.stop()?;
+    let runs = ctx.args.ready_runs.max(1);
+    let mut server = None;
+    for i in 0..runs {
+        let (mut s, started) = Server::start(&spec)?;
+        let t = s.wait_ready(started, &spec.log).await?;
+        result.ready_ms.push(ms(t));
+        if i + 1 < runs {
+            s.stop()?;
+        } else {
+            server = Some(s);
+        }
+    }
+    let server = server.context("no server")?;
+    println!("    ready on the existing store: {:?} ms", result.ready_ms.iter().map(|v| v.round()).collect::<Vec<_>>());
+    tokio::time::sleep(Duration::from_millis(ctx.args.settle_ms)).await;
+    result.idle_rss_kib = load::rss_kib(server.pid());
+    println!("    idle RSS: {} KiB", result.idle_rss_kib.unwrap_or(0));
+
+    let outcome = loads(ctx, &server, &mut result, scratch.path(), pg_db.as_ref()).await;
+    server.stop()?;
+    drop(pg_db);
+    outcome?;
+    Ok(result)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn loads(
+    ctx: &Context,
+    server: &Server,
+    result: &mut StoreResult,
+    scratch: &std::path::Path,
+    pg_db: Option<&PgDb>,
+) -> anyhow::Result<()> {
+    let addr = server.addr;
+    let args = &ctx.args;
+    let vendor_body = json!({ "clientId": CLIENT_ID, "secret": API_KEY }).to_string();
+    let vendor = http::call(addr, "POST", "/auth/vendor", &[], Some(&serde_json::from_str(&vendor_body)?)).await?;
+    let env_token = vendor.json()["token"].as_str().map(str::to_owned);
+    let env_token = env_token.with_context(|| format!("/auth/vendor: {} {}", vendor.status, vendor.text()))?;
+
+    let signup =
+        json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD, "companyName": "Bench Inc", "name": "Owner" });
+    let resp = http::call(addr, "POST", "/identity/resources/users/v1/signUp", &[], Some(&signup)).await?;
+    let tenant_id = resp.json()["tenantId"].as_str().map(str::to_owned);
+    let tenant_id = tenant_id.with_context(|| format!("signUp: {} {}", resp.status, resp.text()))?;
+
+    let fixed = |name: &'static str, method: &'static str, path: &'static str, body: Option<String>| Fixed {
+        name,
+        method,
+        path,
+        headers: Vec::new(),
+        body,
+        expect: 200,
+    };
+    let r = run_fixed(
+        ctx,
+        server,
+        scratch,
+        fixed("/auth/vendor", "POST", "/auth/vendor", Some(vendor_body)),
+        args.connections,
+    )
+    .await?;
+    result.vendor = Some(r);
+
+    let login_body = json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD }).to_string();
+    let login = fixed("password login", "POST", LOGIN_PATH, Some(login_body.clone()));
+    result.login = Some(run_fixed(ctx, server, scratch, login, args.login_connections).await?);
+
+    println!("    opening {} sessions for the refresh chains...", args.refresh_connections);
+    let tokens = open_sessions(addr, &login_body, args.refresh_connections).await?;
+    let plan = Plan::RefreshChain { tokens };
+    println!("    chained refresh: {} connections, {} s (built-in)", args.refresh_connections, args.duration);
+    let r = load::run(addr, plan, args.refresh_connections, Duration::from_secs(args.duration), server.pid()).await?;
+    print_result("chained refresh", &r);
+    result.refresh = Some(r);
+
+    match seed_users(addr, &env_token, &tenant_id, args.users.saturating_sub(1), args.seed_concurrency).await? {
+        Err(missing) => {
+            println!("    {missing}");
+            result.notes.push(missing);
+            return Ok(());
+        }
+        Ok(seeded) => result.seeded = Some(seeded),
+    }
+    if let Some(db) = pg_db {
+        db.analyze()?;
+        result.notes.push("`ANALYZE` was run after seeding (as autovacuum would after a bulk insert).".into());
+    }
+    let headers = vec![("x-access-token", env_token.clone()), ("frontegg-tenant-id", tenant_id.clone())];
+    let probe_headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let probe = http::call(addr, "GET", USERS_PATH, &probe_headers, None).await?;
+    if probe.status == 404 && probe.text().contains("Cannot GET") {
+        let note = format!("users list skipped: GET {USERS_PATH} is not implemented yet (404 Cannot GET)");
+        println!("    {note}");
+        result.notes.push(note);
+        return Ok(());
+    }
+    if probe.status != 200 {
+        bail!("GET {USERS_PATH}: {} {}", probe.status, probe.text());
+    }
+    let body = probe.json();
+    result.users_total = body["_metadata"]["totalItems"].as_u64();
+    let items = body["items"].as_array().map_or(0, Vec::len);
+    println!("    users list: {items} items on the page, totalItems {:?}", result.users_total);
+    let reads = Fixed { headers, ..fixed("users v3 list", "GET", USERS_PATH, None) };
+    result.users = Some(run_fixed(ctx, server, scratch, reads, args.connections).await?);
+    Ok(())
+}
+
+/// A fixed-request scenario.
+struct Fixed {
+    name: &'static str,
+    method: &'static str,
+    path: &'static str,
+    headers: Vec<(&'static str, String)>,
+    body: Option<String>,
+    expect: u16,
+}
+
+async fn run_fixed(
+    ctx: &Context,
+    server: &Server,
+    scratch: &std::path::Path,
+    s: Fixed,
+    connections: usize,
+) -> anyhow::Result<LoadResult> {
+    let headers: Vec<(&str, &str)> = s.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let req = http::request(s.method, s.path, &headers, s.body.as_deref().map(str::as_bytes));
+    // Probe: wrk only counts non-2xx/3xx as errors, so check the exact status once.
+    let mut conn = Conn::connect(server.addr).await?;
+    let probe = conn.send(&req).await.with_context(|| format!("{} probe", s.name))?;
+    if probe.status != s.expect {
+        bail!("{} {}: expected {}, got {} {}", s.method, s.path, s.expect, probe.status, probe.text());
+    }
+    drop(conn);
+    let duration = Duration::from_secs(ctx.args.duration);
+    let generator = if ctx.use_wrk { "wrk" } else { "built-in" };
+    println!("    {}: {connections} connections, {} s ({generator})", s.name, ctx.args.duration);
+    let r = if ctx.use_wrk {
+        let w = wrk::WrkRequest { method: s.method, path: s.path, headers: &headers, body: s.body.as_deref() };
+        wrk::run(server.addr, &w, connections, ctx.args.client_threads, duration, server.pid(), scratch)?
+    } else {
+        let plan = Plan::Fixed { request: Arc::new(req), expect: s.expect };
+        load::run(server.addr, plan, connections, duration, server.pid()).await?
+    };
+    print_result(s.name, &r);
+    // Let queued work drain before the next scenario.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    Ok(r)
+}
+
+fn print_result(name: &str, r: &LoadResult) {
+    println!(
+        "      {name}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, max RSS {} KiB",
+        r.rate(),
+        r.p50_ms,
+        r.p99_ms,
+        r.errors,
+        r.max_rss_kib.unwrap_or(0)
+    );
+    if let Some(e) = &r.first_error {
+        println!("      first error: {e}");
+    }
+}
+
+/// Logs the owner in `n` times (concurrently; the server queues the hashing) and returns the refresh tokens.
+async fn open_sessions(addr: SocketAddr, login_body: &str, n: usize) -> anyhow::Result<Vec<String>> {
+    let body: serde_json::Value = serde_json::from_str(login_body)?;
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let resp = http::call(addr, "POST", LOGIN_PATH, &[], Some(&body)).await?;
+                resp.json()["refreshToken"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .with_context(|| format!("login: {} {}", resp.status, resp.text()))
+            })
+        })
+        .collect();
+    let mut tokens = Vec::with_capacity(n);
+    for t in tasks {
+        tokens.push(t.await??);
+    }
+    Ok(tokens)
+}
+
+/// Creates `count` users in the tenant through `POST /identity/resources/users/v1`, `concurrency` in flight.
+/// `Ok(Err(note))` when the endpoint does not exist yet.
+async fn seed_users(
+    addr: SocketAddr,
+    env_token: &str,
+    tenant_id: &str,
+    count: usize,
+    concurrency: usize,
+) -> anyhow::Result<Result<Seeded, String>> {
+    let started = Instant::now();
+    let headers = [("x-access-token", env_token), ("frontegg-tenant-id", tenant_id)];
+    let make = |i: usize| {
+        let body = json!({ "email": format!("bench.user.{i}@example.com"), "name": format!("Bench User {i}") });
+        http::request("POST", CREATE_USER_PATH, &headers, Some(body.to_string().as_bytes()))
+    };
+    if count == 0 {
+        return Ok(Ok(Seeded { created: 0, elapsed: started.elapsed() }));
+    }
+    // The first one alone, to tell a missing endpoint from a failure.
+    let mut conn = Conn::connect(addr).await?;
+    let first = conn.send(&make(0)).await.context("creating the first user")?;
+    if first.status == 404 && first.text().contains("Cannot POST") {
+        return Ok(Err(format!(
+            "users list skipped: POST {CREATE_USER_PATH} is not implemented yet (404 Cannot POST), so the {} users \
+             cannot be seeded",
+            count + 1
+        )));
+    }
+    if !(200..300).contains(&first.status) {
+        bail!("POST {CREATE_USER_PATH}: {} {}", first.status, first.text());
+    }
+    println!("    seeding {count} users ({concurrency} in flight)...");
+    let next = Arc::new(AtomicUsize::new(1));
+    let requests: Arc<Vec<Vec<u8>>> = Arc::new((0..count).map(make).collect());
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency.max(1) {
+        let next = next.clone();
+        let requests = requests.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::connect(addr).await?;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(req) = requests.get(i) else { return anyhow::Ok(()) };
+                let resp = tokio::time::timeout(Duration::from_secs(60), conn.send(req))
+                    .await
+                    .context("creating a user: timed out")??;
+                if !(200..300).contains(&resp.status) {
+                    bail!("POST {CREATE_USER_PATH} (user {i}): {} {}", resp.status, resp.text());
+                }
+                if conn.is_closed() {
+                    conn = Conn::connect(addr).await?;
+                }
+                if i.is_multiple_of(2000) {
+                    println!("      {i}/{count}");
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "    seeded {count} users in {:.1} s ({:.0}/s)",
+        elapsed.as_secs_f64(),
+        count as f64 / elapsed.as_secs_f64()
+    );
+    Ok(Ok(Seeded { created: count, elapsed }))
+}
