@@ -48,9 +48,7 @@ impl AppState {
             },
         );
         let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-        let passwords = tokio::task::spawn_blocking(move || Passwords::new(cpus))
-            .await
-            .map_err(|e| CoreError::Internal(format!("hasher init: {e}")))?;
+        let passwords = Passwords::new(cpus);
         let auth = AuthService::new(store.clone(), tokens.clone(), passwords, clock.clone());
         let state =
             AppState { config: Arc::new(config), store, tokens, auth, clock, client_id: creds.client_id.into() };

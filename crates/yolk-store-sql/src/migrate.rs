@@ -7,7 +7,10 @@ use yolk_store::StoreResult;
 use crate::{Backend, db_err};
 
 /// The migrations, in order: (version, SQL). Never edit an applied one.
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_initial.sql")),
+    (2, include_str!("../migrations/0002_users_invisible_index.sql")),
+];
 
 const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"
 

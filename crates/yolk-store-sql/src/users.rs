@@ -97,6 +97,31 @@ async fn require_membership(tx: &mut sqlx::AnyConnection, user_id: Uuid, tenant_
     member.map(|_| ()).ok_or(StoreError::NotFound("membership"))
 }
 
+/// Whether a user query filters by nothing but the tenant (and visibility).
+fn only_tenant_filter(q: &UserQuery) -> bool {
+    !q.include_invisible
+        && q.email.is_none()
+        && q.filter.is_none()
+        && q.name_prefix.is_none()
+        && q.identifier.is_none()
+        && q.external_ids.is_none()
+        && q.ids.is_none()
+}
+
+/// Visible members of a tenant: the membership primary key's range for the tenant, minus the few invisible members
+/// found through the `users_invisible` partial index.
+async fn count_visible_members(pool: &sqlx::AnyPool, tenant_id: &str) -> StoreResult<i64> {
+    sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM memberships WHERE tenant_id = $1)
+              - (SELECT COUNT(*) FROM users u WHERE u.invisible = 1
+                   AND EXISTS (SELECT 1 FROM memberships m WHERE m.tenant_id = $1 AND m.user_id = u.id))",
+    )
+    .bind(tenant_id)
+    .fetch_one(pool)
+    .await
+    .map_err(db_err)
+}
+
 #[async_trait::async_trait]
 impl UserStore for SqlStore {
     async fn create_user(&self, new: &NewUser) -> StoreResult<User> {
@@ -297,11 +322,18 @@ impl UserStore for SqlStore {
             conds.push(format!("id IN ({})", placeholders(first, ids.len())));
         }
         let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
-        let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT COUNT(*) FROM users{where_sql}")));
-        for a in &args {
-            count = count.bind(a.clone());
-        }
-        let total = count.fetch_one(&self.read).await.map_err(db_err)?;
+        let total = match (&q.tenant_id, only_tenant_filter(q)) {
+            // The hot path (a tenant's user page): count from indexes, not by probing every member's row.
+            (Some(tenant_id), true) => count_visible_members(&self.read, tenant_id).await?,
+            _ => {
+                let sql = format!("SELECT COUNT(*) FROM users{where_sql}");
+                let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
+                for a in &args {
+                    count = count.bind(a.clone());
+                }
+                count.fetch_one(&self.read).await.map_err(db_err)?
+            }
+        };
         let sort = match q.sort {
             UserSort::CreatedAt => "created_at",
             UserSort::Name => "COALESCE(name, '')",

@@ -325,6 +325,12 @@ async fn user_lists_filter_sort_and_page(db: Db) {
         ..Default::default()
     };
     assert_eq!(names(db.list_users(&q).await.unwrap().0), ["erin", "carol", "bob"]);
+    // The tenant-only count (the fast path) excludes invisible members, and pages keep the total.
+    let q = UserQuery { tenant_id: Some("t1".into()), limit: 1, offset: 1, ..Default::default() };
+    let (page, total) = db.list_users(&q).await.unwrap();
+    assert_eq!((page.len(), total), (1, 3));
+    let q = UserQuery { tenant_id: Some("t1".into()), include_invisible: true, limit: 10, ..Default::default() };
+    assert_eq!(db.list_users(&q).await.unwrap().1, 4);
     let q = UserQuery { filter: Some("AR".into()), limit: 10, ..Default::default() };
     assert_eq!(names(db.list_users(&q).await.unwrap().0), ["carol"]);
     let q = UserQuery { email: Some("BOB@x.io".into()), limit: 10, ..Default::default() };
