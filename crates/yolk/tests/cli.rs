@@ -72,6 +72,15 @@ impl Server {
         rest.chars().take_while(|c| c.is_ascii_digit() || matches!(c, '.' | ':')).collect()
     }
 
+    /// Waits until `GET /health` answers 200: the server loop is running (and its signal handler installed).
+    fn wait_healthy(&self, addr: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !http_get(addr, "/health").starts_with("HTTP/1.1 200") {
+            assert!(Instant::now() < deadline, "/health did not answer 200 in {WAIT:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn sigterm(&self) {
         let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
         assert!(status.success(), "kill -TERM failed");
@@ -106,6 +115,16 @@ impl Drop for Server {
     }
 }
 
+/// A plain HTTP/1.1 GET; the whole response as text ("" if the connection failed).
+fn http_get(addr: &str, path: &str) -> String {
+    let Ok(mut conn) = TcpStream::connect(addr) else { return String::new() };
+    let _ = conn.set_read_timeout(Some(WAIT));
+    let _ = write!(conn, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let mut response = String::new();
+    let _ = conn.read_to_string(&mut response);
+    response
+}
+
 fn serve_cmd(data_dir: &Path) -> Command {
     let mut cmd = yolk();
     cmd.arg("serve").arg("--listen").arg("127.0.0.1:0").arg("--data-dir").arg(data_dir);
@@ -124,7 +143,8 @@ fn first_start_prints_the_generated_credentials_once() {
     let mut first = Server::start(serve_cmd(dir.path()));
     let client_id = field(&first.wait_for("clientId:"), "clientId:");
     let secret = field(&first.wait_for("secret:"), "secret:");
-    first.wait_listening();
+    let addr = first.wait_listening();
+    first.wait_healthy(&addr);
     assert!(uuid_like(&client_id), "clientId is a UUID: {client_id:?}");
     assert!(secret.len() >= 32, "secret looks random: {} chars", secret.len());
     first.sigterm();
@@ -132,7 +152,8 @@ fn first_start_prints_the_generated_credentials_once() {
 
     let mut second = Server::start(serve_cmd(dir.path()));
     let line = second.wait_for("clientId");
-    second.wait_listening();
+    let addr = second.wait_listening();
+    second.wait_healthy(&addr);
     assert_eq!(field(&line, "clientId:"), client_id, "same environment on the second start");
     second.sigterm();
     assert!(second.wait_exit().success());
@@ -181,8 +202,7 @@ fn configuration_layers_flag_over_env_over_toml_file() {
     assert_eq!(c["access_token_ttl"], 42, "unset keys still come from the file");
 
     // A flag beats both.
-    let c =
-        effective_config(&["--config", path, "--listen", "127.0.0.1:3333"], &[("YOLK_LISTEN", "127.0.0.1:2222")]);
+    let c = effective_config(&["--config", path, "--listen", "127.0.0.1:3333"], &[("YOLK_LISTEN", "127.0.0.1:2222")]);
     assert_eq!(c["listen"], "127.0.0.1:3333");
 
     // The other documented variables.
