@@ -7,4 +7,5 @@ mod env_auth;
 mod health;
 mod identity;
 mod routing;
+mod spec_coverage;
 mod tenants;
