@@ -138,6 +138,8 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config, started: Instant) -> anyhow::Result<()> {
+    // Installed before anything is printed: a SIGTERM from the moment the process can be seen must drain, not kill.
+    let shutdown = shutdown_signal()?;
     let store = Arc::new(open_store(&config).await?);
     let listener =
         tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
@@ -162,27 +164,26 @@ async fn serve(config: Config, started: Instant) -> anyhow::Result<()> {
     );
     let app = yolk_server::app(boot.state);
     let make = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
-    axum::serve(listener, make).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, make).with_graceful_shutdown(shutdown).await?;
     store.close().await;
     tracing::info!("yolk stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that completes on SIGTERM or Ctrl-C. The handlers are registered when this is called.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
+    Ok(async move {
+        #[cfg(unix)]
+        let term = term.recv();
+        #[cfg(not(unix))]
+        let term = std::future::pending::<Option<()>>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutdown signal received; draining in-flight requests");
+        tracing::info!("shutdown signal received; draining in-flight requests");
+    })
 }
