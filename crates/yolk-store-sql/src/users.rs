@@ -99,8 +99,7 @@ async fn require_membership(tx: &mut sqlx::AnyConnection, user_id: Uuid, tenant_
 
 /// Whether a user query filters by nothing but the tenant (and visibility).
 fn only_tenant_filter(q: &UserQuery) -> bool {
-    !q.include_invisible
-        && q.email.is_none()
+    q.email.is_none()
         && q.filter.is_none()
         && q.name_prefix.is_none()
         && q.identifier.is_none()
@@ -108,18 +107,17 @@ fn only_tenant_filter(q: &UserQuery) -> bool {
         && q.ids.is_none()
 }
 
-/// Visible members of a tenant: the membership primary key's range for the tenant, minus the few invisible members
-/// found through the `users_invisible` partial index.
-async fn count_visible_members(pool: &sqlx::AnyPool, tenant_id: &str) -> StoreResult<i64> {
-    sqlx::query_scalar(
+/// Members of a tenant, from the membership primary key's range for the tenant; without invisible users, minus the
+/// few invisible members found through the `users_invisible` partial index.
+async fn count_members(pool: &sqlx::AnyPool, tenant_id: &str, include_invisible: bool) -> StoreResult<i64> {
+    let sql = if include_invisible {
+        "SELECT COUNT(*) FROM memberships WHERE tenant_id = $1"
+    } else {
         "SELECT (SELECT COUNT(*) FROM memberships WHERE tenant_id = $1)
               - (SELECT COUNT(*) FROM users u WHERE u.invisible = 1
-                   AND EXISTS (SELECT 1 FROM memberships m WHERE m.tenant_id = $1 AND m.user_id = u.id))",
-    )
-    .bind(tenant_id)
-    .fetch_one(pool)
-    .await
-    .map_err(db_err)
+                   AND EXISTS (SELECT 1 FROM memberships m WHERE m.tenant_id = $1 AND m.user_id = u.id))"
+    };
+    sqlx::query_scalar(sql).bind(tenant_id).fetch_one(pool).await.map_err(db_err)
 }
 
 #[async_trait::async_trait]
@@ -324,7 +322,7 @@ impl UserStore for SqlStore {
         let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
         let total = match (&q.tenant_id, only_tenant_filter(q)) {
             // The hot path (a tenant's user page): count from indexes, not by probing every member's row.
-            (Some(tenant_id), true) => count_visible_members(&self.read, tenant_id).await?,
+            (Some(tenant_id), true) => count_members(&self.read, tenant_id, q.include_invisible).await?,
             _ => {
                 let sql = format!("SELECT COUNT(*) FROM users{where_sql}");
                 let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
