@@ -428,23 +428,7 @@ impl UserStore for SqlStore {
 
     async fn remove_membership(&self, user_id: Uuid, tenant_id: &str) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let n = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2")
-            .bind(user_id.to_string())
-            .bind(tenant_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound("membership"));
-        }
-        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND tenant_id = $3 AND revoked_at IS NULL")
-            .bind(ms(chrono::Utc::now()))
-            .bind(user_id.to_string())
-            .bind(tenant_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        tenancy::delete_membership(&mut tx, user_id, tenant_id, chrono::Utc::now()).await?;
         tx.commit().await.map_err(db_err)
     }
 

@@ -26,14 +26,14 @@ pub(super) async fn revoke_tenant_sessions(
     Ok(())
 }
 
-pub(super) async fn remove_from_tenant(
-    store: &SqlStore,
+/// Deletes a membership (its roles cascade) and revokes the sessions held in that tenant; `NotFound` if the user is
+/// not a member.
+pub(super) async fn delete_membership(
+    tx: &mut sqlx::AnyConnection,
     user_id: Uuid,
     tenant_id: &str,
     now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let mut tx = store.write.begin().await.map_err(db_err)?;
-    // Roles held there go with the membership (user_roles cascades on it).
+) -> StoreResult<()> {
     let n = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2")
         .bind(user_id.to_string())
         .bind(tenant_id)
@@ -44,7 +44,17 @@ pub(super) async fn remove_from_tenant(
     if n == 0 {
         return Err(StoreError::NotFound("membership"));
     }
-    revoke_tenant_sessions(&mut tx, user_id, tenant_id, now).await?;
+    revoke_tenant_sessions(tx, user_id, tenant_id, now).await
+}
+
+pub(super) async fn remove_from_tenant(
+    store: &SqlStore,
+    user_id: Uuid,
+    tenant_id: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let mut tx = store.write.begin().await.map_err(db_err)?;
+    delete_membership(&mut tx, user_id, tenant_id, now).await?;
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1")
         .bind(user_id.to_string())
         .fetch_one(&mut *tx)
