@@ -254,12 +254,8 @@ impl AuthService {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let permissions = if permission_ids.is_empty() {
-            Vec::new()
-        } else {
-            let perms = self.store.permissions_by_ids(&permission_ids).await?;
-            perms.into_iter().map(|p| p.key).collect::<BTreeSet<_>>().into_iter().collect()
-        };
+        let permissions =
+            if permission_ids.is_empty() { Vec::new() } else { self.store.permission_keys(&permission_ids).await? };
         Ok((roles, permissions))
     }
 }

@@ -60,6 +60,15 @@ pub struct UserClaims {
     pub invisible: Option<bool>,
 }
 
+/// A verified token of either kind.
+#[derive(Debug, Clone)]
+pub enum VerifiedToken {
+    /// An environment token.
+    Vendor(VendorClaims),
+    /// A user access token.
+    User(Box<UserClaims>),
+}
+
 /// Token lifetimes and the issuer.
 #[derive(Debug, Clone)]
 pub struct TokenSettings {
@@ -130,11 +139,33 @@ impl Tokens {
         Ok((self.sign(&claims)?, ttl))
     }
 
+    /// Verifies a token once (signature, algorithm, expiry) and tells which kind it is by its `type`. Routes that
+    /// accept either kind call this instead of trying one verifier after the other (two RSA verifications).
+    pub fn verify_any(&self, token: &str) -> CoreResult<VerifiedToken> {
+        let claims = self.verify::<serde_json::Value>(token).map_err(|e| {
+            CoreError::Unauthorized(match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "Token expired".into(),
+                _ => "Invalid authorization token".into(),
+            })
+        })?;
+        let invalid = || CoreError::Unauthorized("Invalid authorization token".into());
+        match claims.get("type").and_then(serde_json::Value::as_str) {
+            Some(VENDOR_TOKEN_TYPE) => {
+                let c: VendorClaims = serde_json::from_value(claims).map_err(|_| invalid())?;
+                if c.sub == self.settings.client_id { Ok(VerifiedToken::Vendor(c)) } else { Err(invalid()) }
+            }
+            Some(USER_TOKEN_TYPE) => {
+                serde_json::from_value(claims).map(|c| VerifiedToken::User(Box::new(c))).map_err(|_| invalid())
+            }
+            _ => Err(CoreError::Unauthorized("Invalid token type".into())),
+        }
+    }
+
     /// Verifies an environment token. Any failure, including a valid user token, is the one error Frontegg
     /// gives: `Failed to verify vendor JWT`.
     pub fn verify_vendor_token(&self, token: &str) -> CoreResult<VendorClaims> {
-        match self.verify::<VendorClaims>(token) {
-            Ok(c) if c.token_type == VENDOR_TOKEN_TYPE && c.sub == self.settings.client_id => Ok(c),
+        match self.verify_any(token) {
+            Ok(VerifiedToken::Vendor(c)) => Ok(c),
             _ => Err(CoreError::Unauthorized("Failed to verify vendor JWT".into())),
         }
     }
@@ -146,18 +177,9 @@ impl Tokens {
 
     /// Verifies a user access token.
     pub fn verify_user_token(&self, token: &str) -> CoreResult<UserClaims> {
-        match self.verify::<UserClaims>(token) {
-            Ok(c) if c.token_type == USER_TOKEN_TYPE => Ok(c),
-            Ok(_) => Err(CoreError::Unauthorized("Invalid token type".into())),
-            Err(e) => Err(CoreError::Unauthorized(match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "Token expired".into(),
-                _ => "Invalid authorization token".into(),
-            })),
+        match self.verify_any(token)? {
+            VerifiedToken::User(c) => Ok(*c),
+            VerifiedToken::Vendor(_) => Err(CoreError::Unauthorized("Invalid token type".into())),
         }
-    }
-
-    /// Whether `token` parses as a vendor token (any validity), to tell the two kinds apart in error messages.
-    pub fn looks_like_vendor_token(&self, token: &str) -> bool {
-        self.verify_vendor_token(token).is_ok()
     }
 }

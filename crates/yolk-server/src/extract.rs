@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
-use yolk_core::tokens::UserClaims;
+use yolk_core::tokens::{UserClaims, VerifiedToken};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -134,28 +134,36 @@ impl FromRequestParts<AppState> for UserContext {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer_token(parts).ok_or_else(|| ApiError::Unauthorized("Unauthorized".into()))?;
-        if state.tokens.verify_vendor_token(token).is_ok() {
-            let user_id = header(parts, "frontegg-user-id")
-                .ok_or_else(|| ApiError::BadRequest("frontegg-user-id header is required".into()))?;
-            let user_id = parse_uuid(user_id, "frontegg-user-id")?;
-            let user = state.store.get_user(user_id).await?;
-            let memberships = state.store.memberships(&[user_id]).await?.remove(&user_id).unwrap_or_default();
-            let tenant_id = match header(parts, "frontegg-tenant-id") {
-                Some(t) => match memberships.iter().find(|m| m.tenant_id == t) {
-                    Some(m) if m.disabled => {
-                        return Err(ApiError::Forbidden("User is disabled in this tenant".into()));
-                    }
-                    Some(_) => t.to_owned(),
-                    None => return Err(ApiError::NotFound("User is not a member of this tenant".into())),
-                },
-                None => yolk_core::auth::active_tenant(&user, &memberships)
-                    .ok_or_else(|| ApiError::BadRequest("frontegg-tenant-id header is required".into()))?,
-            };
-            return Ok(Self { user_id, tenant_id, claims: None });
-        }
-        let claims = state.tokens.verify_user_token(token)?;
+        let claims = match state.tokens.verify_any(token)? {
+            VerifiedToken::User(claims) => *claims,
+            VerifiedToken::Vendor(_) => return Self::for_named_user(parts, state).await,
+        };
         let user_id = parse_uuid(&claims.sub, "sub").map_err(|_| ApiError::Unauthorized("Unauthorized".into()))?;
         Ok(Self { user_id, tenant_id: claims.tenant_id.clone(), claims: Some(claims) })
+    }
+}
+
+impl UserContext {
+    /// The user an environment token names in `frontegg-user-id`, acting in `frontegg-tenant-id` (which must be
+    /// an enabled membership) or else in the user's active tenant.
+    async fn for_named_user(parts: &Parts, state: &AppState) -> Result<Self, ApiError> {
+        let user_id = header(parts, "frontegg-user-id")
+            .ok_or_else(|| ApiError::BadRequest("frontegg-user-id header is required".into()))?;
+        let user_id = parse_uuid(user_id, "frontegg-user-id")?;
+        let user = state.store.get_user(user_id).await?;
+        let memberships = state.store.memberships(&[user_id]).await?.remove(&user_id).unwrap_or_default();
+        let tenant_id = match header(parts, "frontegg-tenant-id") {
+            Some(t) => match memberships.iter().find(|m| m.tenant_id == t) {
+                Some(m) if m.disabled => {
+                    return Err(ApiError::Forbidden("User is disabled in this tenant".into()));
+                }
+                Some(_) => t.to_owned(),
+                None => return Err(ApiError::NotFound("User is not a member of this tenant".into())),
+            },
+            None => yolk_core::auth::active_tenant(&user, &memberships)
+                .ok_or_else(|| ApiError::BadRequest("frontegg-tenant-id header is required".into()))?,
+        };
+        Ok(Self { user_id, tenant_id, claims: None })
     }
 }
 
@@ -197,13 +205,15 @@ impl FromRequestParts<AppState> for TenantScope {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer_token(parts).ok_or_else(|| ApiError::Unauthorized("Unauthorized".into()))?;
-        if state.tokens.verify_vendor_token(token).is_ok() {
-            return Ok(Self {
-                tenant_id: header(parts, "frontegg-tenant-id").map(str::to_owned),
-                actor: Actor::Vendor,
-            });
-        }
-        let claims = state.tokens.verify_user_token(token)?;
+        let claims = match state.tokens.verify_any(token)? {
+            VerifiedToken::User(claims) => *claims,
+            VerifiedToken::Vendor(_) => {
+                return Ok(Self {
+                    tenant_id: header(parts, "frontegg-tenant-id").map(str::to_owned),
+                    actor: Actor::Vendor,
+                });
+            }
+        };
         let user_id = parse_uuid(&claims.sub, "sub").map_err(|_| ApiError::Unauthorized("Unauthorized".into()))?;
         if let Some(h) = header(parts, "frontegg-tenant-id")
             && h != claims.tenant_id

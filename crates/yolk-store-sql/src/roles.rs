@@ -325,6 +325,13 @@ impl RoleStore for SqlStore {
         permissions::permissions_by_ids(&self.read, ids).await
     }
 
+    async fn permission_keys(&self, ids: &[Uuid]) -> StoreResult<Vec<String>> {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let rows =
+            fetch_in(&self.read, "SELECT DISTINCT key FROM permissions WHERE id IN ({in}) ORDER BY key", &ids).await?;
+        rows.iter().map(|r| r.text("key")).collect()
+    }
+
     async fn update_permission(&self, id: Uuid, change: Mutation<Permission>) -> StoreResult<Permission> {
         permissions::update_permission(&self.write, id, change).await?;
         self.get_permission(id).await

@@ -64,6 +64,10 @@ pub trait RoleStore {
     /// Permissions by id (unknown ids skipped).
     async fn permissions_by_ids(&self, ids: &[Uuid]) -> StoreResult<Vec<Permission>>;
 
+    /// The keys of the permissions with these ids, sorted and distinct (unknown ids skipped). The token-issuing path
+    /// uses this instead of [`RoleStore::permissions_by_ids`], which also loads each permission's roles.
+    async fn permission_keys(&self, ids: &[Uuid]) -> StoreResult<Vec<String>>;
+
     /// Reads, mutates and writes back one permission (not its roles).
     async fn update_permission(&self, id: Uuid, change: Mutation<Permission>) -> StoreResult<Permission>;
 
