@@ -86,6 +86,28 @@ pub(crate) async fn insert_roles(
     Ok(())
 }
 
+/// Inserts an enabled membership with its roles (inside the caller's transaction). `NotFound` for an unknown
+/// tenant or role, `Conflict` if the user is already a member.
+pub(crate) async fn insert_membership(
+    tx: &mut sqlx::AnyConnection,
+    user_id: Uuid,
+    tenant_id: &str,
+    role_ids: &[Uuid],
+    created_at: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO memberships (tenant_id, user_id, disabled, created_at) VALUES ($1, $2, 0, $3)")
+        .bind(tenant_id)
+        .bind(user_id.to_string())
+        .bind(ms(created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match db_err(e) {
+            StoreError::NotFound(_) => StoreError::NotFound("tenant"),
+            other => other,
+        })?;
+    insert_roles(tx, user_id, tenant_id, role_ids).await
+}
+
 async fn require_membership(tx: &mut sqlx::AnyConnection, user_id: Uuid, tenant_id: &str) -> StoreResult<()> {
     let member: Option<String> =
         sqlx::query_scalar("SELECT user_id FROM memberships WHERE user_id = $1 AND tenant_id = $2")
@@ -156,17 +178,7 @@ impl UserStore for SqlStore {
         .await
         .map_err(db_err)?;
         if let Some(tenant_id) = &new.tenant_id {
-            sqlx::query("INSERT INTO memberships (tenant_id, user_id, disabled, created_at) VALUES ($1, $2, 0, $3)")
-                .bind(tenant_id)
-                .bind(u.id.to_string())
-                .bind(ms(u.created_at))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| match db_err(e) {
-                    StoreError::NotFound(_) => StoreError::NotFound("tenant"),
-                    other => other,
-                })?;
-            insert_roles(&mut tx, u.id, tenant_id, &new.role_ids).await?;
+            insert_membership(&mut tx, u.id, tenant_id, &new.role_ids, u.created_at).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(u.clone())
@@ -412,17 +424,7 @@ impl UserStore for SqlStore {
     async fn add_membership(&self, user_id: Uuid, tenant_id: &str, role_ids: &[Uuid]) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         fetch_user(&mut *tx, user_id).await?;
-        sqlx::query("INSERT INTO memberships (tenant_id, user_id, disabled, created_at) VALUES ($1, $2, 0, $3)")
-            .bind(tenant_id)
-            .bind(user_id.to_string())
-            .bind(ms(chrono::Utc::now()))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match db_err(e) {
-                StoreError::NotFound(_) => StoreError::NotFound("tenant"),
-                other => other,
-            })?;
-        insert_roles(&mut tx, user_id, tenant_id, role_ids).await?;
+        insert_membership(&mut tx, user_id, tenant_id, role_ids, chrono::Utc::now()).await?;
         tx.commit().await.map_err(db_err)
     }
 

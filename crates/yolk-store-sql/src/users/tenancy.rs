@@ -5,7 +5,7 @@ use uuid::Uuid;
 use yolk_domain::{Tenant, User};
 use yolk_store::{StoreError, StoreResult};
 
-use super::{fetch_user, insert_roles};
+use super::{fetch_user, insert_membership};
 use crate::rows::{flag, ms};
 use crate::{SqlStore, db_err};
 
@@ -132,17 +132,7 @@ pub(super) async fn set_active_tenant(
             .await
             .map_err(db_err)?;
     if member.is_none() {
-        sqlx::query("INSERT INTO memberships (tenant_id, user_id, disabled, created_at) VALUES ($1, $2, 0, $3)")
-            .bind(tenant_id)
-            .bind(user_id.to_string())
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match db_err(e) {
-                StoreError::NotFound(_) => StoreError::NotFound("tenant"),
-                other => other,
-            })?;
-        insert_roles(&mut tx, user_id, tenant_id, role_ids).await?;
+        insert_membership(&mut tx, user_id, tenant_id, role_ids, now).await?;
     }
     sqlx::query("UPDATE users SET active_tenant_id = $1, updated_at = $2 WHERE id = $3")
         .bind(tenant_id)
