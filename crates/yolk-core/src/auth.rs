@@ -4,14 +4,14 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use uuid::Uuid;
-use yolk_domain::{Clock, Membership, Session, User};
+use yolk_domain::settings::{CookieSameSite, VendorConfig};
+use yolk_domain::{Clock, Membership, PermissionId, Session, SessionId, TenantId, User, UserId};
 use yolk_store::users::LoginIdentifier;
 use yolk_store::{RotateOutcome, Store};
 
 use crate::passwords::Passwords;
 use crate::secrets::{random_token, sha256_hex};
-use crate::settings::{VendorConfig, vendor_config};
+use crate::settings::Settings;
 use crate::tokens::{Tokens, USER_TOKEN_TYPE, UserClaims};
 use crate::{CoreError, CoreResult};
 
@@ -30,8 +30,8 @@ pub struct IssuedTokens {
     pub claims: UserClaims,
     /// When the session (and so the refresh token) ends: the refresh cookie's lifetime.
     pub session_expires_at: DateTime<Utc>,
-    /// The vendor configuration's `cookieSameSite` (`STRICT`, `LAX` or `NONE`) for the refresh cookie.
-    pub cookie_same_site: String,
+    /// The vendor configuration's `cookieSameSite` for the refresh cookie.
+    pub cookie_same_site: CookieSameSite,
 }
 
 /// Password login, refresh and logout.
@@ -40,18 +40,20 @@ pub struct AuthService {
     store: Arc<dyn Store>,
     tokens: Tokens,
     passwords: Passwords,
+    settings: Settings,
     clock: Arc<dyn Clock>,
 }
 
 impl AuthService {
     /// The service over its collaborators.
-    pub fn new(store: Arc<dyn Store>, tokens: Tokens, passwords: Passwords, clock: Arc<dyn Clock>) -> Self {
-        Self { store, tokens, passwords, clock }
-    }
-
-    /// The password hasher.
-    pub fn passwords(&self) -> &Passwords {
-        &self.passwords
+    pub fn new(
+        store: Arc<dyn Store>,
+        tokens: Tokens,
+        passwords: Passwords,
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { store, tokens, passwords, settings, clock }
     }
 
     /// Logs in with a password. Unknown user, no password and wrong password give the same error after the same
@@ -67,20 +69,10 @@ impl AuthService {
         if user.locked {
             return Err(CoreError::Unauthorized("User is locked".into()));
         }
-        if !user.verified && !vendor_config(self.store.as_ref()).await?.allow_not_verified_users_login {
+        if !user.verified && !self.settings.vendor_config().await?.allow_not_verified_users_login {
             return Err(CoreError::Unauthorized("User is not verified".into()));
         }
-        let now = self.clock.now();
-        let user = self
-            .store
-            .update_user(
-                user.id,
-                Box::new(move |u| {
-                    u.last_login = Some(now);
-                    Ok(())
-                }),
-            )
-            .await?;
+        let user = self.store.record_login(user.id, self.clock.now()).await?;
         self.start_session(user).await
     }
 
@@ -91,10 +83,10 @@ impl AuthService {
         let tenant_id = active_tenant(&user, &memberships)
             .ok_or_else(|| CoreError::Unauthorized("User is not assigned to any tenant".into()))?;
         let refresh_token = random_token();
-        let config = vendor_config(self.store.as_ref()).await?;
+        let config = self.settings.vendor_config().await?;
         let refresh_ttl = config.default_refresh_token_expiration.unwrap_or(self.tokens.settings().refresh_ttl_secs);
         let session = Session {
-            id: Uuid::new_v4(),
+            id: SessionId::new(),
             user_id: user.id,
             tenant_id: tenant_id.clone(),
             created_at: now,
@@ -110,7 +102,7 @@ impl AuthService {
     /// user is still a member there, else for the session's tenant.
     pub async fn refresh(&self, raw: &str) -> CoreResult<IssuedTokens> {
         let now = self.clock.now();
-        let config = vendor_config(self.store.as_ref()).await?;
+        let config = self.settings.vendor_config().await?;
         let (session, refresh_token) = if config.rotate_refresh_tokens {
             let new_token = random_token();
             match self.store.rotate_refresh_token(&sha256_hex(raw), &sha256_hex(&new_token), now).await? {
@@ -149,7 +141,7 @@ impl AuthService {
     }
 
     /// Ends the session a refresh token or a session id names. Unknown tokens are ignored (logout is idempotent).
-    pub async fn logout(&self, refresh_token: Option<&str>, session_id: Option<Uuid>) -> CoreResult<()> {
+    pub async fn logout(&self, refresh_token: Option<&str>, session_id: Option<SessionId>) -> CoreResult<()> {
         let now = self.clock.now();
         if let Some(raw) = refresh_token
             && let Some(s) = self.store.session_by_refresh_token(&sha256_hex(raw), now).await?
@@ -162,7 +154,7 @@ impl AuthService {
         Ok(())
     }
 
-    async fn memberships(&self, user_id: Uuid) -> CoreResult<Vec<Membership>> {
+    async fn memberships(&self, user_id: UserId) -> CoreResult<Vec<Membership>> {
         Ok(self.store.memberships(&[user_id]).await?.remove(&user_id).unwrap_or_default())
     }
 
@@ -171,7 +163,7 @@ impl AuthService {
         &self,
         user: User,
         memberships: &[Membership],
-        tenant_id: &str,
+        tenant_id: &TenantId,
         session: &Session,
         refresh_token: String,
         now: DateTime<Utc>,
@@ -195,17 +187,17 @@ impl AuthService {
             user,
             claims,
             session_expires_at: session.expires_at,
-            cookie_same_site: config.cookie_same_site.clone(),
+            cookie_same_site: config.cookie_same_site,
         })
     }
 
     /// The claims of a user token for `tenant_id`: role keys and the keys of the permissions those roles grant.
-    pub async fn user_claims(
+    async fn user_claims(
         &self,
         user: &User,
         memberships: &[Membership],
-        tenant_id: &str,
-        session_id: Uuid,
+        tenant_id: &TenantId,
+        session_id: SessionId,
         now: DateTime<Utc>,
     ) -> CoreResult<UserClaims> {
         let (roles, permissions) = self.authorization(memberships, tenant_id).await?;
@@ -222,8 +214,8 @@ impl AuthService {
                 .unwrap_or_else(|| serde_json::json!({})),
             roles,
             permissions,
-            tenant_id: tenant_id.to_owned(),
-            tenant_ids: memberships.iter().map(|m| m.tenant_id.clone()).collect(),
+            tenant_id: tenant_id.to_string(),
+            tenant_ids: memberships.iter().map(|m| m.tenant_id.to_string()).collect(),
             profile_picture_url: user.profile_picture_url.clone(),
             sid: session_id.to_string(),
             token_type: USER_TOKEN_TYPE.to_owned(),
@@ -238,31 +230,30 @@ impl AuthService {
     }
 
     /// Role keys and permission keys a user holds in a tenant, sorted.
-    pub async fn authorization(
+    async fn authorization(
         &self,
         memberships: &[Membership],
-        tenant_id: &str,
+        tenant_id: &TenantId,
     ) -> CoreResult<(Vec<String>, Vec<String>)> {
-        let Some(m) = memberships.iter().find(|m| m.tenant_id == tenant_id) else {
+        let Some(m) = memberships.iter().find(|m| &m.tenant_id == tenant_id) else {
             return Ok((Vec::new(), Vec::new()));
         };
         let roles: Vec<String> = m.roles.iter().map(|r| r.key.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        let permission_ids: Vec<Uuid> = m
-            .roles
-            .iter()
-            .flat_map(|r| r.permission_ids.iter().copied())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let permission_ids = granted_permissions(m);
         let permissions =
             if permission_ids.is_empty() { Vec::new() } else { self.store.permission_keys(&permission_ids).await? };
         Ok((roles, permissions))
     }
 }
 
+/// The distinct ids of the permissions a membership's roles grant, sorted.
+pub fn granted_permissions(m: &Membership) -> Vec<PermissionId> {
+    m.roles.iter().flat_map(|r| r.permission_ids.iter().copied()).collect::<BTreeSet<_>>().into_iter().collect()
+}
+
 /// The tenant a new session starts in: the user's active tenant if still an enabled member, else the first
 /// enabled membership.
-pub fn active_tenant(user: &User, memberships: &[Membership]) -> Option<String> {
+pub fn active_tenant(user: &User, memberships: &[Membership]) -> Option<TenantId> {
     user.active_tenant_id
         .as_ref()
         .filter(|t| memberships.iter().any(|m| &m.tenant_id == *t && !m.disabled))

@@ -1,6 +1,6 @@
-//! Domain outcomes a service can end in. The server maps each to an HTTP status.
+//! Domain outcomes a service can end in. The server maps each to an HTTP status and message in one place.
 
-use yolk_store::StoreError;
+use yolk_store::{Constraint, Entity, StoreError};
 
 /// Why a service call did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -11,15 +11,19 @@ pub enum CoreError {
     /// Credentials or tokens are missing, wrong or expired; the message is for the client.
     #[error("{0}")]
     Unauthorized(String),
-    /// The caller is known but may not do this.
+    /// The caller is known but may not do this; the message is for the client.
     #[error("{0}")]
     Forbidden(String),
-    /// The addressed entity does not exist.
-    #[error("{0} not found")]
-    NotFound(&'static str),
+    /// The addressed entity does not exist (or is not visible to the caller: the same answer, so nothing can be
+    /// probed).
+    #[error("{} not found", .0.name())]
+    NotFound(Entity),
     /// A uniqueness rule refused the change.
+    #[error("conflict: {0:?}")]
+    Conflict(Constraint),
+    /// A uniqueness rule refused the change, and the message (naming what clashed) is for the client.
     #[error("{0}")]
-    Conflict(String),
+    ConflictWith(String),
     /// Something failed inside yolk; details go to the log, not the client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -28,10 +32,21 @@ pub enum CoreError {
 impl From<StoreError> for CoreError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(what) => Self::NotFound(what),
-            StoreError::Conflict(what) => Self::Conflict(what),
+            StoreError::NotFound(entity) => Self::NotFound(entity),
+            StoreError::Conflict(constraint) => Self::Conflict(constraint),
             StoreError::Invalid(msg) => Self::BadRequest(msg),
             StoreError::Backend(msg) => Self::Internal(msg),
+        }
+    }
+}
+
+impl CoreError {
+    /// A store `NotFound` of `from` reported as `to` (say, a missing membership answered as a missing user);
+    /// other errors unchanged.
+    pub fn not_found_as(from: Entity, to: Entity) -> impl Fn(StoreError) -> CoreError {
+        move |e| match e {
+            StoreError::NotFound(entity) if entity == from => CoreError::NotFound(to),
+            other => other.into(),
         }
     }
 }

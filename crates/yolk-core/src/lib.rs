@@ -1,12 +1,62 @@
-//! yolk's services. Handlers call these; these call the store through its traits. Nothing here knows about
-//! HTTP or SQL.
+//! yolk's services: the rules of every capability, over the store's traits. Handlers authorize (a proof from
+//! [`access`]), convert, call one service method and render; nothing here knows about HTTP or SQL.
 
+pub mod access;
 pub mod auth;
 mod error;
 pub mod keys;
 pub mod passwords;
+pub mod roles;
 pub mod secrets;
 pub mod settings;
+pub mod tenants;
 pub mod tokens;
+pub mod users;
+
+use std::sync::Arc;
+
+use yolk_domain::Clock;
+use yolk_store::Store;
 
 pub use error::{CoreError, CoreResult};
+
+use crate::access::Gate;
+use crate::auth::AuthService;
+use crate::passwords::Passwords;
+use crate::roles::RoleService;
+use crate::settings::Settings;
+use crate::tenants::TenantService;
+use crate::tokens::Tokens;
+use crate::users::UserService;
+
+/// Every service, built once at start-up over one store, token service, password hasher and clock.
+#[derive(Clone)]
+pub struct Services {
+    /// Verifies tokens and hands out the authorization proofs.
+    pub gate: Gate,
+    /// Login, refresh, logout.
+    pub auth: AuthService,
+    pub users: UserService,
+    pub tenants: TenantService,
+    /// Roles, permissions and permission categories.
+    pub roles: RoleService,
+    /// Settings documents.
+    pub settings: Settings,
+    pub tokens: Tokens,
+}
+
+impl Services {
+    /// Wires the services together.
+    pub fn new(store: Arc<dyn Store>, tokens: Tokens, passwords: Passwords, clock: Arc<dyn Clock>) -> Self {
+        let settings = Settings::new(store.clone(), clock.clone(), tokens.settings().clone());
+        Self {
+            gate: Gate::new(tokens.clone(), store.clone()),
+            auth: AuthService::new(store.clone(), tokens.clone(), passwords.clone(), settings.clone(), clock.clone()),
+            users: UserService::new(store.clone(), clock.clone(), passwords, settings.clone()),
+            tenants: TenantService::new(store.clone(), clock.clone(), settings.clone()),
+            roles: RoleService::new(store, clock),
+            settings,
+            tokens,
+        }
+    }
+}

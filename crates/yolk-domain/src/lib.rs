@@ -2,9 +2,17 @@
 //! clock. Nothing here does IO; the store, core and server crates all depend on this one and never the reverse.
 
 pub mod clock;
+pub mod fe_permissions;
+pub mod ids;
 pub mod model;
 pub mod password_policy;
+pub mod patch;
+pub mod settings;
+pub mod tenant_input;
+pub mod time;
 pub mod values;
 
 pub use clock::{Clock, SystemClock};
+pub use ids::{CategoryId, IdError, PermissionId, RoleId, SessionId, TenantId, UserId};
 pub use model::*;
+pub use patch::Patch;

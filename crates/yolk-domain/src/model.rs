@@ -1,9 +1,11 @@
-//! The entities. Ids are UUIDs except a tenant's `tenant_id`, which Frontegg lets the client choose (any string;
-//! yolk generates a UUID when none is given).
+//! The entities. Ids are typed ([`crate::ids`]): UUIDs, except a tenant's public `tenant_id`, which Frontegg lets
+//! the client choose (yolk generates a UUID when none is given).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::ids::{CategoryId, PermissionId, RoleId, SessionId, TenantId, UserId};
 
 /// A tenant (Frontegg calls it an account).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -11,13 +13,13 @@ pub struct Tenant {
     /// Internal row id, returned as `id`.
     pub id: Uuid,
     /// The public tenant id, returned as `tenantId`; unique.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Display name.
     pub name: String,
     /// JSON-encoded metadata object, or none.
     pub metadata: Option<String>,
     /// The parent in the sub-account hierarchy.
-    pub parent_tenant_id: Option<String>,
+    pub parent_tenant_id: Option<TenantId>,
     /// A unique login alias.
     pub alias: Option<String>,
     /// Whether the tenant may manage sub-accounts.
@@ -32,10 +34,10 @@ pub struct Tenant {
 
 impl Tenant {
     /// A new root tenant with no metadata, alias or profile, created at `now`.
-    pub fn new(tenant_id: impl Into<String>, name: impl Into<String>, now: DateTime<Utc>) -> Self {
+    pub fn new(tenant_id: TenantId, name: impl Into<String>, now: DateTime<Utc>) -> Self {
         Self {
             id: Uuid::new_v4(),
-            tenant_id: tenant_id.into(),
+            tenant_id,
             name: name.into(),
             metadata: None,
             parent_tenant_id: None,
@@ -69,7 +71,7 @@ pub struct TenantProfile {
 /// A user of the environment. Users belong to tenants through memberships.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
-    pub id: Uuid,
+    pub id: UserId,
     /// The email as given; uniqueness is on its lower-cased form.
     pub email: String,
     pub name: Option<String>,
@@ -87,7 +89,7 @@ pub struct User {
     pub super_user: bool,
     pub invisible: bool,
     /// The tenant the user last switched to; defaults to the first membership.
-    pub active_tenant_id: Option<String>,
+    pub active_tenant_id: Option<TenantId>,
     pub last_login: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -98,7 +100,7 @@ impl User {
     /// created at `now`; callers set the rest.
     pub fn new(email: impl Into<String>, now: DateTime<Utc>) -> Self {
         Self {
-            id: Uuid::new_v4(),
+            id: UserId::new(),
             email: email.into(),
             name: None,
             username: None,
@@ -122,7 +124,7 @@ impl User {
 /// A user's membership in one tenant, with the roles held there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Membership {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub roles: Vec<Role>,
     /// A disabled membership keeps the user in the tenant but refuses login to it.
     pub disabled: bool,
@@ -132,16 +134,16 @@ pub struct Membership {
 /// A role: a named set of permissions, environment-wide (`tenant_id` none) or owned by one tenant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Role {
-    pub id: Uuid,
+    pub id: RoleId,
     pub key: String,
     pub name: String,
     pub description: Option<String>,
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<TenantId>,
     pub level: i64,
     pub is_default: bool,
     pub first_user_role: bool,
-    /// Ids of the permissions the role grants.
-    pub permission_ids: Vec<Uuid>,
+    /// Ids of the permissions the role grants, sorted.
+    pub permission_ids: Vec<PermissionId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -149,23 +151,58 @@ pub struct Role {
 /// A permission, referenced by its `key` in tokens.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Permission {
-    pub id: Uuid,
+    pub id: PermissionId,
     pub key: String,
     pub name: String,
     pub description: Option<String>,
-    pub category_id: Option<Uuid>,
-    /// Frontegg's assignment classification (`NEVER`, `ALWAYS`, `ASSIGNABLE`).
-    pub assignment_type: Option<String>,
-    /// Ids of the roles granting it.
-    pub role_ids: Vec<Uuid>,
+    pub category_id: Option<CategoryId>,
+    /// How tenants' own roles may use it.
+    pub assignment_type: AssignmentType,
+    /// Ids of the roles granting it, sorted.
+    pub role_ids: Vec<RoleId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// How a permission may be used in tenants' own roles (Frontegg's classification).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AssignmentType {
+    /// Never in a tenant's role.
+    #[serde(rename = "NEVER")]
+    Never,
+    /// Added to every role a tenant creates.
+    #[serde(rename = "ALWAYS")]
+    Always,
+    /// At the tenant's choice (Frontegg's default).
+    #[default]
+    #[serde(rename = "ASSIGNABLE")]
+    Assignable,
+}
+
+impl AssignmentType {
+    /// The wire (and stored) spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Never => "NEVER",
+            Self::Always => "ALWAYS",
+            Self::Assignable => "ASSIGNABLE",
+        }
+    }
+
+    /// Parses the stored spelling; anything else (an unclassified permission) is `ASSIGNABLE`.
+    pub fn from_stored(s: Option<&str>) -> Self {
+        match s {
+            Some("NEVER") => Self::Never,
+            Some("ALWAYS") => Self::Always,
+            _ => Self::Assignable,
+        }
+    }
 }
 
 /// A grouping of permissions for display.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PermissionCategory {
-    pub id: Uuid,
+    pub id: CategoryId,
     pub name: String,
     pub description: Option<String>,
     pub fe_category: bool,
@@ -176,9 +213,9 @@ pub struct PermissionCategory {
 /// A login session: the thing a refresh token chain belongs to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub tenant_id: String,
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub revoked: bool,

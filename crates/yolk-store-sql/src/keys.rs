@@ -1,6 +1,6 @@
 //! Signing keys and environment credentials.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use yolk_domain::{EnvironmentCredentials, SigningKey};
 use yolk_store::{KeyStore, StoreResult};
@@ -16,6 +16,12 @@ fn key_from_row(r: &AnyRow) -> StoreResult<SigningKey> {
         created_at: r.time("created_at")?,
     })
 }
+
+fn credentials_from_row(r: &AnyRow) -> StoreResult<EnvironmentCredentials> {
+    Ok(EnvironmentCredentials { client_id: r.text("client_id")?, secret_sha256: r.text("secret_sha256")? })
+}
+
+const CREDENTIALS: &str = "SELECT client_id, secret_sha256 FROM environment_credentials WHERE id = 1";
 
 #[async_trait::async_trait]
 impl KeyStore for SqlStore {
@@ -48,17 +54,11 @@ impl KeyStore for SqlStore {
     }
 
     async fn credentials(&self) -> StoreResult<Option<EnvironmentCredentials>> {
-        let row = sqlx::query("SELECT client_id, secret_sha256 FROM environment_credentials WHERE id = 1")
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db_err)?;
-        row.map(|r| {
-            Ok(EnvironmentCredentials { client_id: r.text("client_id")?, secret_sha256: r.text("secret_sha256")? })
-        })
-        .transpose()
+        let row = sqlx::query(CREDENTIALS).fetch_optional(&self.read).await.map_err(db_err)?;
+        row.as_ref().map(credentials_from_row).transpose()
     }
 
-    async fn set_credentials(&self, creds: &EnvironmentCredentials) -> StoreResult<()> {
+    async fn set_credentials(&self, creds: &EnvironmentCredentials, now: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO environment_credentials (id, client_id, secret_sha256, updated_at) VALUES (1, $1, $2, $3)
              ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, secret_sha256 = excluded.secret_sha256,
@@ -66,33 +66,31 @@ impl KeyStore for SqlStore {
         )
         .bind(&creds.client_id)
         .bind(&creds.secret_sha256)
-        .bind(ms(Utc::now()))
+        .bind(ms(now))
         .execute(&self.write)
         .await
         .map_err(db_err)?;
         Ok(())
     }
 
-    async fn ensure_credentials(&self, creds: &EnvironmentCredentials) -> StoreResult<(EnvironmentCredentials, bool)> {
+    async fn ensure_credentials(
+        &self,
+        creds: &EnvironmentCredentials,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(EnvironmentCredentials, bool)> {
         let inserted = sqlx::query(
             "INSERT INTO environment_credentials (id, client_id, secret_sha256, updated_at) VALUES (1, $1, $2, $3)
              ON CONFLICT DO NOTHING",
         )
         .bind(&creds.client_id)
         .bind(&creds.secret_sha256)
-        .bind(ms(Utc::now()))
+        .bind(ms(now))
         .execute(&self.write)
         .await
         .map_err(db_err)?
         .rows_affected()
             == 1;
-        let row = sqlx::query("SELECT client_id, secret_sha256 FROM environment_credentials WHERE id = 1")
-            .fetch_one(&self.write)
-            .await
-            .map_err(db_err)?;
-        Ok((
-            EnvironmentCredentials { client_id: row.text("client_id")?, secret_sha256: row.text("secret_sha256")? },
-            inserted,
-        ))
+        let row = sqlx::query(CREDENTIALS).fetch_one(&self.write).await.map_err(db_err)?;
+        Ok((credentials_from_row(&row)?, inserted))
     }
 }

@@ -8,8 +8,11 @@
 //! writes go through a pool of one connection and queue in the pool; reads use a pool of several (WAL mode).
 //! On PostgreSQL both handles are the same pool.
 
+mod categories;
 mod keys;
+mod memberships;
 mod migrate;
+mod permissions;
 mod roles;
 mod rows;
 mod sessions;
@@ -19,9 +22,10 @@ mod users;
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
-use yolk_store::{Store, StoreError, StoreResult};
+use yolk_store::{Constraint, Store, StoreError, StoreResult};
 
 pub use migrate::MIGRATIONS;
 
@@ -83,16 +87,16 @@ impl SqlStore {
         }
     }
 
-    /// Connects and applies pending migrations.
-    pub async fn open(url: &str) -> StoreResult<Self> {
+    /// Connects and applies pending migrations, recording them as applied at `now`.
+    pub async fn open(url: &str, now: DateTime<Utc>) -> StoreResult<Self> {
         let store = Self::connect(url).await?;
-        store.migrate().await?;
+        store.migrate(now).await?;
         Ok(store)
     }
 
     /// Applies pending migrations (idempotent; safe when several nodes start at once).
-    pub async fn migrate(&self) -> StoreResult<usize> {
-        migrate::run(&self.write, self.backend).await
+    pub async fn migrate(&self, now: DateTime<Utc>) -> StoreResult<usize> {
+        migrate::run(&self.write, self.backend, now).await
     }
 
     /// The backend in use.
@@ -136,16 +140,40 @@ impl Store for SqlStore {
     }
 }
 
-/// Maps a database error: unique violations become `Conflict`, foreign-key violations `NotFound`.
+/// Maps a database error: unique violations of the constraints in [`UNIQUE`] become `Conflict`; anything else,
+/// including a clash on a random primary key or a foreign-key violation the caller did not expect (callers that
+/// write a reference map its violation with `rows::missing`), is a backend failure.
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::RowNotFound => StoreError::NotFound("row"),
         sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Conflict(d.constraint().map_or_else(|| d.message().to_owned(), str::to_owned))
+            // PostgreSQL names the constraint (`users_email_norm_key`); SQLite names the columns in the message
+            // (`UNIQUE constraint failed: users.email_norm`).
+            let raw = d.constraint().unwrap_or_else(|| d.message());
+            match unique_constraint(raw) {
+                Some(c) => StoreError::Conflict(c),
+                None => backend_err(e),
+            }
         }
-        sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound("referenced entity"),
         _ => backend_err(e),
     }
+}
+
+/// The uniqueness rules of the schema: (PostgreSQL constraint name, SQLite `table.column` list, the rule).
+const UNIQUE: &[(&str, &str, Constraint)] = &[
+    ("tenants_tenant_id_key", "tenants.tenant_id", Constraint::TenantId),
+    ("tenants_alias_key", "tenants.alias", Constraint::TenantAlias),
+    ("users_email_norm_key", "users.email_norm", Constraint::UserEmail),
+    ("users_username_key", "users.username", Constraint::Username),
+    ("memberships_pkey", "memberships.tenant_id, memberships.user_id", Constraint::Membership),
+    ("roles_scope_key_key", "roles.scope, roles.key", Constraint::RoleKey),
+    ("permissions_key_key", "permissions.key", Constraint::PermissionKey),
+    ("permission_categories_pkey", "permission_categories.id", Constraint::CategoryId),
+    ("settings_pkey", "settings.key", Constraint::Setting),
+];
+
+fn unique_constraint(raw: &str) -> Option<Constraint> {
+    let columns = raw.strip_prefix("UNIQUE constraint failed: ");
+    UNIQUE.iter().find(|(pg, sqlite, _)| columns.map_or(raw == *pg, |c| c == *sqlite)).map(|(_, _, c)| *c)
 }
 
 pub(crate) fn backend_err(e: sqlx::Error) -> StoreError {

@@ -1,6 +1,7 @@
 //! A small migrator: numbered SQL files compiled into the binary, applied in order, each in a transaction,
 //! recorded in `schema_migrations`. On PostgreSQL an advisory lock serializes nodes migrating at once.
 
+use chrono::{DateTime, Utc};
 use sqlx::{AnyPool, AssertSqlSafe, Connection};
 use yolk_store::StoreResult;
 
@@ -14,19 +15,19 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
 
 const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"
 
-pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> StoreResult<usize> {
+pub(crate) async fn run(pool: &AnyPool, backend: Backend, now: DateTime<Utc>) -> StoreResult<usize> {
     let mut conn = pool.acquire().await.map_err(db_err)?;
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_lock($1)").bind(LOCK_ID).execute(&mut *conn).await.map_err(db_err)?;
     }
-    let result = apply(&mut conn).await;
+    let result = apply(&mut conn, now).await;
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_unlock($1)").bind(LOCK_ID).execute(&mut *conn).await.map_err(db_err)?;
     }
     result
 }
 
-async fn apply(conn: &mut sqlx::AnyConnection) -> StoreResult<usize> {
+async fn apply(conn: &mut sqlx::AnyConnection, now: DateTime<Utc>) -> StoreResult<usize> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
     )
@@ -49,7 +50,7 @@ async fn apply(conn: &mut sqlx::AnyConnection) -> StoreResult<usize> {
         }
         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
             .bind(*version)
-            .bind(chrono::Utc::now().timestamp_millis())
+            .bind(now.timestamp_millis())
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;

@@ -1,28 +1,42 @@
-//! Decoding columns in the portable encoding (TEXT ids, BIGINT times and booleans).
+//! Decoding columns in the portable encoding (TEXT ids, BIGINT times and booleans), and the one lock-then-read
+//! helper every read-modify-write goes through.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use uuid::Uuid;
-use yolk_store::{StoreError, StoreResult};
+use yolk_domain::TenantId;
+use yolk_store::{Entity, StoreError, StoreResult};
+
+use crate::db_err;
 
 /// Typed column access that turns decoding failures into `StoreError::Backend`.
 pub(crate) trait RowExt {
     fn text(&self, col: &str) -> StoreResult<String>;
     fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
     fn int(&self, col: &str) -> StoreResult<i64>;
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>>;
     fn flag(&self, col: &str) -> StoreResult<bool> {
         Ok(self.int(col)? != 0)
     }
     fn time(&self, col: &str) -> StoreResult<DateTime<Utc>> {
         Ok(from_ms(self.int(col)?))
     }
-    fn opt_time(&self, col: &str) -> StoreResult<Option<DateTime<Utc>>>;
-    fn uuid(&self, col: &str) -> StoreResult<Uuid> {
-        parse_uuid(&self.text(col)?)
+    fn opt_time(&self, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
+        Ok(self.opt_int(col)?.map(from_ms))
     }
-    fn opt_uuid(&self, col: &str) -> StoreResult<Option<Uuid>> {
-        self.opt_text(col)?.as_deref().map(parse_uuid).transpose()
+    /// A typed UUID id (`UserId`, `RoleId`, ...).
+    fn id<T: From<Uuid>>(&self, col: &str) -> StoreResult<T> {
+        parse_uuid(&self.text(col)?).map(T::from)
+    }
+    fn opt_id<T: From<Uuid>>(&self, col: &str) -> StoreResult<Option<T>> {
+        self.opt_text(col)?.as_deref().map(|s| parse_uuid(s).map(T::from)).transpose()
+    }
+    fn tenant_id(&self, col: &str) -> StoreResult<TenantId> {
+        Ok(TenantId::from_stored(self.text(col)?))
+    }
+    fn opt_tenant_id(&self, col: &str) -> StoreResult<Option<TenantId>> {
+        Ok(self.opt_text(col)?.map(TenantId::from_stored))
     }
 }
 
@@ -36,8 +50,8 @@ impl RowExt for AnyRow {
     fn int(&self, col: &str) -> StoreResult<i64> {
         self.try_get::<i64, _>(col).map_err(|e| decode_err(col, e))
     }
-    fn opt_time(&self, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
-        Ok(self.try_get::<Option<i64>, _>(col).map_err(|e| decode_err(col, e))?.map(from_ms))
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
+        self.try_get::<Option<i64>, _>(col).map_err(|e| decode_err(col, e))
     }
 }
 
@@ -45,7 +59,7 @@ fn decode_err(col: &str, e: sqlx::Error) -> StoreError {
     StoreError::Backend(format!("decoding column {col}: {e}"))
 }
 
-pub(crate) fn parse_uuid(s: &str) -> StoreResult<Uuid> {
+fn parse_uuid(s: &str) -> StoreResult<Uuid> {
     Uuid::parse_str(s).map_err(|e| StoreError::Backend(format!("bad uuid in store: {e}")))
 }
 
@@ -59,4 +73,54 @@ pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
 
 pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)
+}
+
+/// A table holding one aggregate's rows, addressed by one key column.
+pub(crate) trait Record: Sized {
+    /// The table.
+    const TABLE: &'static str;
+    /// The column a read-modify-write addresses a row by.
+    const KEY: &'static str;
+    /// What is missing when no row has the key.
+    const ENTITY: Entity;
+    /// Decodes a `SELECT *` row.
+    fn from_row(row: &AnyRow) -> StoreResult<Self>;
+}
+
+/// Locks one row for the rest of the transaction, then reads it: the first step of every read-modify-write.
+///
+/// The lock is a no-op write (`UPDATE t SET updated_at = updated_at WHERE key = $1`), which takes the row lock on
+/// PostgreSQL (a concurrent read-modify-write of the same row waits here, before reading, so it sees this
+/// transaction's result) and the database write lock on SQLite. A plain `SELECT` would let two transactions read
+/// the same version and the second write would silently undo the first. `NotFound(R::ENTITY)` when no row has the
+/// key.
+pub(crate) async fn lock_and_read<R: Record>(tx: &mut AnyConnection, key: &str) -> StoreResult<R> {
+    let touched = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE {t} SET updated_at = updated_at WHERE {k} = $1",
+        t = R::TABLE,
+        k = R::KEY
+    )))
+    .bind(key)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
+    if touched == 0 {
+        return Err(StoreError::NotFound(R::ENTITY));
+    }
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT * FROM {t} WHERE {k} = $1", t = R::TABLE, k = R::KEY)))
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    R::from_row(&row)
+}
+
+/// Maps a failed write's foreign-key violation to the entity that was missing (the caller knows which reference
+/// it was writing; SQLite does not name the constraint).
+pub(crate) fn missing(entity: Entity) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound(entity),
+        _ => db_err(e),
+    }
 }

@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
-use uuid::Uuid;
-use yolk_domain::Session;
+use yolk_domain::{Session, SessionId};
 use yolk_store::{RotateOutcome, SessionStore, StoreResult};
 
 use crate::rows::{RowExt, ms};
@@ -11,9 +10,9 @@ use crate::{SqlStore, db_err};
 
 fn session_from_row(r: &AnyRow) -> StoreResult<Session> {
     Ok(Session {
-        id: r.uuid("id")?,
-        user_id: r.uuid("user_id")?,
-        tenant_id: r.text("tenant_id")?,
+        id: r.id("id")?,
+        user_id: r.id("user_id")?,
+        tenant_id: r.tenant_id("tenant_id")?,
         created_at: r.time("created_at")?,
         expires_at: r.time("expires_at")?,
         revoked: r.opt_time("revoked_at")?.is_some(),
@@ -32,7 +31,7 @@ impl SessionStore for SqlStore {
         )
         .bind(session.id.to_string())
         .bind(session.user_id.to_string())
-        .bind(&session.tenant_id)
+        .bind(session.tenant_id.as_str())
         .bind(ms(session.created_at))
         .bind(ms(session.expires_at))
         .execute(&mut *tx)
@@ -118,34 +117,13 @@ impl SessionStore for SqlStore {
         row.as_ref().map(session_from_row).transpose()
     }
 
-    async fn revoke_session(&self, session_id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn revoke_session(&self, id: SessionId, now: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(ms(now))
-            .bind(session_id.to_string())
+            .bind(id.to_string())
             .execute(&self.write)
             .await
             .map_err(db_err)?;
         Ok(())
-    }
-
-    async fn revoke_user_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-            .bind(ms(now))
-            .bind(user_id.to_string())
-            .execute(&self.write)
-            .await
-            .map_err(db_err)?;
-        Ok(())
-    }
-
-    async fn session_is_live(&self, session_id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
-        let live: Option<String> =
-            sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2")
-                .bind(session_id.to_string())
-                .bind(ms(now))
-                .fetch_optional(&self.read)
-                .await
-                .map_err(db_err)?;
-        Ok(live.is_some())
     }
 }

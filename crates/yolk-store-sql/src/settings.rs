@@ -1,10 +1,19 @@
 //! Settings documents.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use yolk_store::{Mutation, SettingsStore, StoreError, StoreResult};
 
 use crate::rows::{RowExt, ms};
 use crate::{SqlStore, db_err};
+
+fn decode(key: &str, raw: &str) -> StoreResult<Option<serde_json::Value>> {
+    // A JSON `null` stands for "unset" (only inside `update_setting`'s transaction: it never commits).
+    match serde_json::from_str(raw) {
+        Ok(serde_json::Value::Null) => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(e) => Err(StoreError::Backend(format!("setting {key}: {e}"))),
+    }
+}
 
 #[async_trait::async_trait]
 impl SettingsStore for SqlStore {
@@ -14,30 +23,17 @@ impl SettingsStore for SqlStore {
             .fetch_optional(&self.read)
             .await
             .map_err(db_err)?;
-        row.map(|r| {
-            serde_json::from_str(&r.text("value")?).map_err(|e| StoreError::Backend(format!("setting {key}: {e}")))
-        })
-        .transpose()
-    }
-
-    async fn put_setting(&self, key: &str, value: &serde_json::Value) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        )
-        .bind(key)
-        .bind(value.to_string())
-        .bind(ms(Utc::now()))
-        .execute(&self.write)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        match row {
+            Some(r) => decode(key, &r.text("value")?),
+            None => Ok(None),
+        }
     }
 
     async fn update_setting(
         &self,
         key: &str,
         change: Mutation<Option<serde_json::Value>>,
+        now: DateTime<Utc>,
     ) -> StoreResult<Option<serde_json::Value>> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         // Insert-or-touch takes the row lock (PostgreSQL) or the write lock (SQLite) before the read, even when
@@ -47,7 +43,7 @@ impl SettingsStore for SqlStore {
              ON CONFLICT (key) DO UPDATE SET updated_at = settings.updated_at",
         )
         .bind(key)
-        .bind(ms(Utc::now()))
+        .bind(ms(now))
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
@@ -56,14 +52,13 @@ impl SettingsStore for SqlStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(db_err)?;
-        let mut value: Option<serde_json::Value> =
-            serde_json::from_str(&raw).map_err(|e| StoreError::Backend(format!("setting {key}: {e}")))?;
-        change(&mut value).map_err(StoreError::Invalid)?;
+        let mut value = decode(key, &raw)?;
+        change(&mut value)?;
         match &value {
             Some(v) => {
                 sqlx::query("UPDATE settings SET value = $1, updated_at = $2 WHERE key = $3")
                     .bind(v.to_string())
-                    .bind(ms(Utc::now()))
+                    .bind(ms(now))
                     .bind(key)
                     .execute(&mut *tx)
                     .await
@@ -75,10 +70,5 @@ impl SettingsStore for SqlStore {
         }
         tx.commit().await.map_err(db_err)?;
         Ok(value)
-    }
-
-    async fn delete_setting(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM settings WHERE key = $1").bind(key).execute(&self.write).await.map_err(db_err)?;
-        Ok(())
     }
 }

@@ -2,33 +2,40 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
-use yolk_domain::{Tenant, TenantProfile};
+use yolk_domain::{Tenant, TenantId, TenantProfile};
 use yolk_store::tenants::{TenantQuery, TenantSort};
-use yolk_store::{Mutation, StoreError, StoreResult, TenantStore};
+use yolk_store::{Entity, Mutation, StoreError, StoreResult, TenantStore};
 
-use crate::rows::{RowExt, flag, from_ms, ms};
+use crate::rows::{Record, RowExt, flag, lock_and_read, missing, ms};
 use crate::{Backend, SqlStore, db_err, placeholders};
 
 /// Serializes hierarchy changes on PostgreSQL (SQLite has a single writer already); see `set_tenant_parent`.
 const HIERARCHY_LOCK: i64 = 0x796f_6c6b_0002; // "yolk" + 2
 
-fn tenant_from_row(r: &AnyRow) -> StoreResult<Tenant> {
-    let profile: TenantProfile =
-        serde_json::from_str(&r.text("profile")?).map_err(|e| StoreError::Backend(format!("tenant profile: {e}")))?;
-    Ok(Tenant {
-        id: r.uuid("id")?,
-        tenant_id: r.text("tenant_id")?,
-        name: r.text("name")?,
-        metadata: r.opt_text("metadata")?,
-        parent_tenant_id: r.opt_text("parent_tenant_id")?,
-        alias: r.opt_text("alias")?,
-        is_reseller: r.flag("is_reseller")?,
-        profile,
-        created_at: r.time("created_at")?,
-        updated_at: r.time("updated_at")?,
-    })
+impl Record for Tenant {
+    const TABLE: &'static str = "tenants";
+    const KEY: &'static str = "tenant_id";
+    const ENTITY: Entity = Entity::Tenant;
+
+    fn from_row(r: &AnyRow) -> StoreResult<Self> {
+        let profile: TenantProfile = serde_json::from_str(&r.text("profile")?)
+            .map_err(|e| StoreError::Backend(format!("tenant profile: {e}")))?;
+        Ok(Tenant {
+            id: r.id("id")?,
+            tenant_id: r.tenant_id("tenant_id")?,
+            name: r.text("name")?,
+            metadata: r.opt_text("metadata")?,
+            parent_tenant_id: r.opt_tenant_id("parent_tenant_id")?,
+            alias: r.opt_text("alias")?,
+            is_reseller: r.flag("is_reseller")?,
+            profile,
+            created_at: r.time("created_at")?,
+            updated_at: r.time("updated_at")?,
+        })
+    }
 }
 
 fn profile_json(t: &Tenant) -> String {
@@ -43,50 +50,56 @@ fn like_literal(s: &str) -> String {
 /// Inserts a tenant on `conn` (inside the caller's transaction).
 pub(crate) async fn insert_tenant(conn: &mut sqlx::AnyConnection, t: &Tenant) -> StoreResult<()> {
     sqlx::query(
-            "INSERT INTO tenants (id, tenant_id, name, metadata, parent_tenant_id, alias, is_reseller, profile, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(t.id.to_string())
-        .bind(&t.tenant_id)
-        .bind(&t.name)
-        .bind(t.metadata.clone())
-        .bind(t.parent_tenant_id.clone())
-        .bind(t.alias.clone())
-        .bind(flag(t.is_reseller))
-        .bind(profile_json(t))
-        .bind(ms(t.created_at))
-        .bind(ms(t.updated_at))
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| match db_err(e) {
-            StoreError::NotFound(_) => StoreError::NotFound("parent tenant"),
-            other => other,
-        })?;
+        "INSERT INTO tenants (id, tenant_id, name, metadata, parent_tenant_id, alias, is_reseller, profile,
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(t.id.to_string())
+    .bind(t.tenant_id.as_str())
+    .bind(&t.name)
+    .bind(t.metadata.clone())
+    .bind(t.parent_tenant_id.as_ref().map(TenantId::as_str))
+    .bind(t.alias.clone())
+    .bind(flag(t.is_reseller))
+    .bind(profile_json(t))
+    .bind(ms(t.created_at))
+    .bind(ms(t.updated_at))
+    .execute(&mut *conn)
+    .await
+    .map_err(missing(Entity::ParentTenant))?;
     Ok(())
 }
 
-async fn fetch_tenant(conn: &mut sqlx::AnyConnection, tenant_id: &str) -> StoreResult<Option<Tenant>> {
+async fn fetch_tenant(conn: &mut sqlx::AnyConnection, tenant_id: &TenantId) -> StoreResult<Option<Tenant>> {
     let row = sqlx::query("SELECT * FROM tenants WHERE tenant_id = $1")
-        .bind(tenant_id)
+        .bind(tenant_id.as_str())
         .fetch_optional(&mut *conn)
         .await
         .map_err(db_err)?;
-    row.as_ref().map(tenant_from_row).transpose()
+    row.as_ref().map(Tenant::from_row).transpose()
+}
+
+/// Serializes hierarchy changes across nodes (PostgreSQL): two concurrent moves (A under B, B under A) would each
+/// pass the cycle check under READ COMMITTED.
+async fn lock_hierarchy(store: &SqlStore, tx: &mut sqlx::AnyConnection) -> StoreResult<()> {
+    if store.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(HIERARCHY_LOCK).execute(&mut *tx).await.map_err(db_err)?;
+    }
+    Ok(())
 }
 
 /// The parent chain above `tenant_id` (nearest first), stopping if it ever loops.
-async fn parent_chain(conn: &mut sqlx::AnyConnection, tenant_id: &str) -> StoreResult<Vec<String>> {
-    let mut chain: Vec<String> = Vec::new();
-    let mut current = tenant_id.to_owned();
+async fn parent_chain(conn: &mut sqlx::AnyConnection, tenant_id: &TenantId) -> StoreResult<Vec<TenantId>> {
+    let mut chain: Vec<TenantId> = Vec::new();
+    let mut current = tenant_id.clone();
     loop {
         let parent: Option<Option<String>> =
             sqlx::query_scalar("SELECT parent_tenant_id FROM tenants WHERE tenant_id = $1")
-                .bind(&current)
+                .bind(current.as_str())
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(db_err)?;
-        match parent.flatten() {
-            Some(p) if p != tenant_id && !chain.contains(&p) => {
+        match parent.flatten().map(TenantId::from_stored) {
+            Some(p) if &p != tenant_id && !chain.contains(&p) => {
                 chain.push(p.clone());
                 current = p;
             }
@@ -103,9 +116,9 @@ impl TenantStore for SqlStore {
         Ok(t.clone())
     }
 
-    async fn get_tenant(&self, tenant_id: &str) -> StoreResult<Tenant> {
+    async fn get_tenant(&self, tenant_id: &TenantId) -> StoreResult<Tenant> {
         let mut conn = self.read.acquire().await.map_err(db_err)?;
-        fetch_tenant(&mut conn, tenant_id).await?.ok_or(StoreError::NotFound("tenant"))
+        fetch_tenant(&mut conn, tenant_id).await?.ok_or(StoreError::NotFound(Entity::Tenant))
     }
 
     async fn get_tenant_by_alias(&self, alias: &str) -> StoreResult<Tenant> {
@@ -114,8 +127,8 @@ impl TenantStore for SqlStore {
             .fetch_optional(&self.read)
             .await
             .map_err(db_err)?
-            .ok_or(StoreError::NotFound("tenant"))?;
-        tenant_from_row(&row)
+            .ok_or(StoreError::NotFound(Entity::Tenant))?;
+        Tenant::from_row(&row)
     }
 
     async fn list_tenants(&self, q: &TenantQuery) -> StoreResult<(Vec<Tenant>, u64)> {
@@ -134,7 +147,7 @@ impl TenantStore for SqlStore {
                 return Ok((Vec::new(), 0));
             }
             let first = args.len() + 1;
-            args.extend(ids.iter().cloned());
+            args.extend(ids.iter().map(|t| t.as_str().to_owned()));
             conds.push(format!("tenant_id IN ({})", placeholders(first, ids.len())));
         }
         let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
@@ -158,27 +171,15 @@ impl TenantStore for SqlStore {
         for a in &args {
             query = query.bind(a.clone());
         }
-        let limit = q.limit.map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
-        let rows = query
-            .bind(limit)
-            .bind(i64::try_from(q.offset).unwrap_or(i64::MAX))
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_err)?;
-        let tenants = rows.iter().map(tenant_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let (limit, offset) = q.page.map_or((i64::MAX, 0), |p| {
+            (i64::try_from(p.limit).unwrap_or(i64::MAX), i64::try_from(p.offset).unwrap_or(i64::MAX))
+        });
+        let rows = query.bind(limit).bind(offset).fetch_all(&self.read).await.map_err(db_err)?;
+        let tenants = rows.iter().map(Tenant::from_row).collect::<StoreResult<Vec<_>>>()?;
         Ok((tenants, u64::try_from(total).unwrap_or_default()))
     }
 
-    async fn child_tenants(&self, tenant_id: &str) -> StoreResult<Vec<Tenant>> {
-        let rows = sqlx::query("SELECT * FROM tenants WHERE parent_tenant_id = $1 ORDER BY created_at, tenant_id")
-            .bind(tenant_id)
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_err)?;
-        rows.iter().map(tenant_from_row).collect()
-    }
-
-    async fn descendant_tenants(&self, tenant_id: &str) -> StoreResult<Vec<Tenant>> {
+    async fn descendant_tenants(&self, tenant_id: &TenantId) -> StoreResult<Vec<Tenant>> {
         // UNION (not UNION ALL) drops rows already produced, so even a corrupt, looping hierarchy terminates.
         let rows = sqlx::query(
             "WITH RECURSIVE below (tenant_id) AS (
@@ -189,17 +190,17 @@ impl TenantStore for SqlStore {
              SELECT t.* FROM tenants t JOIN below b ON t.tenant_id = b.tenant_id
              WHERE t.tenant_id <> $1 ORDER BY t.created_at, t.tenant_id",
         )
-        .bind(tenant_id)
+        .bind(tenant_id.as_str())
         .fetch_all(&self.read)
         .await
         .map_err(db_err)?;
-        rows.iter().map(tenant_from_row).collect()
+        rows.iter().map(Tenant::from_row).collect()
     }
 
-    async fn ancestor_tenants(&self, tenant_id: &str) -> StoreResult<Vec<Tenant>> {
+    async fn ancestor_tenants(&self, tenant_id: &TenantId) -> StoreResult<Vec<Tenant>> {
         let mut conn = self.read.acquire().await.map_err(db_err)?;
         if fetch_tenant(&mut conn, tenant_id).await?.is_none() {
-            return Err(StoreError::NotFound("tenant"));
+            return Err(StoreError::NotFound(Entity::Tenant));
         }
         let chain = parent_chain(&mut conn, tenant_id).await?;
         if chain.is_empty() {
@@ -208,70 +209,63 @@ impl TenantStore for SqlStore {
         let sql = format!("SELECT * FROM tenants WHERE tenant_id IN ({})", placeholders(1, chain.len()));
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for id in &chain {
-            query = query.bind(id.clone());
+            query = query.bind(id.as_str().to_owned());
         }
         let rows = query.fetch_all(&mut *conn).await.map_err(db_err)?;
-        let mut by_id: HashMap<String, Tenant> = HashMap::new();
+        let mut by_id: HashMap<TenantId, Tenant> = HashMap::new();
         for r in &rows {
-            let t = tenant_from_row(r)?;
+            let t = Tenant::from_row(r)?;
             by_id.insert(t.tenant_id.clone(), t);
         }
         Ok(chain.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
-    async fn set_tenant_parent(&self, tenant_id: &str, parent: Option<&str>) -> StoreResult<Tenant> {
+    async fn set_tenant_parent(
+        &self,
+        tenant_id: &TenantId,
+        parent: Option<&TenantId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Tenant> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        if self.backend == Backend::Postgres {
-            // Two concurrent moves (A under B, B under A) would each pass the cycle check under READ COMMITTED.
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(HIERARCHY_LOCK)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        let mut tenant = fetch_tenant(&mut tx, tenant_id).await?.ok_or(StoreError::NotFound("tenant"))?;
+        lock_hierarchy(self, &mut tx).await?;
+        let mut tenant: Tenant = lock_and_read(&mut tx, tenant_id.as_str()).await?;
         if let Some(p) = parent {
             if p == tenant_id {
                 return Err(StoreError::Invalid("A tenant cannot be its own parent".into()));
             }
             if fetch_tenant(&mut tx, p).await?.is_none() {
-                return Err(StoreError::NotFound("parent tenant"));
+                return Err(StoreError::NotFound(Entity::ParentTenant));
             }
             if parent_chain(&mut tx, p).await?.iter().any(|a| a == tenant_id) {
                 return Err(StoreError::Invalid("A tenant cannot be placed under one of its own sub-accounts".into()));
             }
         }
-        let now = chrono::Utc::now();
+        tenant.parent_tenant_id = parent.cloned();
+        tenant.updated_at = now;
         sqlx::query("UPDATE tenants SET parent_tenant_id = $1, updated_at = $2 WHERE tenant_id = $3")
-            .bind(parent.map(str::to_owned))
+            .bind(parent.map(TenantId::as_str))
             .bind(ms(now))
-            .bind(tenant_id)
+            .bind(tenant_id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        tenant.parent_tenant_id = parent.map(str::to_owned);
-        tenant.updated_at = from_ms(ms(now));
         Ok(tenant)
     }
 
-    async fn update_tenant(&self, tenant_id: &str, change: Mutation<Tenant>) -> StoreResult<Tenant> {
+    async fn update_tenant(
+        &self,
+        tenant_id: &TenantId,
+        change: Mutation<Tenant>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Tenant> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        // Touch first: takes the row lock on PostgreSQL so concurrent read-modify-writes serialize.
-        let touched = sqlx::query("UPDATE tenants SET updated_at = updated_at WHERE tenant_id = $1")
-            .bind(tenant_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if touched == 0 {
-            return Err(StoreError::NotFound("tenant"));
-        }
-        let mut t = fetch_tenant(&mut tx, tenant_id).await?.ok_or(StoreError::NotFound("tenant"))?;
+        let mut t: Tenant = lock_and_read(&mut tx, tenant_id.as_str()).await?;
         let parent_before = t.parent_tenant_id.clone();
-        change(&mut t).map_err(StoreError::Invalid)?;
+        change(&mut t)?;
         // The hierarchy only changes through `set_tenant_parent`, which checks for cycles.
         t.parent_tenant_id = parent_before;
+        t.updated_at = now;
         sqlx::query(
             "UPDATE tenants SET name = $1, metadata = $2, alias = $3, is_reseller = $4, profile = $5, updated_at = $6
              WHERE tenant_id = $7",
@@ -281,8 +275,8 @@ impl TenantStore for SqlStore {
         .bind(t.alias.clone())
         .bind(flag(t.is_reseller))
         .bind(profile_json(&t))
-        .bind(ms(t.updated_at))
-        .bind(tenant_id)
+        .bind(ms(now))
+        .bind(tenant_id.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
@@ -290,22 +284,16 @@ impl TenantStore for SqlStore {
         Ok(t)
     }
 
-    async fn delete_tenant(&self, tenant_id: &str) -> StoreResult<()> {
+    async fn delete_tenant(&self, tenant_id: &TenantId, now: DateTime<Utc>) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        if self.backend == Backend::Postgres {
-            // Re-parenting is a hierarchy change: serialize it with `set_tenant_parent`.
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(HIERARCHY_LOCK)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        let tenant = fetch_tenant(&mut tx, tenant_id).await?.ok_or(StoreError::NotFound("tenant"))?;
-        let now = ms(chrono::Utc::now());
+        // Re-parenting is a hierarchy change: serialize it with `set_tenant_parent`.
+        lock_hierarchy(self, &mut tx).await?;
+        let tenant = fetch_tenant(&mut tx, tenant_id).await?.ok_or(StoreError::NotFound(Entity::Tenant))?;
+        let id = tenant_id.as_str();
         sqlx::query("UPDATE tenants SET parent_tenant_id = $1, updated_at = $2 WHERE parent_tenant_id = $3")
-            .bind(tenant.parent_tenant_id.clone())
-            .bind(now)
-            .bind(tenant_id)
+            .bind(tenant.parent_tenant_id.as_ref().map(TenantId::as_str))
+            .bind(ms(now))
+            .bind(id)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
@@ -313,32 +301,28 @@ impl TenantStore for SqlStore {
             "DELETE FROM users WHERE id IN (SELECT user_id FROM memberships WHERE tenant_id = $1)
              AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id AND m.tenant_id <> $1)",
         )
-        .bind(tenant_id)
+        .bind(id)
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
         sqlx::query("UPDATE users SET active_tenant_id = NULL WHERE active_tenant_id = $1")
-            .bind(tenant_id)
+            .bind(id)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
         sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(tenant_id)
+            .bind(ms(now))
+            .bind(id)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
         sqlx::query("DELETE FROM settings WHERE key LIKE $1 ESCAPE '!'")
-            .bind(format!("%:{}", like_literal(tenant_id)))
+            .bind(format!("%:{}", like_literal(id)))
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
         // Memberships, user roles and tenant-owned roles go with the row (ON DELETE CASCADE).
-        sqlx::query("DELETE FROM tenants WHERE tenant_id = $1")
-            .bind(tenant_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query("DELETE FROM tenants WHERE tenant_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }
 }

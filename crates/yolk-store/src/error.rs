@@ -1,15 +1,74 @@
-//! The store's closed error type.
+//! The store's closed error type: what was missing or what clashed is a value, never a string to match.
+
+/// An entity the store can fail to find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Tenant,
+    /// The parent a tenant was to be placed under.
+    ParentTenant,
+    User,
+    /// A user's membership in a tenant.
+    Membership,
+    Role,
+    Permission,
+    Category,
+    Session,
+    /// A settings document.
+    Setting,
+}
+
+impl Entity {
+    /// The entity's name for messages: `User`, `Tenant`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tenant => "Tenant",
+            Self::ParentTenant => "Parent tenant",
+            Self::User => "User",
+            Self::Membership => "Membership",
+            Self::Role => "Role",
+            Self::Permission => "Permission",
+            Self::Category => "Category",
+            Self::Session => "Session",
+            Self::Setting => "Setting",
+        }
+    }
+}
+
+/// A uniqueness rule the store enforces (a database constraint, never check-then-insert).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// A tenant's public id.
+    TenantId,
+    /// A tenant's login alias.
+    TenantAlias,
+    /// A user's email (case-insensitive).
+    UserEmail,
+    /// A user's username.
+    Username,
+    /// One membership per user and tenant.
+    Membership,
+    /// A role key within its scope (the environment, or one tenant), including a tenant role taking an
+    /// environment role's key.
+    RoleKey,
+    /// A permission key.
+    PermissionKey,
+    /// A permission category id.
+    CategoryId,
+    /// A settings document that already exists (create-if-absent).
+    Setting,
+}
 
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The addressed row does not exist.
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    /// A uniqueness or reference constraint refused the change; names what clashed.
-    #[error("conflict: {0}")]
-    Conflict(String),
-    /// A mutation closure refused the change; the message is for the client.
+    #[error("{} not found", .0.name())]
+    NotFound(Entity),
+    /// A uniqueness constraint refused the change.
+    #[error("conflict: {0:?}")]
+    Conflict(Constraint),
+    /// A mutation (or a rule checked inside the transaction, such as the tenant hierarchy staying a forest)
+    /// refused the change; the message is for the client. Nothing was written.
     #[error("invalid: {0}")]
     Invalid(String),
     /// The database failed; details are for the log only.

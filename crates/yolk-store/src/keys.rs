@@ -1,5 +1,6 @@
 //! Signing keys and environment credentials: the state every node must share.
 
+use chrono::{DateTime, Utc};
 use yolk_domain::{EnvironmentCredentials, SigningKey};
 
 use crate::StoreResult;
@@ -18,8 +19,12 @@ pub trait KeyStore {
     async fn credentials(&self) -> StoreResult<Option<EnvironmentCredentials>>;
 
     /// Replaces the environment credentials.
-    async fn set_credentials(&self, creds: &EnvironmentCredentials) -> StoreResult<()>;
+    async fn set_credentials(&self, creds: &EnvironmentCredentials, now: DateTime<Utc>) -> StoreResult<()>;
 
     /// Stores `creds` unless credentials exist; returns those in force and whether `creds` were stored.
-    async fn ensure_credentials(&self, creds: &EnvironmentCredentials) -> StoreResult<(EnvironmentCredentials, bool)>;
+    async fn ensure_credentials(
+        &self,
+        creds: &EnvironmentCredentials,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(EnvironmentCredentials, bool)>;
 }

@@ -1,15 +1,14 @@
 //! Login sessions and their refresh-token chains. Refresh tokens are kept only as SHA-256 hashes.
 
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
-use yolk_domain::Session;
+use yolk_domain::{Session, SessionId};
 
 use crate::StoreResult;
 
 /// What rotating a refresh token found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RotateOutcome {
-    /// The token was current; it is now spent and `new_hash` is the session's current token.
+    /// The token was current; it is now spent and the new hash is the session's current token.
     Rotated(Session),
     /// The token had already been rotated: reuse. The whole session is now revoked.
     Reused,
@@ -25,22 +24,12 @@ pub trait SessionStore {
 
     /// Spends the refresh token `old_hash` and makes `new_hash` current, atomically: of two concurrent rotations
     /// of one token (on any nodes) exactly one succeeds. A token already spent revokes the session.
-    async fn rotate_refresh_token(
-        &self,
-        old_hash: &str,
-        new_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<RotateOutcome>;
+    async fn rotate_refresh_token(&self, old_hash: &str, new_hash: &str, now: DateTime<Utc>)
+    -> StoreResult<RotateOutcome>;
 
     /// The live (unrevoked, unexpired) session a current refresh token belongs to.
     async fn session_by_refresh_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>>;
 
     /// Revokes one session; revoking a revoked or unknown session is a no-op.
-    async fn revoke_session(&self, session_id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
-
-    /// Revokes every session of a user (password change, lock, delete).
-    async fn revoke_user_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
-
-    /// Whether the session exists and is live.
-    async fn session_is_live(&self, session_id: Uuid, now: DateTime<Utc>) -> StoreResult<bool>;
+    async fn revoke_session(&self, id: SessionId, now: DateTime<Utc>) -> StoreResult<()>;
 }

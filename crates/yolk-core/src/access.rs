@@ -1,0 +1,216 @@
+//! Who is calling, proven. A service method that needs authority takes one of these proofs as its first argument,
+//! and none of them can be built outside this crate except through [`Gate`], which verifies a token first:
+//!
+//! - [`Environment`]: a valid environment token (management APIs);
+//! - [`Permit<P>`]: a tenant-scoped caller holding Frontegg permission `P` (the environment holds all), obtained
+//!   from a [`TenantScope`] with [`TenantScope::require`];
+//! - [`UserContext`]: the user a self-service call acts as, and the tenant it acts in.
+//!
+//! So a handler cannot reach a service method without the check that method needs, and the permission a method
+//! needs is in its signature (`Permit<WriteUsers>`), as lldap hands out write capabilities only after the check.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use yolk_domain::fe_permissions::FePermission;
+use yolk_domain::{SessionId, TenantId, UserId};
+use yolk_store::{Entity, Store};
+
+use crate::tokens::{Tokens, VerifiedToken};
+use crate::{CoreError, CoreResult};
+
+/// The message Frontegg gives for anything but a valid environment token on a management route.
+pub const VENDOR_JWT_ERROR: &str = "Failed to verify vendor JWT";
+
+/// Proof that the caller presented a valid environment token.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    _proof: (),
+}
+
+/// Who acts on a tenant-scoped route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// The environment (full rights, every tenant).
+    Environment,
+    /// A tenant member with a user token, holding the permission keys of its token.
+    Member { user_id: UserId, permissions: Vec<String> },
+}
+
+/// A tenant-scoped caller, verified but not yet authorized for an action: the environment (tenant from
+/// `frontegg-tenant-id`, optional) or a member (tenant from its token; the header cannot widen it).
+#[derive(Debug, Clone)]
+pub struct TenantScope {
+    tenant: Option<TenantId>,
+    actor: Actor,
+}
+
+impl TenantScope {
+    /// Checks that the caller holds `P` (the environment holds every permission) and hands out the permit that
+    /// service methods needing `P` take. Call it first in the handler.
+    pub fn require<P: FePermission>(&self) -> CoreResult<Permit<P>> {
+        match &self.actor {
+            Actor::Member { permissions, .. } if !permissions.iter().any(|p| p == P::KEY) => {
+                Err(CoreError::Forbidden(format!("Missing permission {}", P::KEY)))
+            }
+            _ => Ok(Permit { tenant: self.tenant.clone(), actor: self.actor.clone(), _permission: PhantomData }),
+        }
+    }
+
+    /// The tenant in scope, if any.
+    pub fn tenant(&self) -> Option<&TenantId> {
+        self.tenant.as_ref()
+    }
+
+    /// The caller.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+}
+
+/// Authority to do what Frontegg permission `P` allows, in the tenant in scope.
+#[derive(Debug, Clone)]
+pub struct Permit<P> {
+    tenant: Option<TenantId>,
+    actor: Actor,
+    _permission: PhantomData<fn() -> P>,
+}
+
+impl<P> Permit<P> {
+    /// The tenant in scope, or a 400 saying the header is missing (an environment call without
+    /// `frontegg-tenant-id`).
+    pub fn tenant(&self) -> CoreResult<&TenantId> {
+        self.tenant.as_ref().ok_or_else(|| CoreError::BadRequest("frontegg-tenant-id header is required".into()))
+    }
+
+    /// The tenant in scope, if any (an environment call may act on every tenant).
+    pub fn tenant_opt(&self) -> Option<&TenantId> {
+        self.tenant.as_ref()
+    }
+
+    /// The caller.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// Whether a tenant member acts (it sees only its own tenant; the environment sees everything).
+    pub fn is_member(&self) -> bool {
+        matches!(self.actor, Actor::Member { .. })
+    }
+}
+
+/// The user a self-service call acts as, and the tenant it acts in.
+#[derive(Debug, Clone)]
+pub struct UserContext {
+    user_id: UserId,
+    tenant_id: TenantId,
+    session_id: Option<SessionId>,
+}
+
+impl UserContext {
+    /// The user.
+    pub fn user_id(&self) -> UserId {
+        self.user_id
+    }
+
+    /// The tenant it acts in.
+    pub fn tenant_id(&self) -> &TenantId {
+        &self.tenant_id
+    }
+
+    /// The session of the user token, when the caller used one.
+    pub fn session_id(&self) -> Option<SessionId> {
+        self.session_id
+    }
+}
+
+/// Verifies tokens and hands out the proofs above.
+#[derive(Clone)]
+pub struct Gate {
+    tokens: Tokens,
+    store: Arc<dyn Store>,
+}
+
+impl Gate {
+    /// A gate over the token service and the store (for the users an environment token names).
+    pub fn new(tokens: Tokens, store: Arc<dyn Store>) -> Self {
+        Self { tokens, store }
+    }
+
+    /// The environment, if `token` is a valid environment token. Anything else, including a valid user token, is
+    /// the one 401 Frontegg gives.
+    pub fn environment(&self, token: Option<&str>) -> CoreResult<Environment> {
+        let unauthorized = || CoreError::Unauthorized(VENDOR_JWT_ERROR.into());
+        match self.tokens.verify_any(token.ok_or_else(unauthorized)?) {
+            Ok(VerifiedToken::Vendor(_)) => Ok(Environment { _proof: () }),
+            _ => Err(unauthorized()),
+        }
+    }
+
+    /// A tenant-scoped caller: the environment acting on `frontegg-tenant-id` (optional), or a member acting on
+    /// its token's tenant (a header naming another tenant is a 403).
+    pub fn tenant_scope(&self, token: Option<&str>, tenant_header: Option<&str>) -> CoreResult<TenantScope> {
+        let claims = match self.tokens.verify_any(token.ok_or_else(unauthorized)?)? {
+            VerifiedToken::Vendor(_) => {
+                let tenant = tenant_header.map(|t| parse_tenant_header(t)).transpose()?;
+                return Ok(TenantScope { tenant, actor: Actor::Environment });
+            }
+            VerifiedToken::User(claims) => *claims,
+        };
+        let user_id = UserId::parse(&claims.sub).map_err(|_| unauthorized())?;
+        if let Some(h) = tenant_header
+            && h.trim() != claims.tenant_id
+        {
+            return Err(CoreError::Forbidden("Token is not valid for this tenant".into()));
+        }
+        let tenant = TenantId::parse(&claims.tenant_id).map_err(|_| unauthorized())?;
+        Ok(TenantScope { tenant: Some(tenant), actor: Actor::Member { user_id, permissions: claims.permissions } })
+    }
+
+    /// A self-service caller: the user of a user token in its token's tenant, or the user an environment token
+    /// names in `frontegg-user-id`, acting in `frontegg-tenant-id` (which must be an enabled membership) or else in
+    /// its active tenant.
+    pub async fn user_context(
+        &self,
+        token: Option<&str>,
+        user_header: Option<&str>,
+        tenant_header: Option<&str>,
+    ) -> CoreResult<UserContext> {
+        let claims = match self.tokens.verify_any(token.ok_or_else(unauthorized)?)? {
+            VerifiedToken::User(claims) => *claims,
+            VerifiedToken::Vendor(_) => return self.named_user(user_header, tenant_header).await,
+        };
+        let user_id = UserId::parse(&claims.sub).map_err(|_| unauthorized())?;
+        let tenant_id = TenantId::parse(&claims.tenant_id).map_err(|_| unauthorized())?;
+        Ok(UserContext { user_id, tenant_id, session_id: SessionId::parse(&claims.sid).ok() })
+    }
+
+    async fn named_user(&self, user_header: Option<&str>, tenant_header: Option<&str>) -> CoreResult<UserContext> {
+        let user_id = user_header.ok_or_else(|| CoreError::BadRequest("frontegg-user-id header is required".into()))?;
+        let user_id = UserId::parse(user_id)
+            .map_err(|_| CoreError::BadRequest("frontegg-user-id must be a UUID".into()))?;
+        let user = self.store.get_user(user_id).await?;
+        let memberships = self.store.memberships(&[user_id]).await?.remove(&user_id).unwrap_or_default();
+        let tenant_id = match tenant_header {
+            Some(t) => {
+                let t = parse_tenant_header(t)?;
+                match memberships.iter().find(|m| m.tenant_id == t) {
+                    Some(m) if m.disabled => return Err(CoreError::Forbidden("User is disabled in this tenant".into())),
+                    Some(_) => t,
+                    None => return Err(CoreError::NotFound(Entity::Membership)),
+                }
+            }
+            None => crate::auth::active_tenant(&user, &memberships)
+                .ok_or_else(|| CoreError::BadRequest("frontegg-tenant-id header is required".into()))?,
+        };
+        Ok(UserContext { user_id, tenant_id, session_id: None })
+    }
+}
+
+fn unauthorized() -> CoreError {
+    CoreError::Unauthorized("Unauthorized".into())
+}
+
+fn parse_tenant_header(raw: &str) -> CoreResult<TenantId> {
+    TenantId::parse(raw).map_err(|e| CoreError::BadRequest(format!("frontegg-tenant-id {}", e.expectation())))
+}

@@ -1,0 +1,208 @@
+//! Settings documents (see `yolk_domain::settings`): one mechanism for every configuration operation. A request
+//! body is merged onto the stored document (RFC 7396: a field sent replaces the stored one, `null` resets it to its
+//! default, absent fields stay), the result is parsed and validated, and stored, all inside one store transaction,
+//! so concurrent partial updates on any node lose nothing and an invalid request changes nothing.
+//!
+//! Each document is read here by the path it governs, so a stored setting is always an enforced one: the vendor
+//! configuration by login, refresh and sign-up; the password policy by every path that sets a password.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use uuid::Uuid;
+use yolk_domain::password_policy::PasswordPolicy;
+use yolk_domain::settings::{SettingsDocument, Stamped, VendorConfig, parse_document};
+use yolk_domain::{Clock, TenantId};
+use yolk_store::{Constraint, Entity, Store, StoreError};
+
+use crate::access::Environment;
+use crate::tokens::TokenSettings;
+use crate::{CoreError, CoreResult};
+
+/// Whose document: the environment's, or one tenant's (stored as `<KEY>:<tenantId>`, deleted with the tenant).
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    Environment,
+    Tenant(&'a TenantId),
+}
+
+fn key<D: SettingsDocument>(scope: Scope<'_>) -> String {
+    match scope {
+        Scope::Environment => D::KEY.to_owned(),
+        Scope::Tenant(t) => format!("{}:{}", D::KEY, t),
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, StoreError> {
+    serde_json::to_value(v).map_err(|e| StoreError::Backend(format!("settings document: {e}")))
+}
+
+/// Parses and validates a document from a client's JSON; the message is for the client.
+fn checked<D: SettingsDocument>(value: Value) -> Result<D, StoreError> {
+    let doc: D = parse_document(value).map_err(StoreError::Invalid)?;
+    doc.validate().map_err(StoreError::Invalid)?;
+    Ok(doc)
+}
+
+/// RFC 7396 JSON merge patch: objects merge recursively, `null` removes a member, anything else replaces.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(target) = target {
+        for (k, v) in patch {
+            if v.is_null() {
+                target.remove(k);
+            } else {
+                merge_patch(target.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+    }
+}
+
+/// Reads and writes settings documents.
+#[derive(Clone)]
+pub struct Settings {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    tokens: TokenSettings,
+}
+
+impl Settings {
+    /// The settings service; `tokens` gives the server's default token lifetimes.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, tokens: TokenSettings) -> Self {
+        Self { store, clock, tokens }
+    }
+
+    /// The stored document, if any.
+    pub async fn get<D: SettingsDocument>(&self, scope: Scope<'_>) -> CoreResult<Option<Stamped<D>>> {
+        match self.store.get_setting(&key::<D>(scope)).await? {
+            Some(v) => Ok(Some(
+                serde_json::from_value(v).map_err(|e| CoreError::Internal(format!("stored {}: {e}", D::KEY)))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// The stored document, or its default.
+    pub async fn get_or_default<D: SettingsDocument + Default>(&self, scope: Scope<'_>) -> CoreResult<D> {
+        Ok(self.get::<D>(scope).await?.map(|s| s.doc).unwrap_or_default())
+    }
+
+    /// Merges `patch` (a JSON object) onto the stored document (or the default) and stores the result if it
+    /// parses and validates; otherwise a 400 and nothing changes.
+    pub async fn merge<D: SettingsDocument + Default>(&self, scope: Scope<'_>, patch: Value) -> CoreResult<Stamped<D>> {
+        if !patch.is_object() {
+            return Err(CoreError::BadRequest("The body must be a JSON object".into()));
+        }
+        self.write::<D>(scope, move |stored, now| {
+            let (id, created_at, mut doc) = match stored {
+                Some(s) => (s.id, s.created_at, to_json(&s.doc)?),
+                None => (Uuid::new_v4(), now, to_json(&D::default())?),
+            };
+            merge_patch(&mut doc, &patch);
+            Ok(Stamped { id, created_at, updated_at: now, doc: checked::<D>(doc)? })
+        })
+        .await
+    }
+
+    /// Creates the document from `body`; `Conflict(Setting)` if one exists (race-free).
+    pub async fn create<D: SettingsDocument>(&self, scope: Scope<'_>, body: Value) -> CoreResult<Stamped<D>> {
+        self.write::<D>(scope, move |stored, now| match stored {
+            Some(_) => Err(StoreError::Conflict(Constraint::Setting)),
+            None => Ok(Stamped { id: Uuid::new_v4(), created_at: now, updated_at: now, doc: checked::<D>(body)? }),
+        })
+        .await
+    }
+
+    /// Replaces the document's fields with `body` (keeping its id and creation time); `NotFound(Setting)` if
+    /// there is none.
+    pub async fn replace<D: SettingsDocument>(&self, scope: Scope<'_>, body: Value) -> CoreResult<Stamped<D>> {
+        self.write::<D>(scope, move |stored, now| match stored {
+            Some(s) => Ok(Stamped { id: s.id, created_at: s.created_at, updated_at: now, doc: checked::<D>(body)? }),
+            None => Err(StoreError::NotFound(Entity::Setting)),
+        })
+        .await
+    }
+
+    /// Creates or replaces the document with `body`.
+    pub async fn put<D: SettingsDocument>(&self, scope: Scope<'_>, body: Value) -> CoreResult<Stamped<D>> {
+        self.write::<D>(scope, move |stored, now| {
+            let (id, created_at) = stored.map_or((Uuid::new_v4(), now), |s| (s.id, s.created_at));
+            Ok(Stamped { id, created_at, updated_at: now, doc: checked::<D>(body)? })
+        })
+        .await
+    }
+
+    /// One read-modify-write of a document inside the store's transaction.
+    async fn write<D: SettingsDocument>(
+        &self,
+        scope: Scope<'_>,
+        change: impl FnOnce(Option<Stamped<D>>, chrono::DateTime<chrono::Utc>) -> Result<Stamped<D>, StoreError>
+        + Send
+        + 'static,
+    ) -> CoreResult<Stamped<D>> {
+        let now = self.clock.now();
+        let stored = self
+            .store
+            .update_setting(
+                &key::<D>(scope),
+                Box::new(move |doc| {
+                    let current = match doc.take() {
+                        Some(v) => Some(
+                            serde_json::from_value::<Stamped<D>>(v)
+                                .map_err(|e| StoreError::Backend(format!("stored {}: {e}", D::KEY)))?,
+                        ),
+                        None => None,
+                    };
+                    *doc = Some(to_json(&change(current, now)?)?);
+                    Ok(())
+                }),
+                now,
+            )
+            .await?;
+        let stored = stored.ok_or_else(|| CoreError::Internal(format!("{} vanished while written", D::KEY)))?;
+        serde_json::from_value(stored).map_err(|e| CoreError::Internal(format!("stored {}: {e}", D::KEY)))
+    }
+
+    /// The vendor configuration in force: the stored one with unset token lifetimes resolved to the server's.
+    pub async fn vendor_config(&self) -> CoreResult<VendorConfig> {
+        let mut c = self.get_or_default::<VendorConfig>(Scope::Environment).await?;
+        self.resolve(&mut c);
+        Ok(c)
+    }
+
+    /// Merges a `POST /configurations/v1` body into the vendor configuration; answers the configuration in force.
+    pub async fn update_vendor_config(&self, _: &Environment, patch: Value) -> CoreResult<VendorConfig> {
+        let mut c = self.merge::<VendorConfig>(Scope::Environment, patch).await?.doc;
+        self.resolve(&mut c);
+        Ok(c)
+    }
+
+    fn resolve(&self, c: &mut VendorConfig) {
+        c.default_token_expiration.get_or_insert(self.tokens.access_ttl_secs);
+        c.default_refresh_token_expiration.get_or_insert(self.tokens.refresh_ttl_secs);
+    }
+
+    /// The password policy in force (Frontegg's default until one is stored).
+    pub async fn password_policy(&self) -> CoreResult<PasswordPolicy> {
+        self.get_or_default::<PasswordPolicy>(Scope::Environment).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_patch;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut doc = json!({ "a": 1, "b": { "c": 2, "d": 3 }, "e": [1] });
+        merge_patch(&mut doc, &json!({ "a": null, "b": { "c": 9 }, "e": [2], "f": "x" }));
+        assert_eq!(doc, json!({ "b": { "c": 9, "d": 3 }, "e": [2], "f": "x" }));
+    }
+}

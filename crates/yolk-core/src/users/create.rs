@@ -1,0 +1,243 @@
+//! Creating users: by the environment (vendor-only), by a tenant admin (invite semantics) and by self sign-up.
+//! [`UserService::new_account`] is the one place that turns a client's fields into a new user: every path that
+//! creates users (and later SCIM, invitations and SSO provisioning) goes through it.
+
+use serde_json::Value;
+use yolk_domain::fe_permissions::WriteUsers;
+use yolk_domain::values::{Email, MAX_PICTURE_URL, Username, check_phone_number, metadata_to_string};
+use yolk_domain::{RoleId, Tenant, TenantId, TenantProfile, User, UserId};
+use yolk_store::users::NewUser;
+use yolk_store::StoreError;
+
+use super::{UserService, UserView, visible};
+use crate::access::{Environment, Permit};
+use crate::{CoreError, CoreResult};
+
+/// The `provider` values the spec's `CreateUserDto` enumerates.
+const PROVIDERS: &[&str] = &["local", "saml", "google", "github", "facebook", "microsoft", "scim2", "slack", "apple"];
+
+/// A new user's fields as a client sends them (`CreateUserDto`, the sign-up bodies).
+#[derive(Debug, Clone, Default)]
+pub struct NewUserInput {
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub name: Option<String>,
+    pub password: Option<String>,
+    pub phone_number: Option<String>,
+    pub profile_picture_url: Option<String>,
+    /// An object or a JSON-encoded string.
+    pub metadata: Option<Value>,
+    pub external_id: Option<String>,
+    pub provider: Option<String>,
+    /// Roles in the tenant joined; none means the default roles.
+    pub role_ids: Option<Vec<RoleId>>,
+    /// Not stored yet: refused unless empty rather than dropped silently.
+    pub vendor_metadata: Option<Value>,
+    /// Temporary users are not supported yet: refused.
+    pub expiration_in_seconds: Option<f64>,
+}
+
+/// A self sign-up (`POST /users/v1/signUp`, `.../signUp/username`).
+#[derive(Debug, Clone, Default)]
+pub struct SignUpInput {
+    pub user: NewUserInput,
+    /// The name of the tenant the sign-up founds (required).
+    pub company_name: Option<String>,
+    /// Whether the user signs up with a username (then required; the email is optional) rather than an email.
+    pub with_username: bool,
+}
+
+/// What a sign-up created.
+#[derive(Debug, Clone)]
+pub struct SignedUp {
+    pub user: User,
+    pub tenant_id: TenantId,
+    /// Whether the environment requires the user to activate before logging in (no session was started).
+    pub should_activate: bool,
+}
+
+/// How a create treats an email that already belongs to a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Existing {
+    /// Add that user to the tenant (invite semantics).
+    AddToTenant,
+    /// Refuse with `Conflict(UserEmail)`.
+    Conflict,
+}
+
+/// A validated account: the user row and its password hash (the membership is decided by the caller).
+struct Account {
+    user: User,
+    password_hash: Option<String>,
+}
+
+fn optional_text(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl UserService {
+    /// `POST /vendor-only/users/v1`: creates a verified user in `tenant` (which must exist). `Conflict` when the
+    /// email or username is taken, `NotFound` for an unknown tenant or role.
+    pub async fn create_vendor_only(&self, _: &Environment, tenant: &TenantId, input: NewUserInput) -> CoreResult<UserView> {
+        self.create_member(tenant, input, Existing::Conflict, true, false).await
+    }
+
+    /// `POST /users/v1`, `/users/v2`: creates an unverified user in the tenant in scope with the chosen roles (or
+    /// the default ones). An email that already belongs to a user adds that user to the tenant instead, leaving
+    /// its profile and password as they are; `Conflict(Membership)` if it is already a member.
+    pub async fn invite(&self, permit: &Permit<WriteUsers>, input: NewUserInput) -> CoreResult<UserView> {
+        let tenant = permit.tenant()?.clone();
+        self.create_member(&tenant, input, Existing::AddToTenant, false, permit.is_member()).await
+    }
+
+    async fn create_member(
+        &self,
+        tenant: &TenantId,
+        input: NewUserInput,
+        existing: Existing,
+        verified: bool,
+        tenant_only: bool,
+    ) -> CoreResult<UserView> {
+        let chosen_roles = input.role_ids.clone();
+        let account = self.new_account(input, verified).await?;
+        self.require_tenant(tenant).await?;
+        let role_ids = self.member_roles(tenant, chosen_roles.as_deref(), false).await?;
+        let now = self.clock.now();
+        if existing == Existing::AddToTenant && !account.user.email.is_empty() {
+            match self.store.get_user_by_email(&account.user.email.to_lowercase()).await {
+                Ok(user) => {
+                    self.store.add_membership(user.id, tenant, &role_ids, now).await?;
+                    return self.created_view(user.id, tenant, tenant_only).await;
+                }
+                Err(StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let user = User { active_tenant_id: Some(tenant.clone()), ..account.user };
+        let new = NewUser {
+            user,
+            password_hash: account.password_hash,
+            tenant_id: Some(tenant.clone()),
+            role_ids,
+            new_tenant: None,
+        };
+        let user = self.store.create_user(&new).await?;
+        self.created_view(user.id, tenant, tenant_only).await
+    }
+
+    /// The created (or added) user in the tenant's context, showing only that tenant to a member caller (an
+    /// existing user added by email must not reveal its other tenants).
+    async fn created_view(&self, id: UserId, tenant: &TenantId, tenant_only: bool) -> CoreResult<UserView> {
+        let (user, mut memberships) = self.load(id, Some(tenant)).await?;
+        visible(&mut memberships, Some(tenant), tenant_only);
+        Ok(UserView { user, memberships, tenant: Some(tenant.clone()) })
+    }
+
+    /// Self sign-up: creates a tenant (named after `companyName`) and its first user, in one transaction, with
+    /// the environment's default and first-user roles. Refused when the environment closed sign-up. Whether a
+    /// session starts is the caller's (the login path's) business: see [`SignedUp::should_activate`].
+    pub async fn sign_up(&self, input: SignUpInput) -> CoreResult<SignedUp> {
+        let config = self.settings.vendor_config().await?;
+        if !config.allow_signups {
+            return Err(CoreError::Forbidden("Sign up is disabled".into()));
+        }
+        // The identifier the sign-up route names is required (the other is optional); `new_account` parses both.
+        let (given, missing) = if input.with_username {
+            (&input.user.username, Username::RULE)
+        } else {
+            (&input.user.email, "email must be a valid email")
+        };
+        if optional_text(given.as_deref()).is_none() {
+            return Err(CoreError::BadRequest(missing.into()));
+        }
+        let company = optional_text(input.company_name.as_deref())
+            .ok_or_else(|| CoreError::BadRequest("companyName is required".into()))?
+            .to_owned();
+        // A self sign-up never picks its own roles.
+        let account = self.new_account(NewUserInput { role_ids: None, ..input.user }, false).await?;
+        let now = self.clock.now();
+        let tenant = Tenant {
+            profile: TenantProfile {
+                creator_email: Some(account.user.email.clone()).filter(|e| !e.is_empty()),
+                creator_name: account.user.name.clone(),
+                ..Default::default()
+            },
+            ..Tenant::new(TenantId::generate(), company, now)
+        };
+        let tenant_id = tenant.tenant_id.clone();
+        let role_ids = self.member_roles(&tenant_id, None, true).await?;
+        let user = User { active_tenant_id: Some(tenant_id.clone()), ..account.user };
+        let user = self
+            .store
+            .create_user(&NewUser {
+                user,
+                password_hash: account.password_hash,
+                tenant_id: Some(tenant_id.clone()),
+                role_ids,
+                new_tenant: Some(tenant),
+            })
+            .await?;
+        Ok(SignedUp { user, tenant_id, should_activate: !config.allow_not_verified_users_login })
+    }
+
+    /// Validates a new user's fields (email and/or username, password against the policy, phone number, picture
+    /// URL, metadata, provider) and hashes the password: the one rule for every path that creates a user.
+    async fn new_account(&self, input: NewUserInput, verified: bool) -> CoreResult<Account> {
+        let bad = CoreError::BadRequest;
+        if input.expiration_in_seconds.is_some() {
+            return Err(bad("Temporary users (expirationInSeconds) are not supported".into()));
+        }
+        match &input.vendor_metadata {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) if s.is_empty() => {}
+            Some(_) => return Err(bad("vendorMetadata is not supported".into())),
+        }
+        let email = optional_text(input.email.as_deref()).map(Email::parse).transpose().map_err(bad)?;
+        let username = optional_text(input.username.as_deref()).map(Username::parse).transpose().map_err(bad)?;
+        if email.is_none() && username.is_none() {
+            return Err(bad("email or username is required".into()));
+        }
+        let provider = input.provider.as_deref().unwrap_or("local");
+        if !PROVIDERS.contains(&provider) {
+            return Err(bad(format!("provider must be one of {}", PROVIDERS.join(", "))));
+        }
+        let phone_number = optional_text(input.phone_number.as_deref()).map(str::to_owned);
+        if let Some(p) = &phone_number {
+            check_phone_number(p).map_err(bad)?;
+        }
+        let profile_picture_url = optional_text(input.profile_picture_url.as_deref()).map(str::to_owned);
+        if profile_picture_url.as_ref().is_some_and(|u| u.len() > MAX_PICTURE_URL) {
+            return Err(bad(format!("profilePictureUrl must be at most {MAX_PICTURE_URL} characters")));
+        }
+        let metadata = input.metadata.as_ref().map(metadata_to_string).transpose().map_err(bad)?.flatten();
+        let password_hash = match input.password.as_deref() {
+            Some(p) => {
+                self.settings.password_policy().await?.check(p).map_err(bad)?;
+                Some(self.passwords.hash(p).await?)
+            }
+            None => None,
+        };
+        let now = self.clock.now();
+        let user = User {
+            name: input.name,
+            username: username.map(Username::into_string),
+            phone_number,
+            profile_picture_url,
+            metadata,
+            external_id: input.external_id,
+            provider: provider.to_owned(),
+            verified,
+            ..User::new(email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(), now)
+        };
+        Ok(Account { user, password_hash })
+    }
+
+    /// `POST /vendor-only/users/v1/passwords/verify`: whether the password matches. An unknown email, a user
+    /// without a password and a wrong password all answer `false` after the same hashing work.
+    pub async fn verify_password(&self, _: &Environment, email: &str, password: &str) -> CoreResult<bool> {
+        let ident = yolk_store::users::LoginIdentifier::Email(email.trim().to_lowercase());
+        let candidate = self.store.login_candidate(&ident).await?;
+        let hash = candidate.as_ref().and_then(|(_, h)| h.as_deref());
+        self.passwords.verify(password, hash).await
+    }
+}

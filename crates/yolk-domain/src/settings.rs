@@ -1,0 +1,267 @@
+//! Settings documents: the environment's (and each tenant's) configuration, stored as small JSON documents.
+//!
+//! A document type is its own wire shape: clients send its fields (camelCase, the spec's names) and get them back,
+//! so one struct serves the request, the stored value and the response. Declaring a configuration operation is
+//! declaring its document ([`SettingsDocument`]: a storage key and a `validate` rule) plus where it is enforced;
+//! `yolk_core::settings` does the rest (merge a request onto the stored document, validate, store atomically).
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::password_policy::PasswordPolicy;
+use crate::values::Email;
+
+/// A configuration document.
+pub trait SettingsDocument: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+    /// The storage key; tenant-scoped documents are stored as `<KEY>:<tenantId>`.
+    const KEY: &'static str;
+
+    /// Checks a document before it is stored; the message is for the client and nothing is stored on error.
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A stored document with the fields every Frontegg policy object carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stamped<D> {
+    #[serde(default)]
+    pub id: Uuid,
+    #[serde(default, with = "crate::time::rfc3339_millis")]
+    pub created_at: DateTime<Utc>,
+    #[serde(default, with = "crate::time::rfc3339_millis")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub doc: D,
+}
+
+/// The longest refresh-token lifetime Frontegg accepts (180 days), also the cap on the other lifetimes here: it
+/// keeps every expiry computation far from overflowing.
+pub const MAX_TOKEN_LIFETIME_SECS: i64 = 15_552_000;
+
+/// `cookieSameSite` of the refresh cookie.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum CookieSameSite {
+    Strict,
+    #[default]
+    Lax,
+    None,
+}
+
+/// `authStrategy`: how users of the environment authenticate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuthStrategy {
+    Code,
+    #[default]
+    EmailAndPassword,
+    MagicLink,
+    NoLocalAuthentication,
+    SmsCode,
+}
+
+/// `machineToMachineAuthStrategy`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MachineToMachineAuthStrategy {
+    #[default]
+    ClientCredentials,
+    AccessToken,
+}
+
+/// The environment configuration (`GET`/`POST /identity/resources/configurations/v1`). Unset token lifetimes
+/// fall back to the server's configured ones. Enforced by login, refresh and sign-up (see each field).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct VendorConfig {
+    /// Access-token lifetime, seconds (login, refresh).
+    pub default_token_expiration: Option<i64>,
+    /// Session (refresh-token) lifetime, seconds (login).
+    pub default_refresh_token_expiration: Option<i64>,
+    /// The refresh cookie's `SameSite`.
+    pub cookie_same_site: CookieSameSite,
+    /// Whether self sign-up is open.
+    pub allow_signups: bool,
+    pub api_tokens_enabled: bool,
+    pub allow_override_password_complexity: bool,
+    pub allow_override_password_expiration: bool,
+    pub allow_override_enforce_password_history: bool,
+    /// Only `RS256`: yolk signs every token with its RSA key.
+    pub jwt_algorithm: String,
+    /// yolk lets unverified users log in by default (local development); set false for Frontegg's stricter mode.
+    pub allow_not_verified_users_login: bool,
+    pub force_permissions: bool,
+    pub auth_strategy: AuthStrategy,
+    pub default_passwordless_token_expiration: i64,
+    pub force_same_device_on_auth: bool,
+    pub allow_tenant_invitations: bool,
+    /// Whether refresh rotates the refresh token (with reuse detection).
+    pub rotate_refresh_tokens: bool,
+    pub machine_to_machine_auth_strategy: MachineToMachineAuthStrategy,
+    /// Whether user tokens carry role keys.
+    pub add_roles_to_jwt: bool,
+    /// Whether user tokens carry permission keys.
+    pub add_permissions_to_jwt: bool,
+    pub refresh_tokens_rotation_limit: i64,
+    pub add_saml_attributes_to_jwt: bool,
+    pub allow_custom_login_tenant_switch: bool,
+}
+
+impl Default for VendorConfig {
+    fn default() -> Self {
+        Self {
+            default_token_expiration: None,
+            default_refresh_token_expiration: None,
+            cookie_same_site: CookieSameSite::Lax,
+            allow_signups: true,
+            api_tokens_enabled: true,
+            allow_override_password_complexity: false,
+            allow_override_password_expiration: false,
+            allow_override_enforce_password_history: false,
+            jwt_algorithm: "RS256".into(),
+            allow_not_verified_users_login: true,
+            force_permissions: false,
+            auth_strategy: AuthStrategy::EmailAndPassword,
+            default_passwordless_token_expiration: 300,
+            force_same_device_on_auth: false,
+            allow_tenant_invitations: true,
+            rotate_refresh_tokens: true,
+            machine_to_machine_auth_strategy: MachineToMachineAuthStrategy::ClientCredentials,
+            add_roles_to_jwt: true,
+            add_permissions_to_jwt: true,
+            refresh_tokens_rotation_limit: 0,
+            add_saml_attributes_to_jwt: false,
+            allow_custom_login_tenant_switch: false,
+        }
+    }
+}
+
+fn lifetime(field: &str, value: Option<i64>) -> Result<(), String> {
+    match value {
+        Some(v) if !(1..=MAX_TOKEN_LIFETIME_SECS).contains(&v) => {
+            Err(format!("{field} must be between 1 and {MAX_TOKEN_LIFETIME_SECS} seconds"))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl SettingsDocument for VendorConfig {
+    const KEY: &'static str = "vendor_config";
+
+    fn validate(&self) -> Result<(), String> {
+        lifetime("defaultTokenExpiration", self.default_token_expiration)?;
+        lifetime("defaultRefreshTokenExpiration", self.default_refresh_token_expiration)?;
+        lifetime("defaultPasswordlessTokenExpiration", Some(self.default_passwordless_token_expiration))?;
+        match self.jwt_algorithm.as_str() {
+            "RS256" => Ok(()),
+            "HS256" => Err("jwtAlgorithm HS256 is not supported: yolk signs tokens with RS256 only".into()),
+            _ => Err("jwtAlgorithm must be RS256".into()),
+        }
+    }
+}
+
+/// The environment's reCAPTCHA policy (`/resources/configurations/v1/captcha-policy`). yolk makes no outbound
+/// calls, so it cannot verify reCAPTCHA tokens: only a disabled policy is accepted, since an enabled one would be a
+/// setting nothing enforces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptchaPolicy {
+    pub enabled: bool,
+    pub site_key: String,
+    /// The reCAPTCHA secret: shown to management callers, never logged.
+    pub secret_key: String,
+    pub min_score: f64,
+    #[serde(default)]
+    pub ignored_emails: Vec<String>,
+}
+
+impl SettingsDocument for CaptchaPolicy {
+    const KEY: &'static str = "captcha_policy";
+
+    fn validate(&self) -> Result<(), String> {
+        if self.enabled {
+            return Err("An enabled captcha policy is not supported: yolk cannot verify reCAPTCHA tokens, so it \
+                        would not be enforced"
+                .into());
+        }
+        if !(0.0..=1.0).contains(&self.min_score) {
+            return Err("minScore must be between 0 and 1".into());
+        }
+        if self.site_key.len() > 1024 || self.secret_key.len() > 1024 {
+            return Err("siteKey and secretKey must be at most 1024 characters".into());
+        }
+        if self.ignored_emails.len() > 1000 {
+            return Err("ignoredEmails may hold at most 1000 addresses".into());
+        }
+        self.ignored_emails
+            .iter()
+            .try_for_each(|e| Email::parse(e).map(drop).map_err(|_| format!("ignoredEmails: {e:?} is not an email")))
+    }
+}
+
+impl SettingsDocument for PasswordPolicy {
+    const KEY: &'static str = "password_policy";
+}
+
+/// How users of an account reach its sub-accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SubAccountAccessType {
+    /// Access is off unless turned on per user.
+    DefaultOff,
+    /// Access is on unless turned off per user.
+    DefaultOn,
+    /// Every user has access; it cannot be turned off.
+    AlwaysOn,
+}
+
+/// An account's hierarchy settings (tenant-scoped:
+/// `PUT /tenants/resources/sub-tenants/v1/{tenantId}/hierarchy-settings`). Stored; nothing reads it yet (sub-account
+/// access arrives with the hierarchy-aware memberships).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HierarchySettings {
+    pub sub_account_access_type: SubAccountAccessType,
+}
+
+impl SettingsDocument for HierarchySettings {
+    const KEY: &'static str = "hierarchy_settings";
+}
+
+/// Deserializes a document from a request body, naming the offending field in the error
+/// (`defaultTokenExpiration: invalid type: ...`).
+pub fn parse_document<D: DeserializeOwned>(value: serde_json::Value) -> Result<D, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        if path == "." { inner } else { format!("{path}: {inner}") }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn vendor_config_is_validated() {
+        assert!(VendorConfig::default().validate().is_ok());
+        for bad in [
+            VendorConfig { default_token_expiration: Some(0), ..Default::default() },
+            VendorConfig { default_refresh_token_expiration: Some(MAX_TOKEN_LIFETIME_SECS + 1), ..Default::default() },
+            VendorConfig { jwt_algorithm: "HS256".into(), ..Default::default() },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn parse_errors_name_the_field() {
+        let err = parse_document::<VendorConfig>(json!({ "cookieSameSite": "lax" })).unwrap_err();
+        assert!(err.starts_with("cookieSameSite: "), "{err}");
+        let err = parse_document::<VendorConfig>(json!({ "defaultTokenExpiration": "300" })).unwrap_err();
+        assert!(err.starts_with("defaultTokenExpiration: "), "{err}");
+    }
+}

@@ -1,0 +1,336 @@
+//! Memberships and role assignments, and the multi-table changes to a user's place among tenants (leaving a
+//! tenant, switching and migrating tenants): each method is one transaction.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::AssertSqlSafe;
+use yolk_domain::{Membership, RoleId, Tenant, TenantId, User, UserId};
+use yolk_store::{Entity, MembershipStore, StoreError, StoreResult};
+
+use crate::roles::load_roles;
+use crate::rows::{RowExt, flag, missing, ms};
+use crate::users::fetch_user;
+use crate::{SqlStore, db_err, placeholders};
+
+/// Inserts user-role rows; a missing role (or one owned by another tenant) is `NotFound(Role)`.
+async fn insert_roles(
+    tx: &mut sqlx::AnyConnection,
+    user_id: UserId,
+    tenant_id: &TenantId,
+    role_ids: &[RoleId],
+) -> StoreResult<()> {
+    for role_id in role_ids {
+        let usable: Option<String> =
+            sqlx::query_scalar("SELECT id FROM roles WHERE id = $1 AND (tenant_id IS NULL OR tenant_id = $2)")
+                .bind(role_id.to_string())
+                .bind(tenant_id.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        if usable.is_none() {
+            return Err(StoreError::NotFound(Entity::Role));
+        }
+        sqlx::query("INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(tenant_id.as_str())
+            .bind(user_id.to_string())
+            .bind(role_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Inserts an enabled membership with its roles (inside the caller's transaction). `NotFound` for an unknown
+/// tenant or role, `Conflict(Membership)` if the user is already a member.
+pub(crate) async fn insert_membership(
+    tx: &mut sqlx::AnyConnection,
+    user_id: UserId,
+    tenant_id: &TenantId,
+    role_ids: &[RoleId],
+    created_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO memberships (tenant_id, user_id, disabled, created_at) VALUES ($1, $2, 0, $3)")
+        .bind(tenant_id.as_str())
+        .bind(user_id.to_string())
+        .bind(ms(created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(missing(Entity::Tenant))?;
+    insert_roles(tx, user_id, tenant_id, role_ids).await
+}
+
+async fn is_member(tx: &mut sqlx::AnyConnection, user_id: UserId, tenant_id: &TenantId) -> StoreResult<bool> {
+    let member: Option<String> =
+        sqlx::query_scalar("SELECT user_id FROM memberships WHERE user_id = $1 AND tenant_id = $2")
+            .bind(user_id.to_string())
+            .bind(tenant_id.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    Ok(member.is_some())
+}
+
+async fn require_membership(tx: &mut sqlx::AnyConnection, user_id: UserId, tenant_id: &TenantId) -> StoreResult<()> {
+    if is_member(tx, user_id, tenant_id).await? { Ok(()) } else { Err(StoreError::NotFound(Entity::Membership)) }
+}
+
+/// Revokes the live sessions a user holds in one tenant.
+async fn revoke_tenant_sessions(
+    tx: &mut sqlx::AnyConnection,
+    user_id: UserId,
+    tenant_id: &TenantId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND tenant_id = $3 AND revoked_at IS NULL")
+        .bind(ms(now))
+        .bind(user_id.to_string())
+        .bind(tenant_id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+async fn require_tenant(tx: &mut sqlx::AnyConnection, tenant_id: &TenantId) -> StoreResult<()> {
+    let found: Option<String> = sqlx::query_scalar("SELECT tenant_id FROM tenants WHERE tenant_id = $1")
+        .bind(tenant_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    found.map(|_| ()).ok_or(StoreError::NotFound(Entity::Tenant))
+}
+
+#[async_trait::async_trait]
+impl MembershipStore for SqlStore {
+    async fn memberships(&self, user_ids: &[UserId]) -> StoreResult<HashMap<UserId, Vec<Membership>>> {
+        let mut out: HashMap<UserId, Vec<Membership>> = HashMap::new();
+        if user_ids.is_empty() {
+            return Ok(out);
+        }
+        let ids: Vec<String> = user_ids.iter().map(UserId::to_string).collect();
+        let in_list = placeholders(1, ids.len());
+        let sql = format!(
+            "SELECT user_id, tenant_id, disabled, created_at FROM memberships WHERE user_id IN ({in_list})
+             ORDER BY created_at, tenant_id"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in &ids {
+            q = q.bind(id.clone());
+        }
+        let rows = q.fetch_all(&self.read).await.map_err(db_err)?;
+        let sql = format!("SELECT user_id, tenant_id, role_id FROM user_roles WHERE user_id IN ({in_list})");
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in &ids {
+            q = q.bind(id.clone());
+        }
+        let role_rows = q.fetch_all(&self.read).await.map_err(db_err)?;
+        let role_ids: Vec<RoleId> = role_rows.iter().map(|r| r.id("role_id")).collect::<StoreResult<_>>()?;
+        let roles = load_roles(&self.read, &role_ids).await?;
+        let by_id: HashMap<RoleId, _> = roles.into_iter().map(|r| (r.id, r)).collect();
+        let mut held: HashMap<(UserId, TenantId), Vec<RoleId>> = HashMap::new();
+        for r in &role_rows {
+            held.entry((r.id("user_id")?, r.tenant_id("tenant_id")?)).or_default().push(r.id("role_id")?);
+        }
+        for r in &rows {
+            let user_id: UserId = r.id("user_id")?;
+            let tenant_id = r.tenant_id("tenant_id")?;
+            let mut roles: Vec<_> = held
+                .get(&(user_id, tenant_id.clone()))
+                .map(|ids| ids.iter().filter_map(|id| by_id.get(id).cloned()).collect())
+                .unwrap_or_default();
+            roles.sort_by(|a, b| a.key.cmp(&b.key));
+            out.entry(user_id).or_default().push(Membership {
+                tenant_id,
+                roles,
+                disabled: r.flag("disabled")?,
+                created_at: r.time("created_at")?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn add_membership(
+        &self,
+        user_id: UserId,
+        tenant_id: &TenantId,
+        role_ids: &[RoleId],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        fetch_user(&mut *tx, user_id).await?;
+        insert_membership(&mut tx, user_id, tenant_id, role_ids, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn set_membership_disabled(
+        &self,
+        user_id: UserId,
+        tenant_id: &TenantId,
+        disabled: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let n = sqlx::query("UPDATE memberships SET disabled = $1 WHERE user_id = $2 AND tenant_id = $3")
+            .bind(flag(disabled))
+            .bind(user_id.to_string())
+            .bind(tenant_id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound(Entity::Membership));
+        }
+        if disabled {
+            revoke_tenant_sessions(&mut tx, user_id, tenant_id, now).await?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn assign_roles(&self, user_id: UserId, tenant_id: &TenantId, role_ids: &[RoleId]) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        require_membership(&mut tx, user_id, tenant_id).await?;
+        insert_roles(&mut tx, user_id, tenant_id, role_ids).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn unassign_roles(&self, user_id: UserId, tenant_id: &TenantId, role_ids: &[RoleId]) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        require_membership(&mut tx, user_id, tenant_id).await?;
+        for role_id in role_ids {
+            sqlx::query("DELETE FROM user_roles WHERE tenant_id = $1 AND user_id = $2 AND role_id = $3")
+                .bind(tenant_id.as_str())
+                .bind(user_id.to_string())
+                .bind(role_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn remove_from_tenant(&self, user_id: UserId, tenant_id: &TenantId, now: DateTime<Utc>) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        // The membership's roles cascade with it.
+        let n = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2")
+            .bind(user_id.to_string())
+            .bind(tenant_id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound(Entity::Membership));
+        }
+        revoke_tenant_sessions(&mut tx, user_id, tenant_id, now).await?;
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1")
+            .bind(user_id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let deleted = left == 0;
+        if deleted {
+            // Its sessions and refresh tokens cascade with it.
+            sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(user_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        } else {
+            sqlx::query("UPDATE users SET active_tenant_id = NULL WHERE id = $1 AND active_tenant_id = $2")
+                .bind(user_id.to_string())
+                .bind(tenant_id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(deleted)
+    }
+
+    async fn set_active_tenant(
+        &self,
+        user_id: UserId,
+        tenant_id: &TenantId,
+        new_tenant: Option<&Tenant>,
+        role_ids: &[RoleId],
+        now: DateTime<Utc>,
+    ) -> StoreResult<User> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        fetch_user(&mut *tx, user_id).await?;
+        if let Some(t) = new_tenant {
+            crate::tenants::insert_tenant(&mut tx, t).await?;
+        }
+        if !is_member(&mut tx, user_id, tenant_id).await? {
+            insert_membership(&mut tx, user_id, tenant_id, role_ids, now).await?;
+        }
+        sqlx::query("UPDATE users SET active_tenant_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(tenant_id.as_str())
+            .bind(ms(now))
+            .bind(user_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let user = fetch_user(&mut *tx, user_id).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(user)
+    }
+
+    async fn migrate_tenant_users(&self, src: &TenantId, target: &TenantId, now: DateTime<Utc>) -> StoreResult<u64> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        require_tenant(&mut tx, src).await?;
+        require_tenant(&mut tx, target).await?;
+        let moved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE tenant_id = $1")
+            .bind(src.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        // New members of the target; users already there keep that membership.
+        sqlx::query(
+            "INSERT INTO memberships (tenant_id, user_id, disabled, created_at)
+             SELECT $1, m.user_id, m.disabled, $3 FROM memberships m
+             WHERE m.tenant_id = $2
+               AND NOT EXISTS (SELECT 1 FROM memberships t WHERE t.tenant_id = $1 AND t.user_id = m.user_id)",
+        )
+        .bind(target.as_str())
+        .bind(src.as_str())
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        // Environment-wide roles travel; roles owned by the source tenant mean nothing in the target.
+        sqlx::query(
+            "INSERT INTO user_roles (tenant_id, user_id, role_id)
+             SELECT $1, ur.user_id, ur.role_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+             WHERE ur.tenant_id = $2 AND r.tenant_id IS NULL
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(target.as_str())
+        .bind(src.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query("UPDATE users SET active_tenant_id = $1, updated_at = $3 WHERE active_tenant_id = $2")
+            .bind(target.as_str())
+            .bind(src.as_str())
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND revoked_at IS NULL")
+            .bind(ms(now))
+            .bind(src.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("DELETE FROM memberships WHERE tenant_id = $1")
+            .bind(src.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(u64::try_from(moved).unwrap_or_default())
+    }
+}
