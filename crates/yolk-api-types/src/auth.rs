@@ -43,3 +43,38 @@ pub struct AuthenticationResponse {
     pub user_email: String,
     pub email_verified: bool,
 }
+
+/// `POST /identity/resources/users/v1/signUp` and `.../signUp/username` (`SignUpUserEmailDto`,
+/// `SignUpUserUsernameDto`). `roleIds` is never honoured: a self sign-up does not choose its roles.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignUpRequest {
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub name: Option<String>,
+    pub password: Option<String>,
+    pub company_name: Option<String>,
+    /// An object or a JSON-encoded string.
+    pub metadata: Option<serde_json::Value>,
+    pub profile_picture_url: Option<String>,
+    pub phone_number: Option<String>,
+    pub provider: Option<String>,
+}
+
+/// The sign-up answer: the login response when the user may log in at once, else `shouldActivate`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignUpResponse {
+    pub should_activate: bool,
+    pub user_id: String,
+    pub tenant_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_response: Option<AuthenticationResponse>,
+}
+
+/// The optional body of refresh and logout (mobile SDKs send the refresh token here instead of a cookie).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshTokenRequest {
+    pub refresh_token: Option<String>,
+}

@@ -1,10 +1,14 @@
 //! The wire shapes of Frontegg's API, named as in `shared/frontegg-openapi/`. Requests deserialize leniently
-//! (unknown fields ignored, as Frontegg does); responses serialize camelCase with RFC 3339 times, UUID ids and
-//! `metadata` as a JSON-encoded string.
+//! (unknown fields ignored, as Frontegg does) into typed ids and domain values; responses serialize camelCase with
+//! RFC 3339 times, UUID ids and `metadata` as a JSON-encoded string.
+//!
+//! Settings documents and a tenant's profile are domain types whose JSON form is the wire form
+//! (`yolk_domain::settings`, `TenantProfile`): they are flattened into these DTOs rather than copied field by field.
 
 pub mod auth;
 pub mod configurations;
 pub mod me;
+pub mod page;
 pub mod permissions;
 pub mod roles;
 pub mod tenants;

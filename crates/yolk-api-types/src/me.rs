@@ -4,8 +4,8 @@
 //! strings are always strings here: a tenant's `metadata`, a permission's `categoryId`, the profile's `name` and
 //! `profilePictureUrl` (CLIENTS.md §3.3).
 
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use yolk_domain::TenantId;
 
 use crate::roles::RoleDto;
 use crate::tenants::TenantDto;
@@ -77,47 +77,9 @@ pub struct MeHierarchyDto {
     pub active_tenant: Option<TenantDto>,
 }
 
-/// `PUT /users/v2/me` body (`UpdateUserDto`). Each field is absent (unchanged), `null` (cleared, where allowed)
-/// or a value. Email, roles and other fields are not self-service and are ignored.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UpdateMeRequest {
-    #[serde(default, deserialize_with = "present")]
-    pub name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    pub phone_number: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    pub profile_picture_url: Option<Option<String>>,
-    /// An object or a JSON-encoded string.
-    #[serde(default, deserialize_with = "present")]
-    pub metadata: Option<Option<Value>>,
-}
-
 /// `PUT /users/v1/tenant` body (`UpdateUserTenantDto`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SwitchTenantRequest {
-    pub tenant_id: String,
-}
-
-/// A present field: `Some(None)` for `null`, `Some(Some(v))` for a value (absent fields take the default `None`).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn update_distinguishes_absent_null_and_value() {
-        let r: UpdateMeRequest =
-            serde_json::from_str(r#"{"name":"Ann","phoneNumber":null,"metadata":{"a":1}}"#).unwrap();
-        assert_eq!(r.name, Some(Some("Ann".into())));
-        assert_eq!(r.phone_number, Some(None));
-        assert_eq!(r.profile_picture_url, None);
-        assert_eq!(r.metadata, Some(Some(serde_json::json!({"a":1}))));
-        let r: UpdateMeRequest = serde_json::from_str(r#"{"metadata":null}"#).unwrap();
-        assert_eq!(r.metadata, Some(None));
-    }
+    pub tenant_id: TenantId,
 }

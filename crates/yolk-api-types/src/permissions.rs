@@ -1,31 +1,8 @@
 //! Permissions and permission categories (`Permissions` and `Permissions categories` tags).
 
-use serde::{Deserialize, Serialize};
-
-use crate::roles::present;
-
-/// How a permission may be used in tenants' own roles: never, always (added to every such role), or at the
-/// tenant's choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AssignmentType {
-    #[serde(rename = "NEVER")]
-    Never,
-    #[serde(rename = "ALWAYS")]
-    Always,
-    #[serde(rename = "ASSIGNABLE")]
-    Assignable,
-}
-
-impl AssignmentType {
-    /// The wire (and stored) spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Never => "NEVER",
-            Self::Always => "ALWAYS",
-            Self::Assignable => "ASSIGNABLE",
-        }
-    }
-}
+use serde::{Deserialize, Deserializer, Serialize};
+pub use yolk_domain::AssignmentType;
+use yolk_domain::{CategoryId, Patch, PermissionId, RoleId};
 
 /// `PermissionResponse`, plus `assignmentType` (the classification, which clients read back).
 #[derive(Debug, Clone, Serialize)]
@@ -42,7 +19,7 @@ pub struct PermissionDto {
     pub category_id: Option<String>,
     /// Whether Frontegg defines it (never, for permissions created through the API).
     pub fe_permission: bool,
-    pub assignment_type: String,
+    pub assignment_type: AssignmentType,
 }
 
 /// `AddPermissionRequest`, one element of `POST /resources/permissions/v1`.
@@ -52,7 +29,9 @@ pub struct AddPermissionRequest {
     pub key: String,
     pub name: String,
     pub description: Option<String>,
-    pub category_id: Option<String>,
+    /// A category id; an empty string means none.
+    #[serde(default, deserialize_with = "optional_category")]
+    pub category_id: Option<CategoryId>,
     pub assignment_type: Option<AssignmentType>,
 }
 
@@ -63,8 +42,9 @@ pub struct UpdatePermissionRequest {
     pub key: Option<String>,
     pub name: Option<String>,
     pub description: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    pub category_id: Option<Option<String>>,
+    /// `null` (or an empty string) removes the category.
+    #[serde(default, deserialize_with = "category_patch")]
+    pub category_id: Patch<CategoryId>,
     pub assignment_type: Option<AssignmentType>,
 }
 
@@ -72,14 +52,14 @@ pub struct UpdatePermissionRequest {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AddRolesToPermissionRequest {
-    pub role_ids: Vec<String>,
+    pub role_ids: Vec<RoleId>,
 }
 
 /// `ClassifyPermissionsDto` (`PUT /resources/permissions/v1/classification`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClassifyPermissionsRequest {
-    pub permission_ids: Vec<String>,
+    pub permission_ids: Vec<PermissionId>,
     #[serde(rename = "type")]
     pub assignment_type: AssignmentType,
 }
@@ -104,7 +84,7 @@ pub struct CategoryDto {
 pub struct CreateCategoryRequest {
     pub name: String,
     pub description: Option<String>,
-    pub id: Option<String>,
+    pub id: Option<CategoryId>,
 }
 
 /// `UpdateCategoryDto`: absent fields are kept.
@@ -113,4 +93,17 @@ pub struct CreateCategoryRequest {
 pub struct UpdateCategoryRequest {
     pub name: Option<String>,
     pub description: Option<String>,
+}
+
+/// A category id where clients send an empty string for "none".
+fn optional_category<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CategoryId>, D::Error> {
+    match Option::<String>::deserialize(d)?.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(raw) => CategoryId::parse(raw).map(Some).map_err(|_| serde::de::Error::custom("must be a UUID")),
+    }
+}
+
+/// [`optional_category`] for a present field: `null` or `""` clears the category.
+fn category_patch<'de, D: Deserializer<'de>>(d: D) -> Result<Patch<CategoryId>, D::Error> {
+    Ok(optional_category(d)?.map_or(Patch::Null, Patch::Value))
 }

@@ -1,6 +1,7 @@
 //! Roles (`Roles` and `Account roles` tags).
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
+use yolk_domain::{Patch, PermissionId, RoleId, TenantId};
 
 /// `RoleResponse`.
 #[derive(Debug, Clone, Serialize)]
@@ -52,16 +53,16 @@ pub struct UpdateRoleRequest {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SetRolePermissionsRequest {
-    pub permission_ids: Vec<String>,
+    pub permission_ids: Vec<PermissionId>,
 }
 
 /// `UpdateRoleTenantRequest`: `tenantId` is required and may be `null` (back to an environment role).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateRoleTenantRequest {
-    /// `None` when absent, `Some(None)` when `null`.
-    #[serde(default, deserialize_with = "present")]
-    pub tenant_id: Option<Option<String>>,
+    /// Required: a tenant id, or `null` for the environment.
+    #[serde(default)]
+    pub tenant_id: Patch<TenantId>,
 }
 
 /// `AddRoleWithPermissionsRequest` (`POST /resources/roles/v2`): a tenant's own role.
@@ -73,39 +74,6 @@ pub struct AddRoleWithPermissionsRequest {
     pub description: Option<String>,
     pub is_default: Option<bool>,
     /// The role this one is modelled on; the new role takes its level.
-    pub base_role_id: String,
-    pub permission_ids: Vec<String>,
-}
-
-/// `FronteggPaginationLinks`: relative URLs of the neighbouring pages, empty where there is none.
-#[derive(Debug, Clone, Serialize)]
-pub struct PaginationLinks {
-    pub next: String,
-    pub prev: String,
-    pub first: String,
-    pub last: String,
-}
-
-/// `FronteggPaginationMetadata`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PaginationMetadata {
-    pub total_items: u64,
-    pub total_pages: u64,
-}
-
-/// A page of roles (`GET /resources/roles/v2`).
-#[derive(Debug, Clone, Serialize)]
-pub struct RolesPage {
-    pub items: Vec<RoleDto>,
-    #[serde(rename = "_links")]
-    pub links: PaginationLinks,
-    #[serde(rename = "_metadata")]
-    pub metadata: PaginationMetadata,
-}
-
-/// Deserializes a field that is present (possibly `null`) as `Some(value)`; with `#[serde(default)]` an absent
-/// field stays `None`, so a request can tell "absent" from "null".
-pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
+    pub base_role_id: RoleId,
+    pub permission_ids: Vec<PermissionId>,
 }

@@ -2,6 +2,7 @@
 //! fields they do not know, and each version's required fields are all present.
 
 use serde::{Deserialize, Serialize};
+use yolk_domain::{Patch, RoleId, TenantId};
 
 use crate::roles::RoleDto;
 
@@ -56,34 +57,6 @@ pub struct UserDto {
     pub updated_at: String,
 }
 
-/// A page of a list (`FronteggPaginationWrapper`): `_offset` is a page index, `_links` are query strings
-/// (`?_limit=..&_offset=..`, empty when there is no such page).
-#[derive(Debug, Clone, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    #[serde(rename = "_metadata")]
-    pub metadata: PageMetadata,
-    #[serde(rename = "_links", skip_serializing_if = "Option::is_none")]
-    pub links: Option<PageLinks>,
-}
-
-/// `FronteggPaginationMetadata`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PageMetadata {
-    pub total_items: u64,
-    pub total_pages: u64,
-}
-
-/// `FronteggPaginationLinks`.
-#[derive(Debug, Clone, Serialize)]
-pub struct PageLinks {
-    pub next: String,
-    pub prev: String,
-    pub first: String,
-    pub last: String,
-}
-
 /// `CreateUserDto` (tenant-scoped, v1 and v2) and `CreateUserDtoVendorOnly` (which adds `tenantId` and the
 /// vendor fields). `metadata` may be an object or a JSON-encoded string.
 #[derive(Debug, Default, Deserialize)]
@@ -98,11 +71,11 @@ pub struct CreateUserRequest {
     pub provider: Option<String>,
     pub metadata: Option<serde_json::Value>,
     pub skip_invite_email: Option<bool>,
-    pub role_ids: Option<Vec<String>>,
+    pub role_ids: Option<Vec<RoleId>>,
     pub email_metadata: Option<serde_json::Value>,
     pub expiration_in_seconds: Option<f64>,
     /// Vendor-only: the tenant the user joins.
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<TenantId>,
     /// Vendor-only.
     pub vendor_metadata: Option<serde_json::Value>,
     /// Vendor-only.
@@ -114,20 +87,22 @@ pub struct CreateUserRequest {
 /// `UserCreatedResponse` is served as [`UserDto`], which carries all its fields.
 pub type UserCreatedResponse = UserDto;
 
-/// `UpdateUserDto` (tenant-scoped) and `UpdateVendorUserDto` (vendor): absent fields are left unchanged.
+/// `UpdateUserDto` (the user itself: `PUT /users/v1`, `PUT /users/v2/me`) and `UpdateVendorUserDto` (the
+/// environment: `PUT /users/v1/{userId}`): each field absent (unchanged), `null` (cleared, where allowed) or a value.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct UpdateUserRequest {
-    pub name: Option<String>,
-    pub phone_number: Option<String>,
-    pub profile_picture_url: Option<String>,
-    pub metadata: Option<serde_json::Value>,
+    pub name: Patch<String>,
+    pub phone_number: Patch<String>,
+    pub profile_picture_url: Patch<String>,
+    /// An object or a JSON-encoded string.
+    pub metadata: Patch<serde_json::Value>,
     /// Vendor only.
-    pub vendor_metadata: Option<serde_json::Value>,
-    /// Vendor only.
+    pub vendor_metadata: Patch<serde_json::Value>,
+    /// Vendor only; accepted and ignored (no MFA yet).
     pub mfa_bypass: Option<bool>,
     /// Vendor only.
-    pub external_id: Option<String>,
+    pub external_id: Patch<String>,
 }
 
 /// `UpdateUserEmailDto`.
@@ -141,7 +116,7 @@ pub struct UpdateUserEmailRequest {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserRoleIdsRequest {
-    pub role_ids: Vec<String>,
+    pub role_ids: Vec<RoleId>,
 }
 
 /// `AssignUserToRolesResponseDto` / `DeleteUserToRolesResponseDto`: the roles that were assigned or removed.
@@ -180,18 +155,18 @@ pub struct SetInvisibleRequest {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserTenantRequest {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub validate_tenant_exist: Option<bool>,
     pub skip_invite_email: Option<bool>,
-    pub role_ids: Option<Vec<String>>,
+    pub role_ids: Option<Vec<RoleId>>,
 }
 
 /// `MigrateUsersFromTenantToTenantRequest`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MigrateUsersRequest {
-    pub src_tenant_id: String,
-    pub target_tenant_id: String,
+    pub src_tenant_id: TenantId,
+    pub target_tenant_id: TenantId,
 }
 
 /// `ValidateUserPasswordRequest`.

@@ -152,7 +152,7 @@ impl Gate {
     pub fn tenant_scope(&self, token: Option<&str>, tenant_header: Option<&str>) -> CoreResult<TenantScope> {
         let claims = match self.tokens.verify_any(token.ok_or_else(unauthorized)?)? {
             VerifiedToken::Vendor(_) => {
-                let tenant = tenant_header.map(|t| parse_tenant_header(t)).transpose()?;
+                let tenant = tenant_header.map(parse_tenant_header).transpose()?;
                 return Ok(TenantScope { tenant, actor: Actor::Environment });
             }
             VerifiedToken::User(claims) => *claims,
@@ -187,15 +187,17 @@ impl Gate {
 
     async fn named_user(&self, user_header: Option<&str>, tenant_header: Option<&str>) -> CoreResult<UserContext> {
         let user_id = user_header.ok_or_else(|| CoreError::BadRequest("frontegg-user-id header is required".into()))?;
-        let user_id = UserId::parse(user_id)
-            .map_err(|_| CoreError::BadRequest("frontegg-user-id must be a UUID".into()))?;
+        let user_id =
+            UserId::parse(user_id).map_err(|_| CoreError::BadRequest("frontegg-user-id must be a UUID".into()))?;
         let user = self.store.get_user(user_id).await?;
         let memberships = self.store.memberships(&[user_id]).await?.remove(&user_id).unwrap_or_default();
         let tenant_id = match tenant_header {
             Some(t) => {
                 let t = parse_tenant_header(t)?;
                 match memberships.iter().find(|m| m.tenant_id == t) {
-                    Some(m) if m.disabled => return Err(CoreError::Forbidden("User is disabled in this tenant".into())),
+                    Some(m) if m.disabled => {
+                        return Err(CoreError::Forbidden("User is disabled in this tenant".into()));
+                    }
                     Some(_) => t,
                     None => return Err(CoreError::NotFound(Entity::Membership)),
                 }

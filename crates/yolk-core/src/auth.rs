@@ -10,7 +10,7 @@ use yolk_store::users::LoginIdentifier;
 use yolk_store::{RotateOutcome, Store};
 
 use crate::passwords::Passwords;
-use crate::secrets::{random_token, sha256_hex};
+use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::settings::Settings;
 use crate::tokens::{Tokens, USER_TOKEN_TYPE, UserClaims};
 use crate::{CoreError, CoreResult};
@@ -56,10 +56,35 @@ impl AuthService {
         Self { store, tokens, passwords, settings, clock }
     }
 
-    /// Logs in with a password. Unknown user, no password and wrong password give the same error after the same
-    /// amount of hashing work. A locked user, or one whose login the environment refuses, is told so only after
-    /// the password has matched.
-    pub async fn login_password(&self, ident: &LoginIdentifier, password: &str) -> CoreResult<IssuedTokens> {
+    /// `POST /auth/vendor`: exchanges the environment's `clientId` and secret for an environment token and its
+    /// lifetime in seconds. Both are compared in constant time against the stored client id and secret hash; any
+    /// mismatch is one 401.
+    pub async fn environment_token(&self, client_id: &str, secret: &str) -> CoreResult<(String, i64)> {
+        let creds = self.store.credentials().await?.ok_or_else(|| CoreError::Internal("no credentials".into()))?;
+        let id_ok = constant_time_eq(client_id, &creds.client_id);
+        let secret_ok = constant_time_eq(&sha256_hex(secret), &creds.secret_sha256);
+        if !(id_ok && secret_ok) {
+            return Err(CoreError::Unauthorized("Invalid client id or secret".into()));
+        }
+        self.tokens.issue_vendor_token(&creds.client_id, self.clock.now())
+    }
+
+    /// Logs in with a password, naming the user by email or else username. Unknown user, no password and wrong
+    /// password give the same error after the same amount of hashing work. A locked user, or one whose login the
+    /// environment refuses, is told so only after the password has matched.
+    pub async fn login(&self, email: Option<&str>, username: Option<&str>, password: &str) -> CoreResult<IssuedTokens> {
+        fn given(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
+        }
+        let ident = match (given(email), given(username)) {
+            (Some(e), _) => LoginIdentifier::Email(e.to_lowercase()),
+            (None, Some(u)) => LoginIdentifier::Username(u.to_owned()),
+            (None, None) => return Err(CoreError::BadRequest("email or username is required".into())),
+        };
+        self.login_password(&ident, password).await
+    }
+
+    async fn login_password(&self, ident: &LoginIdentifier, password: &str) -> CoreResult<IssuedTokens> {
         let candidate = self.store.login_candidate(ident).await?;
         let hash = candidate.as_ref().and_then(|(_, h)| h.as_deref());
         let matches = self.passwords.verify(password, hash).await?;
@@ -69,7 +94,7 @@ impl AuthService {
         if user.locked {
             return Err(CoreError::Unauthorized("User is locked".into()));
         }
-        if !user.verified && !self.settings.vendor_config().await?.allow_not_verified_users_login {
+        if !user.verified && !self.settings.vendor_config_in_force().await?.allow_not_verified_users_login {
             return Err(CoreError::Unauthorized("User is not verified".into()));
         }
         let user = self.store.record_login(user.id, self.clock.now()).await?;
@@ -83,7 +108,7 @@ impl AuthService {
         let tenant_id = active_tenant(&user, &memberships)
             .ok_or_else(|| CoreError::Unauthorized("User is not assigned to any tenant".into()))?;
         let refresh_token = random_token();
-        let config = self.settings.vendor_config().await?;
+        let config = self.settings.vendor_config_in_force().await?;
         let refresh_ttl = config.default_refresh_token_expiration.unwrap_or(self.tokens.settings().refresh_ttl_secs);
         let session = Session {
             id: SessionId::new(),
@@ -102,7 +127,7 @@ impl AuthService {
     /// user is still a member there, else for the session's tenant.
     pub async fn refresh(&self, raw: &str) -> CoreResult<IssuedTokens> {
         let now = self.clock.now();
-        let config = self.settings.vendor_config().await?;
+        let config = self.settings.vendor_config_in_force().await?;
         let (session, refresh_token) = if config.rotate_refresh_tokens {
             let new_token = random_token();
             match self.store.rotate_refresh_token(&sha256_hex(raw), &sha256_hex(&new_token), now).await? {
@@ -140,9 +165,13 @@ impl AuthService {
         self.issue(user, &memberships, &tenant_id, &session, refresh_token, now, &config).await
     }
 
-    /// Ends the session a refresh token or a session id names. Unknown tokens are ignored (logout is idempotent).
-    pub async fn logout(&self, refresh_token: Option<&str>, session_id: Option<SessionId>) -> CoreResult<()> {
+    /// Ends the session a refresh token or a valid user access token (its `sid`) names. Unknown or invalid tokens
+    /// are ignored (logout is idempotent and never fails for a client mistake).
+    pub async fn logout(&self, refresh_token: Option<&str>, access_token: Option<&str>) -> CoreResult<()> {
         let now = self.clock.now();
+        let session_id = access_token
+            .and_then(|t| self.tokens.verify_user_token(t).ok())
+            .and_then(|c| SessionId::parse(&c.sid).ok());
         if let Some(raw) = refresh_token
             && let Some(s) = self.store.session_by_refresh_token(&sha256_hex(raw), now).await?
         {

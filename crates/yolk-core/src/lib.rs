@@ -43,6 +43,9 @@ pub struct Services {
     /// Settings documents.
     pub settings: Settings,
     pub tokens: Tokens,
+    /// The password hasher (shared by every path that sets or checks a password).
+    pub passwords: Passwords,
+    store: Arc<dyn Store>,
 }
 
 impl Services {
@@ -52,11 +55,19 @@ impl Services {
         Self {
             gate: Gate::new(tokens.clone(), store.clone()),
             auth: AuthService::new(store.clone(), tokens.clone(), passwords.clone(), settings.clone(), clock.clone()),
-            users: UserService::new(store.clone(), clock.clone(), passwords, settings.clone()),
+            users: UserService::new(store.clone(), clock.clone(), passwords.clone(), settings.clone()),
             tenants: TenantService::new(store.clone(), clock.clone(), settings.clone()),
-            roles: RoleService::new(store, clock),
+            roles: RoleService::new(store.clone(), clock),
             settings,
             tokens,
+            passwords,
+            store,
         }
+    }
+
+    /// Whether the store answers; its backend (`sqlite`, `postgres`) when it does.
+    pub async fn health(&self) -> CoreResult<&'static str> {
+        self.store.ping().await?;
+        Ok(self.store.backend())
     }
 }

@@ -161,15 +161,6 @@ impl Tokens {
         }
     }
 
-    /// Verifies an environment token. Any failure, including a valid user token, is the one error Frontegg
-    /// gives: `Failed to verify vendor JWT`.
-    pub fn verify_vendor_token(&self, token: &str) -> CoreResult<VendorClaims> {
-        match self.verify_any(token) {
-            Ok(VerifiedToken::Vendor(c)) => Ok(c),
-            _ => Err(CoreError::Unauthorized("Failed to verify vendor JWT".into())),
-        }
-    }
-
     /// Signs user claims.
     pub fn issue_user_token(&self, claims: &UserClaims) -> CoreResult<String> {
         self.sign(claims)

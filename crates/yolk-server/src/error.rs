@@ -1,11 +1,12 @@
-//! The one error type handlers return and its one rendering: `{"errors":[...]}` with the HTTP status.
+//! The one error type handlers return and its one rendering: `{"errors":[...]}` with the HTTP status. Every
+//! domain outcome ([`CoreError`]) maps to its status and client message here, and nowhere else.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use yolk_core::CoreError;
-use yolk_store::StoreError;
+use yolk_store::{Constraint, Entity};
 
 /// A failed request, by HTTP meaning.
 #[derive(Debug, thiserror::Error)]
@@ -70,48 +71,42 @@ impl From<CoreError> for ApiError {
             CoreError::BadRequest(m) => Self::BadRequest(m),
             CoreError::Unauthorized(m) => Self::Unauthorized(m),
             CoreError::Forbidden(m) => Self::Forbidden(m),
-            CoreError::NotFound(what) => Self::NotFound(not_found_message(what)),
-            CoreError::Conflict(m) => Self::Conflict(conflict_message(&m)),
+            CoreError::NotFound(entity) => Self::NotFound(not_found_message(entity).to_owned()),
+            CoreError::Conflict(constraint) => Self::Conflict(conflict_message(constraint).to_owned()),
+            CoreError::ConflictWith(m) => Self::Conflict(m),
             CoreError::Internal(m) => Self::Internal(m),
         }
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        CoreError::from(e).into()
+/// The client message for a missing entity.
+fn not_found_message(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Tenant => "Tenant not found",
+        Entity::ParentTenant => "Parent tenant not found",
+        Entity::User => "User not found",
+        Entity::Membership => "User is not a member of this tenant",
+        Entity::Role => "Role not found",
+        Entity::Permission => "Permission not found",
+        Entity::Category => "Category not found",
+        Entity::Session => "Session not found",
+        Entity::Setting => "Configuration not found",
     }
 }
 
-fn not_found_message(what: &str) -> String {
-    let mut chars = what.chars();
-    match chars.next() {
-        Some(c) => format!("{}{} not found", c.to_uppercase(), chars.as_str()),
-        None => "Not found".to_owned(),
+/// The client message for a uniqueness rule that refused a change.
+fn conflict_message(constraint: Constraint) -> &'static str {
+    match constraint {
+        Constraint::TenantId => "Tenant with this id already exists",
+        Constraint::TenantAlias => "Tenant alias already in use",
+        Constraint::UserEmail => "User with this email already exists",
+        Constraint::Username => "User with this username already exists",
+        Constraint::Membership => "User is already a member of this tenant",
+        Constraint::RoleKey => "Role with this key already exists",
+        Constraint::PermissionKey => "Permission with this key already exists",
+        Constraint::CategoryId => "Category with this id already exists",
+        Constraint::Setting => "Configuration already exists",
     }
-}
-
-/// Turns a constraint name or database message into a client message without leaking schema details.
-fn conflict_message(raw: &str) -> String {
-    let r = raw.to_lowercase();
-    let message = if r.contains("memberships") || r.contains("user_roles") {
-        "User is already a member of this tenant"
-    } else if r.contains("email") {
-        "User with this email already exists"
-    } else if r.contains("username") {
-        "User with this username already exists"
-    } else if r.contains("alias") {
-        "Tenant alias already in use"
-    } else if r.contains("roles") {
-        "Role with this key already exists"
-    } else if r.contains("permission") {
-        "Permission with this key already exists"
-    } else if r.contains("tenant") {
-        "Tenant with this id already exists"
-    } else {
-        "Already exists"
-    };
-    message.to_owned()
 }
 
 /// The body of a response for a panicking handler (caught by `CatchPanicLayer`).

@@ -1,21 +1,21 @@
 //! Extractors. Authorization shows in a handler's signature: [`VendorAuth`] (environment token only),
 //! [`UserContext`] (self-service: a user token, or an environment token naming the user in headers) and
-//! [`TenantScope`] (management that a tenant admin may also do with a user token). Our own [`ApiJson`],
-//! [`ApiQuery`] and [`ApiPath`] render extractor rejections as `{"errors":[...]}`.
+//! [`TenantScope`] (management that a tenant admin may also do with a user token). Each wraps the proof
+//! `yolk_core::access` hands out, which the service methods take. Our own [`ApiJson`], [`ApiQuery`] and
+//! [`ApiPath`] render extractor rejections as `{"errors":[...]}`, and [`ApiPath`] parses typed ids.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
+use std::ops::Deref;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
-use uuid::Uuid;
-use yolk_core::tokens::{UserClaims, VerifiedToken};
+use yolk_core::access;
+use yolk_domain::{CategoryId, PermissionId, RoleId, TenantId, UserId};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// The message Frontegg gives for anything but a valid environment token on a management route.
-pub const VENDOR_JWT_ERROR: &str = "Failed to verify vendor JWT";
 
 /// A JSON body; rejections become 400 (or 413 for an oversize body) with a clear message.
 pub struct ApiJson<T>(pub T);
@@ -66,160 +66,165 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// Path parameters; a rejection (say, a malformed UUID) is a 400.
+/// One path (or header) parameter, parsed from its (percent-decoded) text; `name` is the route's spelling, for the
+/// message.
+pub trait PathParam: Sized {
+    fn parse(name: &str, value: &str) -> Result<Self, ApiError>;
+}
+
+macro_rules! typed_path_params {
+    ($($t:ty),*) => {$(
+        impl PathParam for $t {
+            fn parse(name: &str, value: &str) -> Result<Self, ApiError> {
+                <$t>::parse(value).map_err(|e| ApiError::BadRequest(format!("{name} {}", e.expectation())))
+            }
+        }
+    )*};
+}
+
+typed_path_params!(UserId, RoleId, PermissionId, CategoryId, TenantId);
+
+impl PathParam for String {
+    fn parse(_: &str, value: &str) -> Result<Self, ApiError> {
+        Ok(value.to_owned())
+    }
+}
+
+/// The path parameters of a route, in order: one typed value, or a tuple of them.
+pub trait FromPathParams: Sized {
+    fn from_params(params: &[(&str, &str)]) -> Result<Self, ApiError>;
+}
+
+fn param<T: PathParam>(params: &[(&str, &str)], i: usize) -> Result<T, ApiError> {
+    let (name, value) = params.get(i).ok_or_else(|| ApiError::Internal("route has fewer path parameters".into()))?;
+    T::parse(name, value)
+}
+
+impl<T: PathParam> FromPathParams for T {
+    fn from_params(params: &[(&str, &str)]) -> Result<Self, ApiError> {
+        param(params, 0)
+    }
+}
+
+impl<A: PathParam, B: PathParam> FromPathParams for (A, B) {
+    fn from_params(params: &[(&str, &str)]) -> Result<Self, ApiError> {
+        Ok((param(params, 0)?, param(params, 1)?))
+    }
+}
+
+/// Path parameters as typed values (`ApiPath<UserId>`, `ApiPath<(TenantId, String)>`); a malformed one is a 400
+/// naming the parameter (`userId must be a UUID`).
 pub struct ApiPath<T>(pub T);
 
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+impl<T: FromPathParams, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
+        let raw = RawPathParams::from_request_parts(parts, state)
             .await
-            .map(|p| Self(p.0))
-            .map_err(|e: PathRejection| ApiError::BadRequest(format!("Invalid path parameter: {}", e.body_text())))
+            .map_err(|e| ApiError::BadRequest(format!("Invalid path parameter: {}", e.body_text())))?;
+        let params: Vec<(&str, &str)> = raw.iter().collect();
+        T::from_params(&params).map(Self)
     }
-}
-
-/// Parses a UUID from a path or body value with a 400 naming the field.
-pub fn parse_uuid(value: &str, field: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(value).map_err(|_| ApiError::BadRequest(format!("{field} must be a UUID")))
 }
 
 /// The bearer token of a request: `x-access-token`, else `Authorization: Bearer`.
-pub fn bearer_token(parts: &Parts) -> Option<&str> {
-    if let Some(t) = parts.headers.get("x-access-token").and_then(|v| v.to_str().ok()) {
-        return Some(t.trim());
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    if let Some(t) = header(headers, "x-access-token") {
+        return Some(t);
     }
-    let auth = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let auth = header(headers, axum::http::header::AUTHORIZATION.as_str())?;
     let (scheme, token) = auth.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+/// A request header's value, trimmed; absent, empty or not text is `None`.
+pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// A caller holding a valid environment token (Management APIs).
+/// A caller holding a valid environment token (Management APIs); anything else is 401
+/// `Failed to verify vendor JWT`.
 #[derive(Debug, Clone)]
-pub struct VendorAuth;
+pub struct VendorAuth(pub access::Environment);
 
 impl FromRequestParts<AppState> for VendorAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts).ok_or_else(|| ApiError::Unauthorized(VENDOR_JWT_ERROR.into()))?;
-        state.tokens.verify_vendor_token(token).map_err(|_| ApiError::Unauthorized(VENDOR_JWT_ERROR.into()))?;
-        Ok(Self)
+        Ok(Self(state.services.gate.environment(bearer_token(&parts.headers))?))
+    }
+}
+
+impl Deref for VendorAuth {
+    type Target = access::Environment;
+    fn deref(&self) -> &access::Environment {
+        &self.0
+    }
+}
+
+/// The optional `frontegg-tenant-id` header of an environment call: the tenant it addresses (400 if malformed).
+pub struct TenantHeader(pub Option<TenantId>);
+
+impl<S: Send + Sync> FromRequestParts<S> for TenantHeader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        header(&parts.headers, "frontegg-tenant-id")
+            .map(|raw| <TenantId as PathParam>::parse("frontegg-tenant-id", raw))
+            .transpose()
+            .map(Self)
     }
 }
 
 /// The user a self-service call acts as, and the tenant it acts in.
 #[derive(Debug, Clone)]
-pub struct UserContext {
-    pub user_id: Uuid,
-    pub tenant_id: String,
-    /// The verified claims when the caller used a user token.
-    pub claims: Option<UserClaims>,
-}
-
-impl UserContext {
-    /// The session id of the user token, if any.
-    pub fn session_id(&self) -> Option<Uuid> {
-        self.claims.as_ref().and_then(|c| Uuid::parse_str(&c.sid).ok())
-    }
-}
+pub struct UserContext(pub access::UserContext);
 
 impl FromRequestParts<AppState> for UserContext {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts).ok_or_else(|| ApiError::Unauthorized("Unauthorized".into()))?;
-        let claims = match state.tokens.verify_any(token)? {
-            VerifiedToken::User(claims) => *claims,
-            VerifiedToken::Vendor(_) => return Self::for_named_user(parts, state).await,
-        };
-        let user_id = parse_uuid(&claims.sub, "sub").map_err(|_| ApiError::Unauthorized("Unauthorized".into()))?;
-        Ok(Self { user_id, tenant_id: claims.tenant_id.clone(), claims: Some(claims) })
+        let ctx = state
+            .services
+            .gate
+            .user_context(
+                bearer_token(&parts.headers),
+                header(&parts.headers, "frontegg-user-id"),
+                header(&parts.headers, "frontegg-tenant-id"),
+            )
+            .await?;
+        Ok(Self(ctx))
     }
 }
 
-impl UserContext {
-    /// The user an environment token names in `frontegg-user-id`, acting in `frontegg-tenant-id` (which must be
-    /// an enabled membership) or else in the user's active tenant.
-    async fn for_named_user(parts: &Parts, state: &AppState) -> Result<Self, ApiError> {
-        let user_id = header(parts, "frontegg-user-id")
-            .ok_or_else(|| ApiError::BadRequest("frontegg-user-id header is required".into()))?;
-        let user_id = parse_uuid(user_id, "frontegg-user-id")?;
-        let user = state.store.get_user(user_id).await?;
-        let memberships = state.store.memberships(&[user_id]).await?.remove(&user_id).unwrap_or_default();
-        let tenant_id = match header(parts, "frontegg-tenant-id") {
-            Some(t) => match memberships.iter().find(|m| m.tenant_id == t) {
-                Some(m) if m.disabled => {
-                    return Err(ApiError::Forbidden("User is disabled in this tenant".into()));
-                }
-                Some(_) => t.to_owned(),
-                None => return Err(ApiError::NotFound("User is not a member of this tenant".into())),
-            },
-            None => yolk_core::auth::active_tenant(&user, &memberships)
-                .ok_or_else(|| ApiError::BadRequest("frontegg-tenant-id header is required".into()))?,
-        };
-        Ok(Self { user_id, tenant_id, claims: None })
+impl Deref for UserContext {
+    type Target = access::UserContext;
+    fn deref(&self) -> &access::UserContext {
+        &self.0
     }
 }
 
-/// Who acts on a tenant-scoped management route.
+/// A tenant-scoped management call: the environment (tenant from `frontegg-tenant-id`, optional) or a tenant
+/// member (tenant from its token). `scope.require::<P>()?` is the handler's first statement.
 #[derive(Debug, Clone)]
-pub enum Actor {
-    /// The environment (full rights).
-    Vendor,
-    /// A tenant member, with the permission keys of its token.
-    User { user_id: Uuid, permissions: Vec<String> },
-}
-
-/// A tenant-scoped management call: the environment (tenant from `frontegg-tenant-id`, optional) or a user
-/// token (tenant from its claims; the header cannot widen it).
-#[derive(Debug, Clone)]
-pub struct TenantScope {
-    pub tenant_id: Option<String>,
-    pub actor: Actor,
-}
-
-impl TenantScope {
-    /// The tenant in scope, or a 400 saying the header is missing.
-    pub fn tenant(&self) -> Result<&str, ApiError> {
-        self.tenant_id.as_deref().ok_or_else(|| ApiError::BadRequest("frontegg-tenant-id header is required".into()))
-    }
-
-    /// Requires a permission of a user caller (the environment holds all). Call it first in the handler.
-    pub fn require(&self, permission: &str) -> Result<(), ApiError> {
-        match &self.actor {
-            Actor::Vendor => Ok(()),
-            Actor::User { permissions, .. } if permissions.iter().any(|p| p == permission) => Ok(()),
-            Actor::User { .. } => Err(ApiError::Forbidden(format!("Missing permission {permission}"))),
-        }
-    }
-}
+pub struct TenantScope(pub access::TenantScope);
 
 impl FromRequestParts<AppState> for TenantScope {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts).ok_or_else(|| ApiError::Unauthorized("Unauthorized".into()))?;
-        let claims = match state.tokens.verify_any(token)? {
-            VerifiedToken::User(claims) => *claims,
-            VerifiedToken::Vendor(_) => {
-                return Ok(Self {
-                    tenant_id: header(parts, "frontegg-tenant-id").map(str::to_owned),
-                    actor: Actor::Vendor,
-                });
-            }
-        };
-        let user_id = parse_uuid(&claims.sub, "sub").map_err(|_| ApiError::Unauthorized("Unauthorized".into()))?;
-        if let Some(h) = header(parts, "frontegg-tenant-id")
-            && h != claims.tenant_id
-        {
-            return Err(ApiError::Forbidden("Token is not valid for this tenant".into()));
-        }
-        Ok(Self { tenant_id: Some(claims.tenant_id), actor: Actor::User { user_id, permissions: claims.permissions } })
+        let scope = state
+            .services
+            .gate
+            .tenant_scope(bearer_token(&parts.headers), header(&parts.headers, "frontegg-tenant-id"))?;
+        Ok(Self(scope))
+    }
+}
+
+impl Deref for TenantScope {
+    type Target = access::TenantScope;
+    fn deref(&self) -> &access::TenantScope {
+        &self.0
     }
 }

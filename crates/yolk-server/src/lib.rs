@@ -1,13 +1,15 @@
 //! yolk's HTTP server: a Frontegg-compatible router over the core services.
 //!
 //! Request path: [`normalize`] rewrites the URI (drops the `/frontegg` prefix, collapses `//`, drops a trailing
-//! `/`) → the route table in [`routes`] → a handler, which extracts (auth first), parses, calls core or the store,
-//! and maps to a DTO. Every failure renders as `{"errors":[...]}` through [`error::ApiError`].
+//! `/`) → the route table in [`routes`] → a handler, which extracts (auth first), converts, calls one service
+//! method of `yolk_core` and renders the result through [`convert`]. Every failure renders as
+//! `{"errors":[...]}` through [`error::ApiError`].
 
 pub mod config;
 pub mod convert;
 pub mod error;
 pub mod extract;
+pub mod list;
 pub mod normalize;
 pub mod routes;
 pub mod state;

@@ -2,12 +2,11 @@
 
 use std::sync::Arc;
 
-use yolk_core::auth::AuthService;
 use yolk_core::keys::KeyRing;
 use yolk_core::passwords::Passwords;
 use yolk_core::secrets::{random_token, sha256_hex};
 use yolk_core::tokens::{TokenSettings, Tokens};
-use yolk_core::{CoreError, CoreResult};
+use yolk_core::{CoreError, CoreResult, Services};
 use yolk_domain::{Clock, EnvironmentCredentials};
 use yolk_store::Store;
 
@@ -17,9 +16,8 @@ use crate::config::Config;
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
-    pub store: Arc<dyn Store>,
-    pub tokens: Tokens,
-    pub auth: AuthService,
+    /// Every service; handlers call one method of one of them.
+    pub services: Services,
     pub clock: Arc<dyn Clock>,
     /// The environment's client id (fixed for the life of the process).
     pub client_id: Arc<str>,
@@ -35,7 +33,7 @@ pub struct Bootstrap {
 impl AppState {
     /// Builds the state over a migrated store: loads or creates the signing key and the environment credentials.
     pub async fn bootstrap(config: Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> CoreResult<Bootstrap> {
-        let (creds, generated_secret) = ensure_credentials(&config, store.as_ref()).await?;
+        let (creds, generated_secret) = ensure_credentials(&config, store.as_ref(), clock.as_ref()).await?;
         let keys = Arc::new(KeyRing::load_or_create(store.as_ref(), clock.now()).await?);
         let tokens = Tokens::new(
             keys,
@@ -48,10 +46,8 @@ impl AppState {
             },
         );
         let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-        let passwords = Passwords::new(cpus);
-        let auth = AuthService::new(store.clone(), tokens.clone(), passwords, clock.clone());
-        let state =
-            AppState { config: Arc::new(config), store, tokens, auth, clock, client_id: creds.client_id.into() };
+        let services = Services::new(store, tokens, Passwords::new(cpus), clock.clone());
+        let state = AppState { config: Arc::new(config), services, clock, client_id: creds.client_id.into() };
         Ok(Bootstrap { state, generated_secret })
     }
 
@@ -66,11 +62,12 @@ impl AppState {
 async fn ensure_credentials(
     config: &Config,
     store: &dyn Store,
+    clock: &dyn Clock,
 ) -> CoreResult<(EnvironmentCredentials, Option<String>)> {
     match (&config.client_id, &config.api_key) {
         (Some(id), Some(key)) => {
             let creds = EnvironmentCredentials { client_id: id.clone(), secret_sha256: sha256_hex(key) };
-            store.set_credentials(&creds).await?;
+            store.set_credentials(&creds, clock.now()).await?;
             Ok((creds, None))
         }
         (None, None) => {
@@ -79,7 +76,7 @@ async fn ensure_credentials(
                 client_id: uuid::Uuid::new_v4().to_string(),
                 secret_sha256: sha256_hex(&secret),
             };
-            let (creds, created) = store.ensure_credentials(&candidate).await?;
+            let (creds, created) = store.ensure_credentials(&candidate, clock.now()).await?;
             Ok((creds, created.then_some(secret)))
         }
         _ => Err(CoreError::BadRequest(

@@ -98,7 +98,8 @@ impl PermissionStore for SqlStore {
     }
 
     async fn permissions_by_ids(&self, ids: &[PermissionId]) -> StoreResult<Vec<Permission>> {
-        let rows = fetch_in(&self.read, "SELECT * FROM permissions WHERE id IN ({in}) ORDER BY key", &dedup(ids)).await?;
+        let rows =
+            fetch_in(&self.read, "SELECT * FROM permissions WHERE id IN ({in}) ORDER BY key", &dedup(ids)).await?;
         let perms = rows.iter().map(Permission::from_row).collect::<StoreResult<Vec<_>>>()?;
         with_roles(&self.read, perms).await
     }

@@ -143,7 +143,11 @@ async fn write_role(tx: &mut sqlx::AnyConnection, r: &Role) -> StoreResult<()> {
 }
 
 /// Replaces a role's permission grants (inside the caller's transaction).
-async fn replace_permissions(tx: &mut sqlx::AnyConnection, id: RoleId, permission_ids: &[PermissionId]) -> StoreResult<()> {
+async fn replace_permissions(
+    tx: &mut sqlx::AnyConnection,
+    id: RoleId,
+    permission_ids: &[PermissionId],
+) -> StoreResult<()> {
     sqlx::query("DELETE FROM role_permissions WHERE role_id = $1")
         .bind(id.to_string())
         .execute(&mut *tx)

@@ -48,7 +48,10 @@ fn email_or_null(email: &str) -> Option<String> {
 }
 
 /// The user with this id, on any executor (a pool or the caller's transaction).
-pub(crate) async fn fetch_user<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(ex: E, id: UserId) -> StoreResult<User> {
+pub(crate) async fn fetch_user<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    id: UserId,
+) -> StoreResult<User> {
     let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
         .bind(id.to_string())
         .fetch_optional(ex)

@@ -24,8 +24,12 @@ pub trait SessionStore {
 
     /// Spends the refresh token `old_hash` and makes `new_hash` current, atomically: of two concurrent rotations
     /// of one token (on any nodes) exactly one succeeds. A token already spent revokes the session.
-    async fn rotate_refresh_token(&self, old_hash: &str, new_hash: &str, now: DateTime<Utc>)
-    -> StoreResult<RotateOutcome>;
+    async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RotateOutcome>;
 
     /// The live (unrevoked, unexpired) session a current refresh token belongs to.
     async fn session_by_refresh_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>>;

@@ -67,8 +67,12 @@ pub trait TenantStore {
 
     /// Locks, reads, mutates and writes back one tenant (`updated_at` = `now`). The mutation cannot change the
     /// parent (use [`TenantStore::set_tenant_parent`], which checks for cycles). `Conflict` when the alias is taken.
-    async fn update_tenant(&self, tenant_id: &TenantId, change: Mutation<Tenant>, now: DateTime<Utc>)
-    -> StoreResult<Tenant>;
+    async fn update_tenant(
+        &self,
+        tenant_id: &TenantId,
+        change: Mutation<Tenant>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Tenant>;
 
     /// Deletes a tenant in one transaction, as Frontegg's account deletion does: its children move up to the
     /// deleted tenant's parent (or become roots); users whose only membership was this tenant are deleted, other

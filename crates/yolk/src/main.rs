@@ -110,7 +110,7 @@ async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     }
-    SqlStore::open(&url).await.context("opening the store")
+    SqlStore::open(&url, yolk_domain::Clock::now(&SystemClock)).await.context("opening the store")
 }
 
 #[tokio::main]

@@ -61,7 +61,8 @@ impl RoleService {
         name: Option<String>,
         desc: Option<String>,
     ) -> CoreResult<PermissionCategory> {
-        let name = name.as_deref().map(|n| required_text("name", n, MAX_NAME)).transpose().map_err(CoreError::BadRequest)?;
+        let name =
+            name.as_deref().map(|n| required_text("name", n, MAX_NAME)).transpose().map_err(CoreError::BadRequest)?;
         let desc = description(desc).map_err(CoreError::BadRequest)?;
         let mutation = Box::new(move |c: &mut PermissionCategory| {
             if let Some(n) = name {

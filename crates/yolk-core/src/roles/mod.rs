@@ -7,7 +7,7 @@
 
 mod categories;
 mod permissions;
-mod roles;
+mod role;
 
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ use yolk_domain::{Clock, Role, TenantId};
 use yolk_store::Store;
 
 pub use permissions::{NewPermission, PermissionChange};
-pub use roles::{NewRoleInput, RoleChange, RoleQuery, RoleSort};
+pub use role::{NewRoleInput, RoleChange, RoleQuery, RoleSort};
 
 /// Longest accepted key or name.
 pub const MAX_NAME: usize = 255;

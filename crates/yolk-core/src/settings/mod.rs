@@ -78,24 +78,52 @@ impl Settings {
         Self { store, clock, tokens }
     }
 
+    /// The environment's document, if stored.
+    pub async fn document<D: SettingsDocument>(&self, _: &Environment) -> CoreResult<Option<Stamped<D>>> {
+        self.get::<D>(Scope::Environment).await
+    }
+
+    /// Creates the environment's document from `body`; `Conflict(Setting)` if one exists (race-free).
+    pub async fn create_document<D: SettingsDocument>(&self, _: &Environment, body: Value) -> CoreResult<Stamped<D>> {
+        self.create::<D>(Scope::Environment, body).await
+    }
+
+    /// Replaces the environment's document with `body`; `NotFound(Setting)` if there is none.
+    pub async fn replace_document<D: SettingsDocument>(&self, _: &Environment, body: Value) -> CoreResult<Stamped<D>> {
+        self.replace::<D>(Scope::Environment, body).await
+    }
+
+    /// Merges `patch` onto the environment's document (or its default).
+    pub async fn merge_document<D: SettingsDocument + Default>(
+        &self,
+        _: &Environment,
+        patch: Value,
+    ) -> CoreResult<Stamped<D>> {
+        self.merge::<D>(Scope::Environment, patch).await
+    }
+
     /// The stored document, if any.
-    pub async fn get<D: SettingsDocument>(&self, scope: Scope<'_>) -> CoreResult<Option<Stamped<D>>> {
+    pub(crate) async fn get<D: SettingsDocument>(&self, scope: Scope<'_>) -> CoreResult<Option<Stamped<D>>> {
         match self.store.get_setting(&key::<D>(scope)).await? {
-            Some(v) => Ok(Some(
-                serde_json::from_value(v).map_err(|e| CoreError::Internal(format!("stored {}: {e}", D::KEY)))?,
-            )),
+            Some(v) => {
+                Ok(Some(serde_json::from_value(v).map_err(|e| CoreError::Internal(format!("stored {}: {e}", D::KEY)))?))
+            }
             None => Ok(None),
         }
     }
 
     /// The stored document, or its default.
-    pub async fn get_or_default<D: SettingsDocument + Default>(&self, scope: Scope<'_>) -> CoreResult<D> {
+    pub(crate) async fn get_or_default<D: SettingsDocument + Default>(&self, scope: Scope<'_>) -> CoreResult<D> {
         Ok(self.get::<D>(scope).await?.map(|s| s.doc).unwrap_or_default())
     }
 
     /// Merges `patch` (a JSON object) onto the stored document (or the default) and stores the result if it
     /// parses and validates; otherwise a 400 and nothing changes.
-    pub async fn merge<D: SettingsDocument + Default>(&self, scope: Scope<'_>, patch: Value) -> CoreResult<Stamped<D>> {
+    pub(crate) async fn merge<D: SettingsDocument + Default>(
+        &self,
+        scope: Scope<'_>,
+        patch: Value,
+    ) -> CoreResult<Stamped<D>> {
         if !patch.is_object() {
             return Err(CoreError::BadRequest("The body must be a JSON object".into()));
         }
@@ -111,7 +139,7 @@ impl Settings {
     }
 
     /// Creates the document from `body`; `Conflict(Setting)` if one exists (race-free).
-    pub async fn create<D: SettingsDocument>(&self, scope: Scope<'_>, body: Value) -> CoreResult<Stamped<D>> {
+    pub(crate) async fn create<D: SettingsDocument>(&self, scope: Scope<'_>, body: Value) -> CoreResult<Stamped<D>> {
         self.write::<D>(scope, move |stored, now| match stored {
             Some(_) => Err(StoreError::Conflict(Constraint::Setting)),
             None => Ok(Stamped { id: Uuid::new_v4(), created_at: now, updated_at: now, doc: checked::<D>(body)? }),
@@ -121,7 +149,7 @@ impl Settings {
 
     /// Replaces the document's fields with `body` (keeping its id and creation time); `NotFound(Setting)` if
     /// there is none.
-    pub async fn replace<D: SettingsDocument>(&self, scope: Scope<'_>, body: Value) -> CoreResult<Stamped<D>> {
+    pub(crate) async fn replace<D: SettingsDocument>(&self, scope: Scope<'_>, body: Value) -> CoreResult<Stamped<D>> {
         self.write::<D>(scope, move |stored, now| match stored {
             Some(s) => Ok(Stamped { id: s.id, created_at: s.created_at, updated_at: now, doc: checked::<D>(body)? }),
             None => Err(StoreError::NotFound(Entity::Setting)),
@@ -130,7 +158,7 @@ impl Settings {
     }
 
     /// Creates or replaces the document with `body`.
-    pub async fn put<D: SettingsDocument>(&self, scope: Scope<'_>, body: Value) -> CoreResult<Stamped<D>> {
+    pub(crate) async fn put<D: SettingsDocument>(&self, scope: Scope<'_>, body: Value) -> CoreResult<Stamped<D>> {
         self.write::<D>(scope, move |stored, now| {
             let (id, created_at) = stored.map_or((Uuid::new_v4(), now), |s| (s.id, s.created_at));
             Ok(Stamped { id, created_at, updated_at: now, doc: checked::<D>(body)? })
@@ -169,8 +197,14 @@ impl Settings {
         serde_json::from_value(stored).map_err(|e| CoreError::Internal(format!("stored {}: {e}", D::KEY)))
     }
 
+    /// The vendor configuration in force, as the environment reads it.
+    pub async fn vendor_config(&self, _: &Environment) -> CoreResult<VendorConfig> {
+        self.vendor_config_in_force().await
+    }
+
     /// The vendor configuration in force: the stored one with unset token lifetimes resolved to the server's.
-    pub async fn vendor_config(&self) -> CoreResult<VendorConfig> {
+    /// What every enforcing path reads.
+    pub(crate) async fn vendor_config_in_force(&self) -> CoreResult<VendorConfig> {
         let mut c = self.get_or_default::<VendorConfig>(Scope::Environment).await?;
         self.resolve(&mut c);
         Ok(c)
@@ -189,7 +223,7 @@ impl Settings {
     }
 
     /// The password policy in force (Frontegg's default until one is stored).
-    pub async fn password_policy(&self) -> CoreResult<PasswordPolicy> {
+    pub(crate) async fn password_policy(&self) -> CoreResult<PasswordPolicy> {
         self.get_or_default::<PasswordPolicy>(Scope::Environment).await
     }
 }

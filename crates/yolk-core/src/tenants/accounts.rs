@@ -4,8 +4,8 @@ use serde_json::Value;
 use yolk_domain::fe_permissions::{DeleteAccount, ReadAccountSettings, WriteAccountSettings};
 use yolk_domain::tenant_input::{TenantProfilePatch, tenant_alias, tenant_metadata, tenant_name};
 use yolk_domain::{Patch, Tenant, TenantId, TenantProfile};
-use yolk_store::tenants::TenantQuery;
 use yolk_store::StoreError;
+use yolk_store::tenants::TenantQuery;
 
 use super::TenantService;
 use crate::access::{Environment, Permit, TenantScope};
@@ -43,7 +43,10 @@ pub type AccountSettingsInput = TenantProfilePatch;
 impl TenantUpdate {
     /// Whether any field was sent.
     fn is_empty(&self) -> bool {
-        !(self.name.is_present() || self.metadata.is_present() || self.alias.is_present() || self.is_reseller.is_present())
+        !(self.name.is_present()
+            || self.metadata.is_present()
+            || self.alias.is_present()
+            || self.is_reseller.is_present())
             && self.profile.is_empty()
     }
 
@@ -196,7 +199,8 @@ impl TenantService {
 
     /// The public subset of the account settings: any member of the account may read it, no permission needed.
     pub async fn public_account_settings(&self, scope: &TenantScope) -> CoreResult<Tenant> {
-        let tenant = scope.tenant().ok_or_else(|| CoreError::BadRequest("frontegg-tenant-id header is required".into()))?;
+        let tenant =
+            scope.tenant().ok_or_else(|| CoreError::BadRequest("frontegg-tenant-id header is required".into()))?;
         Ok(self.store.get_tenant(tenant).await?)
     }
 

@@ -62,7 +62,9 @@ impl TenantService {
         match &current.parent_tenant_id {
             Some(p) if p == parent => return Ok(current),
             Some(_) => {
-                return Err(CoreError::BadRequest("The child tenant is already a sub-account of another tenant".into()));
+                return Err(CoreError::BadRequest(
+                    "The child tenant is already a sub-account of another tenant".into(),
+                ));
             }
             None => {}
         }

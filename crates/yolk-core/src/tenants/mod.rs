@@ -51,6 +51,10 @@ impl TenantService {
             return Ok(());
         }
         let ancestors = self.store.ancestor_tenants(target).await?;
-        if ancestors.iter().any(|a| &a.tenant_id == own) { Ok(()) } else { Err(StoreError::NotFound(Entity::Tenant).into()) }
+        if ancestors.iter().any(|a| &a.tenant_id == own) {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound(Entity::Tenant).into())
+        }
     }
 }

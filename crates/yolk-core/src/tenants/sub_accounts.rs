@@ -17,7 +17,11 @@ impl TenantService {
     /// Creates a tenant under `parentTenantId` (`tenantId`, `name` and `parentTenantId` required). A member may
     /// create it under its own tenant or any tenant below it. `NotFound` for an unknown parent, `Conflict` for a
     /// taken id.
-    pub async fn create_sub_tenant(&self, permit: &Permit<WriteSubAccounts>, input: NewTenantInput) -> CoreResult<Tenant> {
+    pub async fn create_sub_tenant(
+        &self,
+        permit: &Permit<WriteSubAccounts>,
+        input: NewTenantInput,
+    ) -> CoreResult<Tenant> {
         if input.tenant_id.is_none() {
             return Err(CoreError::BadRequest("tenantId is required".into()));
         }

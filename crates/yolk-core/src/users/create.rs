@@ -6,8 +6,8 @@ use serde_json::Value;
 use yolk_domain::fe_permissions::WriteUsers;
 use yolk_domain::values::{Email, MAX_PICTURE_URL, Username, check_phone_number, metadata_to_string};
 use yolk_domain::{RoleId, Tenant, TenantId, TenantProfile, User, UserId};
-use yolk_store::users::NewUser;
 use yolk_store::StoreError;
+use yolk_store::users::NewUser;
 
 use super::{UserService, UserView, visible};
 use crate::access::{Environment, Permit};
@@ -78,7 +78,12 @@ fn optional_text(v: Option<&str>) -> Option<&str> {
 impl UserService {
     /// `POST /vendor-only/users/v1`: creates a verified user in `tenant` (which must exist). `Conflict` when the
     /// email or username is taken, `NotFound` for an unknown tenant or role.
-    pub async fn create_vendor_only(&self, _: &Environment, tenant: &TenantId, input: NewUserInput) -> CoreResult<UserView> {
+    pub async fn create_vendor_only(
+        &self,
+        _: &Environment,
+        tenant: &TenantId,
+        input: NewUserInput,
+    ) -> CoreResult<UserView> {
         self.create_member(tenant, input, Existing::Conflict, true, false).await
     }
 
@@ -137,7 +142,7 @@ impl UserService {
     /// the environment's default and first-user roles. Refused when the environment closed sign-up. Whether a
     /// session starts is the caller's (the login path's) business: see [`SignedUp::should_activate`].
     pub async fn sign_up(&self, input: SignUpInput) -> CoreResult<SignedUp> {
-        let config = self.settings.vendor_config().await?;
+        let config = self.settings.vendor_config_in_force().await?;
         if !config.allow_signups {
             return Err(CoreError::Forbidden("Sign up is disabled".into()));
         }

@@ -56,10 +56,8 @@ impl UserService {
     /// "not a member" are one answer, so the caller learns nothing about other tenants.
     pub async fn switch_tenant(&self, ctx: &UserContext, tenant: &TenantId) -> CoreResult<Profile> {
         let memberships = self.memberships_of(ctx.user_id()).await?;
-        let membership = memberships
-            .iter()
-            .find(|m| &m.tenant_id == tenant)
-            .ok_or(CoreError::NotFound(Entity::Membership))?;
+        let membership =
+            memberships.iter().find(|m| &m.tenant_id == tenant).ok_or(CoreError::NotFound(Entity::Membership))?;
         if membership.disabled {
             return Err(CoreError::Forbidden("User is disabled in this tenant".into()));
         }

@@ -107,9 +107,16 @@ impl UserService {
 
     /// The roles a new member of `tenant` starts with: the chosen ones (validated), or, when none are chosen, the
     /// default roles the tenant can use, plus the first-user roles for the `founder` of a new tenant.
-    async fn member_roles(&self, tenant: &TenantId, chosen: Option<&[RoleId]>, founder: bool) -> CoreResult<Vec<RoleId>> {
+    async fn member_roles(
+        &self,
+        tenant: &TenantId,
+        chosen: Option<&[RoleId]>,
+        founder: bool,
+    ) -> CoreResult<Vec<RoleId>> {
         match chosen {
-            Some(ids) if !ids.is_empty() => Ok(self.roles_for_tenant(tenant, ids).await?.iter().map(|r| r.id).collect()),
+            Some(ids) if !ids.is_empty() => {
+                Ok(self.roles_for_tenant(tenant, ids).await?.iter().map(|r| r.id).collect())
+            }
             _ => Ok(self
                 .store
                 .list_roles(Some(tenant))

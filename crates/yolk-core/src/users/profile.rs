@@ -57,7 +57,8 @@ impl ProfileChange {
             Patch::Absent => Patch::Absent,
             _ => return Err(bad("name must not be empty".into())),
         };
-        let phone_number = clearable(input.phone_number).try_map(|p| check_phone_number(&p).map(|()| p)).map_err(bad)?;
+        let phone_number =
+            clearable(input.phone_number).try_map(|p| check_phone_number(&p).map(|()| p)).map_err(bad)?;
         let profile_picture_url = clearable(input.profile_picture_url)
             .try_map(|u| {
                 if u.len() <= MAX_PICTURE_URL {

@@ -2,8 +2,8 @@
 
 use yolk_domain::fe_permissions::ReadUsers;
 use yolk_domain::{Membership, TenantId, UserId};
-use yolk_store::users::{IdentifierKind, UserQuery, UserSort};
 use yolk_store::PageRequest;
+use yolk_store::users::{IdentifierKind, UserQuery, UserSort};
 
 use super::{UserService, UserView, visible};
 use crate::access::{Environment, Permit};
@@ -109,7 +109,9 @@ impl UserService {
         Ok(ids
             .iter()
             .filter_map(|id| memberships.remove(id).map(|ms| (*id, ms)))
-            .flat_map(|(id, ms)| ms.into_iter().filter(|m| tenant.is_none_or(|t| *t == m.tenant_id)).map(move |m| (id, m)))
+            .flat_map(|(id, ms)| {
+                ms.into_iter().filter(|m| tenant.is_none_or(|t| *t == m.tenant_id)).map(move |m| (id, m))
+            })
             .collect())
     }
 }

@@ -54,7 +54,9 @@ impl UserService {
         let now = self.clock.now();
         let new_tenant = match self.store.get_tenant(tenant).await {
             Ok(_) => None,
-            Err(StoreError::NotFound(_)) if validate_tenant_exists => return Err(StoreError::NotFound(Entity::Tenant).into()),
+            Err(StoreError::NotFound(_)) if validate_tenant_exists => {
+                return Err(StoreError::NotFound(Entity::Tenant).into());
+            }
             Err(StoreError::NotFound(_)) => Some(Tenant::new(tenant.clone(), tenant.as_str(), now)),
             Err(e) => return Err(e.into()),
         };

@@ -15,8 +15,8 @@ pub fn router() -> Router<AppState> {
 
 /// 200 when the store answers, 503 otherwise.
 async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok", "store": state.store.backend() }))),
+    match state.services.health().await {
+        Ok(backend) => (StatusCode::OK, Json(json!({ "status": "ok", "store": backend }))),
         Err(e) => {
             tracing::warn!(error = %e, "health check: store unreachable");
             (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "errors": ["store unreachable"] })))
@@ -26,5 +26,5 @@ async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
 
 /// The signing keys as a JWKS (`alg`, `kid`, `use` set; the signing key first, as nextjs reads `keys[0]`).
 async fn get_jwks(State(state): State<AppState>) -> Json<Value> {
-    Json(state.tokens.keys().jwks_json())
+    Json(state.services.tokens.keys().jwks_json())
 }

@@ -6,14 +6,15 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use base64::Engine;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use uuid::Uuid;
 use yolk_domain::clock::ManualClock;
-use yolk_domain::{Tenant, User};
+use yolk_domain::{Permission, PermissionId, Role, RoleId, Tenant, TenantId, User, UserId};
 use yolk_server::{AppState, Config};
 use yolk_store::Store;
+use yolk_store::roles::NewRole;
 use yolk_store::users::NewUser;
 use yolk_store_sql::SqlStore;
 use yolk_testkit::TestDb;
@@ -42,7 +43,7 @@ impl TestApp {
     /// A fresh app with `config` (credentials are always the test ones).
     pub async fn with_config(mut config: Config) -> Self {
         let db = TestDb::new().await;
-        let store: Arc<dyn Store> = Arc::new(SqlStore::open(&db.url).await.expect("open store"));
+        let store: Arc<dyn Store> = Arc::new(SqlStore::open(&db.url, chrono::Utc::now()).await.expect("open store"));
         store.ensure_signing_key(yolk_testkit::signing_key()).await.expect("seed key");
         config.client_id = Some(CLIENT_ID.into());
         config.api_key = Some(API_KEY.into());
@@ -80,25 +81,96 @@ impl TestApp {
         res.body["token"].as_str().expect("token").to_owned()
     }
 
-    /// Creates a tenant directly in the store.
+    /// Creates a tenant directly in the store; returns its id.
     pub async fn seed_tenant(&self, name: &str) -> String {
-        let tenant = Tenant::new(Uuid::new_v4().to_string(), name, chrono::Utc::now());
-        self.store.create_tenant(&tenant).await.expect("seed tenant").tenant_id
+        let tenant = Tenant::new(TenantId::generate(), name, chrono::Utc::now());
+        self.store.create_tenant(&tenant).await.expect("seed tenant").tenant_id.into_string()
     }
 
     /// Creates a verified user with [`PASSWORD`] in `tenant_id` with `role_ids`, directly in the store.
-    pub async fn seed_user(&self, email: &str, tenant_id: &str, role_ids: &[Uuid]) -> Uuid {
-        let now = chrono::Utc::now();
-        let hash = self.state.auth.passwords().hash(PASSWORD).await.expect("hash");
-        let user = User { name: Some(format!("User {email}")), verified: true, ..User::new(email, now) };
+    pub async fn seed_user(&self, email: &str, tenant_id: &str, role_ids: &[RoleId]) -> UserId {
+        let hash = self.state.services.passwords.hash(PASSWORD).await.expect("hash");
+        // Wall-clock times (not the test clock, which stands still): seeded rows keep their creation order.
+        // The tenant it is created in is its active one, as every creating path in yolk does.
+        let user = User {
+            name: Some(format!("User {email}")),
+            verified: true,
+            active_tenant_id: Some(tenant(tenant_id)),
+            ..User::new(email, chrono::Utc::now())
+        };
         let new = NewUser {
             user,
             password_hash: Some(hash),
-            tenant_id: Some(tenant_id.to_owned()),
+            tenant_id: Some(tenant(tenant_id)),
             role_ids: role_ids.to_vec(),
             new_tenant: None,
         };
         self.store.create_user(&new).await.expect("seed user").id
+    }
+
+    /// The permission with this key, created in the store on first use.
+    pub async fn seed_permission(&self, key: &str) -> PermissionId {
+        if let Some(p) = self.store.list_permissions().await.expect("list permissions").iter().find(|p| p.key == key) {
+            return p.id;
+        }
+        let now = chrono::Utc::now();
+        let permission = Permission {
+            id: PermissionId::new(),
+            key: key.to_owned(),
+            name: format!("Perm {key}"),
+            description: Some(format!("Allows {key}")),
+            category_id: None,
+            assignment_type: Default::default(),
+            role_ids: vec![],
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.create_permissions(std::slice::from_ref(&permission)).await.expect("seed permission");
+        permission.id
+    }
+
+    /// A role in the store (environment-wide, or owned by `tenant`) granting the permissions with these keys
+    /// (created as needed).
+    pub async fn seed_role(
+        &self,
+        key: &str,
+        tenant_id: Option<&str>,
+        is_default: bool,
+        permissions: &[&str],
+    ) -> RoleId {
+        let mut permission_ids = Vec::new();
+        for p in permissions {
+            permission_ids.push(self.seed_permission(p).await);
+        }
+        let now = chrono::Utc::now();
+        let role = Role {
+            id: RoleId::new(),
+            key: key.to_owned(),
+            name: format!("Role {key}"),
+            description: None,
+            tenant_id: tenant_id.map(tenant),
+            level: 0,
+            is_default,
+            first_user_role: false,
+            permission_ids,
+            created_at: now,
+            updated_at: now,
+        };
+        let new = NewRole { role, grant_to_members: false };
+        self.store.create_roles(std::slice::from_ref(&new)).await.expect("seed role")[0].id
+    }
+
+    /// Adds an existing user to `tenant_id` with `role_ids`, directly in the store.
+    pub async fn add_member(&self, user: UserId, tenant_id: &str, role_ids: &[RoleId]) {
+        self.store.add_membership(user, &tenant(tenant_id), role_ids, chrono::Utc::now()).await.expect("add member");
+    }
+
+    /// A member of `tenant_id` holding the given permissions (through a role of its own), and its access token.
+    pub async fn member_with(&self, email: &str, tenant_id: &str, permissions: &[&str]) -> (UserId, String) {
+        let key = format!("role-{}", uuid::Uuid::new_v4().simple());
+        let role = self.seed_role(&key, Some(tenant_id), false, permissions).await;
+        let id = self.seed_user(email, tenant_id, &[role]).await;
+        (id, self.user_token(email).await)
     }
 
     /// Logs in through the API and returns the login response (asserting 200).
@@ -204,6 +276,18 @@ impl TestResponse {
             .find(|v| v.starts_with(prefix))
             .map(str::to_owned)
     }
+}
+
+/// A tenant id as the store takes it.
+pub fn tenant(id: &str) -> TenantId {
+    TenantId::parse(id).expect("tenant id")
+}
+
+/// The claims of a JWT (not verified: the login that issued it is under test elsewhere).
+pub fn claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("jwt payload");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64url");
+    serde_json::from_slice(&bytes).expect("claims json")
 }
 
 /// Asserts the status and the `{"errors":[...]}` shape; returns the response for more checks.

@@ -3,7 +3,6 @@
 
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, VendorAuth};
@@ -12,28 +11,18 @@ use crate::state::AppState;
 /// `/resources/vendor-only/{users,tenants}/access-tokens/v1/...`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/resources/vendor-only/users/access-tokens/v1/active", get(list_active_user_access_tokens))
-        .route("/resources/vendor-only/tenants/access-tokens/v1/active", get(list_active_tenant_access_tokens))
-        .route("/resources/vendor-only/users/access-tokens/v1/{id}", get(get_user_access_token))
-        .route("/resources/vendor-only/tenants/access-tokens/v1/{id}", get(get_tenant_access_token))
+        .route("/resources/vendor-only/users/access-tokens/v1/active", get(list_active_access_tokens))
+        .route("/resources/vendor-only/tenants/access-tokens/v1/active", get(list_active_access_tokens))
+        .route("/resources/vendor-only/users/access-tokens/v1/{id}", get(get_access_token))
+        .route("/resources/vendor-only/tenants/access-tokens/v1/{id}", get(get_access_token))
 }
 
-/// Ids of active user access tokens (none exist yet).
-async fn list_active_user_access_tokens(_: VendorAuth) -> Json<Value> {
-    Json(json!([]))
+/// Ids of active user or tenant access tokens (none exist yet).
+async fn list_active_access_tokens(_: VendorAuth) -> Json<Vec<String>> {
+    Json(Vec::new())
 }
 
-/// Ids of active tenant access tokens (none exist yet).
-async fn list_active_tenant_access_tokens(_: VendorAuth) -> Json<Value> {
-    Json(json!([]))
-}
-
-/// One user access token: none exist yet.
-async fn get_user_access_token(_: VendorAuth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
-    Err(ApiError::NotFound(format!("Access token {id} not found")))
-}
-
-/// One tenant access token: none exist yet.
-async fn get_tenant_access_token(_: VendorAuth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Value>> {
+/// One user or tenant access token: none exist yet.
+async fn get_access_token(_: VendorAuth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<()>> {
     Err(ApiError::NotFound(format!("Access token {id} not found")))
 }

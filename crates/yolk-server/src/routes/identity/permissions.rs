@@ -2,21 +2,18 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, put};
 use axum::{Json, Router};
-use uuid::Uuid;
 use yolk_api_types::permissions::{
-    AddPermissionRequest, AddRolesToPermissionRequest, AssignmentType, ClassifyPermissionsRequest, PermissionDto,
+    AddPermissionRequest, AddRolesToPermissionRequest, ClassifyPermissionsRequest, PermissionDto,
     UpdatePermissionRequest,
 };
-use yolk_domain::Permission;
-use yolk_store::StoreError;
+use yolk_core::roles::{NewPermission, PermissionChange};
+use yolk_domain::PermissionId;
 
-use super::roles::{MAX_BATCH, MAX_NAME, description, parse_ids, required_text};
-use crate::convert::time;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiPath, VendorAuth, parse_uuid};
+use crate::convert::permission_dto;
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, ApiPath, VendorAuth};
 use crate::state::AppState;
 
 /// `/resources/permissions/v1...` (categories are in [`super::permission_categories`]).
@@ -28,143 +25,76 @@ pub fn router() -> Router<AppState> {
         .route("/resources/permissions/v1/{permissionId}/roles", put(add_permission_roles))
 }
 
-/// A permission on the wire. Unclassified permissions are `ASSIGNABLE`, Frontegg's default.
-pub fn permission_dto(p: &Permission) -> PermissionDto {
-    PermissionDto {
-        id: p.id.to_string(),
-        key: p.key.clone(),
-        name: p.name.clone(),
-        description: p.description.clone(),
-        created_at: time(p.created_at),
-        updated_at: time(p.updated_at),
-        role_ids: p.role_ids.iter().map(ToString::to_string).collect(),
-        category_id: p.category_id.map(|c| c.to_string()),
-        fe_permission: false,
-        assignment_type: p.assignment_type.clone().unwrap_or_else(|| AssignmentType::Assignable.as_str().to_owned()),
-    }
-}
-
-/// Renders the failure of a permission write; a key clash names the keys.
-fn permission_write_error(keys: &[String]) -> impl Fn(StoreError) -> ApiError + '_ {
-    move |e| match e {
-        StoreError::Conflict(_) => ApiError::Conflict(format!("Permissions already exist: {}", keys.join(", "))),
-        other => other.into(),
-    }
-}
-
-fn category(value: Option<&str>) -> ApiResult<Option<Uuid>> {
-    value.filter(|c| !c.is_empty()).map(|c| parse_uuid(c, "categoryId")).transpose()
-}
-
 /// Every permission, with the ids of the roles granting it.
-async fn list_permissions(_: VendorAuth, State(state): State<AppState>) -> ApiResult<Json<Vec<PermissionDto>>> {
-    Ok(Json(state.store.list_permissions().await?.iter().map(permission_dto).collect()))
+async fn list_permissions(env: VendorAuth, State(state): State<AppState>) -> ApiResult<Json<Vec<PermissionDto>>> {
+    Ok(Json(state.services.roles.permissions(&env).await?.iter().map(permission_dto).collect()))
 }
 
 /// Creates permissions (all or none). Roles are granted separately.
 async fn create_permissions(
-    _: VendorAuth,
+    env: VendorAuth,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Vec<AddPermissionRequest>>,
-) -> ApiResult<Response> {
-    if body.is_empty() || body.len() > MAX_BATCH {
-        return Err(ApiError::BadRequest(format!("Expected an array of 1 to {MAX_BATCH} permissions")));
-    }
-    let now = state.clock.now();
-    let permissions = body
-        .iter()
-        .map(|p| {
-            Ok(Permission {
-                id: Uuid::new_v4(),
-                key: required_text("key", &p.key, MAX_NAME)?,
-                name: required_text("name", &p.name, MAX_NAME)?,
-                description: description(p.description.as_deref())?,
-                category_id: category(p.category_id.as_deref())?,
-                assignment_type: Some(p.assignment_type.unwrap_or(AssignmentType::Assignable).as_str().to_owned()),
-                role_ids: Vec::new(),
-                created_at: now,
-                updated_at: now,
-            })
+) -> ApiResult<(StatusCode, Json<Vec<PermissionDto>>)> {
+    let input = body
+        .into_iter()
+        .map(|p| NewPermission {
+            key: p.key,
+            name: p.name,
+            description: p.description,
+            category_id: p.category_id,
+            assignment_type: p.assignment_type,
         })
-        .collect::<ApiResult<Vec<_>>>()?;
-    let keys: Vec<String> = permissions.iter().map(|p| p.key.clone()).collect();
-    let created = state.store.create_permissions(&permissions).await.map_err(permission_write_error(&keys))?;
-    Ok((StatusCode::CREATED, Json(created.iter().map(permission_dto).collect::<Vec<_>>())).into_response())
+        .collect();
+    let created = state.services.roles.create_permissions(&env, input).await?;
+    Ok((StatusCode::CREATED, Json(created.iter().map(permission_dto).collect())))
 }
 
-/// Deletes a permission; roles stop granting it (tokens issued after lack it).
+/// Deletes a permission; roles stop granting it.
 async fn delete_permission(
-    _: VendorAuth,
+    env: VendorAuth,
     State(state): State<AppState>,
-    ApiPath(permission_id): ApiPath<String>,
+    ApiPath(id): ApiPath<PermissionId>,
 ) -> ApiResult<StatusCode> {
-    state.store.delete_permission(parse_uuid(&permission_id, "permissionId")?).await?;
+    state.services.roles.delete_permission(&env, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Updates a permission's fields (not its roles). `categoryId: null` removes it from its category.
 async fn update_permission(
-    _: VendorAuth,
+    env: VendorAuth,
     State(state): State<AppState>,
-    ApiPath(permission_id): ApiPath<String>,
+    ApiPath(id): ApiPath<PermissionId>,
     ApiJson(body): ApiJson<UpdatePermissionRequest>,
 ) -> ApiResult<Json<PermissionDto>> {
-    let id = parse_uuid(&permission_id, "permissionId")?;
-    let key = body.key.as_deref().map(|k| required_text("key", k, MAX_NAME)).transpose()?;
-    let name = body.name.as_deref().map(|n| required_text("name", n, MAX_NAME)).transpose()?;
-    let desc = description(body.description.as_deref())?;
-    let category_id = body.category_id.as_ref().map(|c| category(c.as_deref())).transpose()?;
-    let assignment_type = body.assignment_type.map(|a| a.as_str().to_owned());
-    let keys = vec![key.clone().unwrap_or_default()];
-    let now = state.clock.now();
-    let change = Box::new(move |p: &mut Permission| {
-        if let Some(k) = key {
-            p.key = k;
-        }
-        if let Some(n) = name {
-            p.name = n;
-        }
-        if desc.is_some() {
-            p.description = desc;
-        }
-        if let Some(c) = category_id {
-            p.category_id = c;
-        }
-        if assignment_type.is_some() {
-            p.assignment_type = assignment_type;
-        }
-        p.updated_at = now;
-        Ok(())
-    });
-    let updated = state.store.update_permission(id, change).await.map_err(permission_write_error(&keys))?;
+    let change = PermissionChange {
+        key: body.key,
+        name: body.name,
+        description: body.description,
+        category_id: body.category_id,
+        assignment_type: body.assignment_type,
+    };
+    let updated = state.services.roles.update_permission(&env, id, change).await?;
     Ok(Json(permission_dto(&updated)))
 }
 
-/// Grants the permission to more roles; roles already granting it keep it. An unknown role is a 404 and nothing
-/// changes.
+/// Grants the permission to more roles; roles already granting it keep it.
 async fn add_permission_roles(
-    _: VendorAuth,
+    env: VendorAuth,
     State(state): State<AppState>,
-    ApiPath(permission_id): ApiPath<String>,
+    ApiPath(id): ApiPath<PermissionId>,
     ApiJson(body): ApiJson<AddRolesToPermissionRequest>,
 ) -> ApiResult<Json<PermissionDto>> {
-    let id = parse_uuid(&permission_id, "permissionId")?;
-    let role_ids = parse_ids("roleIds", &body.role_ids)?;
-    let permission = state.store.add_permission_roles(id, &role_ids).await?;
+    let permission = state.services.roles.add_permission_roles(&env, id, &body.role_ids).await?;
     Ok(Json(permission_dto(&permission)))
 }
 
-/// Classifies permissions for tenants' own roles (`NEVER`, `ALWAYS`, `ASSIGNABLE`), all or none. Answers the
-/// updated permissions.
+/// Classifies permissions for tenants' own roles (`NEVER`, `ALWAYS`, `ASSIGNABLE`), all or none.
 async fn classify_permissions(
-    _: VendorAuth,
+    env: VendorAuth,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ClassifyPermissionsRequest>,
 ) -> ApiResult<Json<Vec<PermissionDto>>> {
-    let ids = parse_ids("permissionIds", &body.permission_ids)?;
-    if ids.is_empty() {
-        return Err(ApiError::BadRequest("permissionIds must not be empty".into()));
-    }
-    let updated = state.store.classify_permissions(&ids, body.assignment_type.as_str()).await?;
+    let updated = state.services.roles.classify_permissions(&env, &body.permission_ids, body.assignment_type).await?;
     Ok(Json(updated.iter().map(permission_dto).collect()))
 }

@@ -1,48 +1,27 @@
 //! identity.json tags Users and User management: creating, reading, updating and deleting users, their roles,
 //! their tenants and their state (locked, verified, super-user, invisible).
 //!
-//! Who may call what: routes a tenant admin uses from the admin portal take [`TenantScope`] and check Frontegg's
-//! permission keys for user callers; the environment-only routes (vendor-only, global updates, state flags,
-//! tenant moves) take [`VendorAuth`].
-//!
-//! Choices where the spec is silent (see also each handler):
-//! - Creating a user in a tenant (`POST /resources/users/v1`, `v2`) with the email of an existing user adds that
-//!   user to the tenant (Frontegg's invite semantics) and leaves its profile and password untouched; 409 if it is
-//!   already a member. The vendor-only create answers 409 for any existing email.
-//! - Without `roleIds`, a new member gets the roles marked default (environment-wide or the tenant's own).
-//! - Users created in a tenant start unverified (they were invited); the vendor-only create makes verified users.
-//! - Invisible users are left out of lists requested with a user token (the admin portal); the environment
-//!   sees them.
+//! Who may call what: routes a tenant admin uses from the admin portal take [`TenantScope`] and require Frontegg's
+//! permission key first; the environment-only routes (vendor-only, global updates, state flags, tenant moves) take
+//! [`VendorAuth`]. The rules (who sees what, default roles, invite semantics) are `yolk_core::users`'.
 //!
 //! [`TenantScope`]: crate::extract::TenantScope
 //! [`VendorAuth`]: crate::extract::VendorAuth
 
-mod common;
 mod create;
 mod list;
 mod read;
 mod roles;
 mod status;
 mod tenancy;
-mod update;
+pub(super) mod update;
 
 use axum::Router;
 use axum::routing::{get, post, put};
 
-use crate::state::AppState;
+pub(super) use update::profile_input;
 
-/// `fe.secure.read.users`: view the users of the tenant.
-pub const READ_USERS: &str = "fe.secure.read.users";
-/// `fe.secure.write.users`: add users to the tenant.
-pub const WRITE_USERS: &str = "fe.secure.write.users";
-/// `fe.secure.delete.users`: remove users from the tenant.
-pub const DELETE_USERS: &str = "fe.secure.delete.users";
-/// `fe.secure.write.usersRoles`: assign roles to users.
-pub const WRITE_USERS_ROLES: &str = "fe.secure.write.usersRoles";
-/// `fe.secure.delete.usersRoles`: unassign roles from users.
-pub const DELETE_USERS_ROLES: &str = "fe.secure.delete.usersRoles";
-/// `fe.secure.write.enableDisable`: enable or disable users in the tenant.
-pub const ENABLE_DISABLE_USERS: &str = "fe.secure.write.enableDisable";
+use crate::state::AppState;
 
 /// User routes.
 pub fn router() -> Router<AppState> {

@@ -1,15 +1,15 @@
 //! tenants.json, served under `/tenants`: accounts (v1 and v2), account settings, sub-accounts and the
 //! hierarchy. The "Account migration" operations are not implemented.
 
-mod access;
 pub mod accounts;
 pub mod accounts_v2;
 pub mod hierarchy;
-mod input;
 pub mod settings;
 pub mod sub_accounts;
 
 use axum::Router;
+use yolk_api_types::tenants::CreateTenantRequest;
+use yolk_core::tenants::NewTenantInput;
 
 use crate::state::AppState;
 
@@ -21,4 +21,16 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(sub_accounts::router())
         .merge(hierarchy::router())
+}
+
+/// The fields of a tenant create body.
+fn new_tenant_input(body: CreateTenantRequest) -> NewTenantInput {
+    NewTenantInput {
+        tenant_id: body.tenant_id,
+        name: body.name,
+        metadata: body.metadata,
+        is_reseller: body.is_reseller,
+        parent_tenant_id: body.parent_tenant_id,
+        profile: body.profile,
+    }
 }

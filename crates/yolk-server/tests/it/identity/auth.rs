@@ -5,17 +5,11 @@ use base64::Engine;
 use serde_json::{Value, json};
 use yolk_store::tenants::TenantQuery;
 
-use crate::support::{CLIENT_ID, PASSWORD, TestApp, assert_error};
+use crate::support::{CLIENT_ID, PASSWORD, TestApp, assert_error, claims};
 
 const LOGIN: &str = "/identity/resources/auth/v1/user";
 const REFRESH: &str = "/identity/resources/auth/v1/user/token/refresh";
 const LOGOUT: &str = "/identity/resources/auth/v1/logout";
-
-fn claims(token: &str) -> Value {
-    let payload = token.split('.').nth(1).expect("jwt payload");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64url");
-    serde_json::from_slice(&bytes).expect("claims json")
-}
 
 fn cookie_name() -> String {
     format!("fe_refresh_{}", CLIENT_ID.replace('-', ""))
@@ -30,46 +24,7 @@ fn cookie_pair(set_cookie: &str) -> String {
 async fn password_login_issues_a_user_token_with_frontegg_claims_and_a_refresh_cookie() {
     let app = TestApp::new().await;
     let tenant = app.seed_tenant("acme").await;
-    let perm = app
-        .post("/identity/resources/permissions/v1")
-        .access_token(&app.vendor_token().await)
-        .json(json!([{ "key": "fe.read", "name": "Read" }]))
-        .send()
-        .await;
-    let _ = perm; // permissions API may not exist yet; roles come from the store below
-    let now = chrono::Utc::now();
-    let perm_id = uuid::Uuid::new_v4();
-    app.store
-        .create_permissions(&[yolk_domain::Permission {
-            id: perm_id,
-            key: "reports.read".into(),
-            name: "Read reports".into(),
-            description: None,
-            category_id: None,
-            assignment_type: None,
-            role_ids: vec![],
-            created_at: now,
-            updated_at: now,
-        }])
-        .await
-        .unwrap();
-    let role_id = uuid::Uuid::new_v4();
-    app.store
-        .create_roles(&[yolk_domain::Role {
-            id: role_id,
-            key: "admin".into(),
-            name: "Admin".into(),
-            description: None,
-            tenant_id: None,
-            level: 0,
-            is_default: false,
-            first_user_role: false,
-            permission_ids: vec![perm_id],
-            created_at: now,
-            updated_at: now,
-        }])
-        .await
-        .unwrap();
+    let role_id = app.seed_role("admin", None, false, &["reports.read"]).await;
     let user_id = app.seed_user("Ann@Acme.io", &tenant, &[role_id]).await;
 
     let res = app.post(LOGIN).json(json!({ "email": "ann@acme.io", "password": PASSWORD })).send().await;
@@ -140,6 +95,7 @@ async fn locked_user_cannot_log_in() {
                 u.locked = true;
                 Ok(())
             }),
+            chrono::Utc::now(),
         )
         .await
         .unwrap();
@@ -239,14 +195,14 @@ async fn tampered_expired_and_hs256_tokens_are_refused() {
     let tenant = app.seed_tenant("acme").await;
     app.seed_user("ann@acme.io", &tenant, &[]).await;
     let token = app.user_token("ann@acme.io").await;
-    assert!(app.state.tokens.verify_user_token(&token).is_ok());
+    assert!(app.state.services.tokens.verify_user_token(&token).is_ok());
 
     // Tampered payload, original signature.
     let parts: Vec<&str> = token.split('.').collect();
     let mut c = claims(&token);
     c["roles"] = json!(["admin"]);
     let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(c.to_string());
-    assert!(app.state.tokens.verify_user_token(&format!("{}.{forged}.{}", parts[0], parts[2])).is_err());
+    assert!(app.state.services.tokens.verify_user_token(&format!("{}.{forged}.{}", parts[0], parts[2])).is_err());
 
     // Algorithm confusion: HS256 signed with the public key as the secret.
     let pem = yolk_testkit::signing_key().public_pem;
@@ -256,13 +212,13 @@ async fn tampered_expired_and_hs256_tokens_are_refused() {
         &jsonwebtoken::EncodingKey::from_secret(pem.as_bytes()),
     );
     if let Ok(hs) = hs {
-        assert!(app.state.tokens.verify_user_token(&hs).is_err());
+        assert!(app.state.services.tokens.verify_user_token(&hs).is_err());
     }
 
     // Expired: issued ten minutes ago with a five-minute lifetime.
     app.clock.advance_secs(-600);
     let old = app.user_token("ann@acme.io").await;
-    let err = app.state.tokens.verify_user_token(&old).unwrap_err();
+    let err = app.state.services.tokens.verify_user_token(&old).unwrap_err();
     assert!(err.to_string().contains("expired"), "{err}");
 }
 
@@ -282,7 +238,7 @@ async fn sign_up_creates_tenant_and_user_who_can_then_log_in() {
     assert_eq!(c["tenantId"], tenant_id);
     assert_eq!(c["metadata"]["plan"], "free");
     assert!(res.cookie(&cookie_name()).is_some());
-    let tenant = app.store.get_tenant(tenant_id).await.unwrap();
+    let tenant = app.store.get_tenant(&crate::support::tenant(tenant_id)).await.unwrap();
     assert_eq!(tenant.name, "Corp");
     let res = app.post(LOGIN).json(json!({ "email": "NEW@corp.io", "password": "Passw0rd!" })).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
@@ -339,13 +295,14 @@ async fn sign_up_with_username_then_login_by_username() {
 #[tokio::test]
 async fn disabled_sign_up_and_unverified_login_policies_are_enforced() {
     let app = TestApp::new().await;
-    app.store
-        .put_setting(
-            yolk_core::settings::VENDOR_CONFIG_KEY,
-            &json!({ "allowSignups": false, "allowNotVerifiedUsersLogin": false }),
-        )
-        .await
-        .unwrap();
+    let vt = app.vendor_token().await;
+    let res = app
+        .post("/identity/resources/configurations/v1")
+        .bearer(&vt)
+        .json(json!({ "allowSignups": false, "allowNotVerifiedUsersLogin": false }))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let res = app
         .post("/identity/resources/users/v1/signUp")
         .json(json!({ "email": "a@b.io", "password": "Passw0rd!", "companyName": "C" }))
@@ -362,6 +319,7 @@ async fn disabled_sign_up_and_unverified_login_policies_are_enforced() {
                 u.verified = false;
                 Ok(())
             }),
+            chrono::Utc::now(),
         )
         .await
         .unwrap();

@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+pub use crate::support::claims;
 use crate::support::{TestApp, assert_error};
 
 pub const ME_V2: &str = "/identity/resources/users/v2/me";
@@ -21,58 +22,6 @@ const GET_ROUTES: [&str; 7] = [
     AUTHORIZATION,
 ];
 
-/// The JWT payload, undecoded signature aside.
-pub fn claims(token: &str) -> Value {
-    use base64::Engine;
-    let payload = token.split('.').nth(1).expect("jwt payload");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64url");
-    serde_json::from_slice(&bytes).expect("claims json")
-}
-
-/// A permission in the store.
-pub async fn seed_permission(app: &TestApp, key: &str) -> Uuid {
-    let now = chrono::Utc::now();
-    let id = Uuid::new_v4();
-    app.store
-        .create_permissions(&[yolk_domain::Permission {
-            id,
-            key: key.into(),
-            name: format!("Perm {key}"),
-            description: Some(format!("Allows {key}")),
-            category_id: None,
-            assignment_type: None,
-            role_ids: vec![],
-            created_at: now,
-            updated_at: now,
-        }])
-        .await
-        .expect("seed permission");
-    id
-}
-
-/// An environment-wide role granting `permissions`.
-pub async fn seed_role(app: &TestApp, key: &str, permissions: &[Uuid]) -> Uuid {
-    let now = chrono::Utc::now();
-    let id = Uuid::new_v4();
-    app.store
-        .create_roles(&[yolk_domain::Role {
-            id,
-            key: key.into(),
-            name: format!("Role {key}"),
-            description: None,
-            tenant_id: None,
-            level: 0,
-            is_default: false,
-            first_user_role: false,
-            permission_ids: permissions.to_vec(),
-            created_at: now,
-            updated_at: now,
-        }])
-        .await
-        .expect("seed role");
-    id
-}
-
 fn keys(list: &Value) -> Vec<&str> {
     list.as_array().expect("array").iter().map(|v| v["key"].as_str().expect("key")).collect()
 }
@@ -81,9 +30,9 @@ fn keys(list: &Value) -> Vec<&str> {
 async fn profile_is_the_callers_in_its_tenant_with_role_and_permission_objects() {
     let app = TestApp::new().await;
     let tenant = app.seed_tenant("acme").await;
-    let read = seed_permission(&app, "reports.read").await;
-    let write = seed_permission(&app, "fe.secure.write.users").await;
-    let admin = seed_role(&app, "admin", &[read, write]).await;
+    let read = app.seed_permission("reports.read").await;
+    let write = app.seed_permission("fe.secure.write.users").await;
+    let admin = app.seed_role("admin", None, false, &["reports.read", "fe.secure.write.users"]).await;
     let user_id = app.seed_user("ann@acme.io", &tenant, &[admin]).await;
     let token = app.user_token("ann@acme.io").await;
 
@@ -132,7 +81,7 @@ async fn each_caller_gets_its_own_data() {
     let app = TestApp::new().await;
     let acme = app.seed_tenant("acme").await;
     let globex = app.seed_tenant("globex").await;
-    let admin = seed_role(&app, "admin", &[]).await;
+    let admin = app.seed_role("admin", None, false, &[]).await;
     let ann = app.seed_user("ann@acme.io", &acme, &[admin]).await;
     let bob = app.seed_user("bob@globex.io", &globex, &[]).await;
     let ann_token = app.user_token("ann@acme.io").await;
@@ -201,10 +150,10 @@ async fn an_environment_token_acts_for_the_user_it_names() {
     let acme = app.seed_tenant("acme").await;
     let globex = app.seed_tenant("globex").await;
     let other = app.seed_tenant("other").await;
-    let admin = seed_role(&app, "admin", &[]).await;
-    let viewer = seed_role(&app, "viewer", &[]).await;
+    let admin = app.seed_role("admin", None, false, &[]).await;
+    let viewer = app.seed_role("viewer", None, false, &[]).await;
     let ann = app.seed_user("ann@acme.io", &acme, &[admin]).await;
-    app.store.add_membership(ann, &globex, &[viewer]).await.unwrap();
+    app.add_member(ann, &globex, &[viewer]).await;
     let env = app.vendor_token().await;
 
     for path in GET_ROUTES {
@@ -227,7 +176,7 @@ async fn an_environment_token_acts_for_the_user_it_names() {
     let res = app.get(AUTHORIZATION).bearer(&env).user(&ann.to_string()).tenant(&acme).send().await;
     assert_eq!(keys(&res.body["roles"]), ["admin"]);
     // A disabled membership cannot be acted in.
-    app.store.set_membership_disabled(ann, &globex, true).await.unwrap();
+    app.store.set_membership_disabled(ann, &crate::support::tenant(&globex), true, chrono::Utc::now()).await.unwrap();
     let res = app.get(ME_V2).bearer(&env).user(&ann.to_string()).tenant(&globex).send().await;
     assert_error(&res, StatusCode::FORBIDDEN);
 }
@@ -237,12 +186,11 @@ async fn authorization_lists_roles_and_permissions_of_the_current_tenant_only() 
     let app = TestApp::new().await;
     let acme = app.seed_tenant("acme").await;
     let globex = app.seed_tenant("globex").await;
-    let read = seed_permission(&app, "reports.read").await;
-    let write = seed_permission(&app, "reports.write").await;
-    let reader = seed_role(&app, "reader", &[read]).await;
-    let writer = seed_role(&app, "writer", &[read, write]).await;
+    let read = app.seed_permission("reports.read").await;
+    let reader = app.seed_role("reader", None, false, &["reports.read"]).await;
+    let writer = app.seed_role("writer", None, false, &["reports.read", "reports.write"]).await;
     let ann = app.seed_user("ann@acme.io", &acme, &[reader]).await;
-    app.store.add_membership(ann, &globex, &[writer]).await.unwrap();
+    app.add_member(ann, &globex, &[writer]).await;
     let token = app.user_token("ann@acme.io").await;
     assert_eq!(claims(&token)["tenantId"], acme);
 
@@ -269,8 +217,8 @@ async fn authorization_lists_roles_and_permissions_of_the_current_tenant_only() 
 async fn update_changes_own_profile_fields_but_not_email_or_roles() {
     let app = TestApp::new().await;
     let tenant = app.seed_tenant("acme").await;
-    let admin = seed_role(&app, "admin", &[]).await;
-    let other_role = seed_role(&app, "owner", &[]).await;
+    let admin = app.seed_role("admin", None, false, &[]).await;
+    let other_role = app.seed_role("owner", None, false, &[]).await;
     let ann = app.seed_user("ann@acme.io", &tenant, &[admin]).await;
     let token = app.user_token("ann@acme.io").await;
 

@@ -3,9 +3,9 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
-use yolk_domain::Tenant;
+use yolk_domain::{Tenant, TenantId};
 
-use super::me::{ME_V2, claims, seed_role};
+use super::me::{ME_V2, claims};
 use crate::support::{TestApp, assert_error};
 
 const TENANTS_V1: &str = "/identity/resources/users/v1/me/tenants";
@@ -19,10 +19,10 @@ const REFRESH: &str = "/identity/resources/auth/v1/user/token/refresh";
 async fn seed_child(app: &TestApp, name: &str, parent: Option<&str>, metadata: Option<&str>) -> String {
     let tenant = Tenant {
         metadata: metadata.map(str::to_owned),
-        parent_tenant_id: parent.map(str::to_owned),
-        ..Tenant::new(Uuid::new_v4().to_string(), name, chrono::Utc::now())
+        parent_tenant_id: parent.map(crate::support::tenant),
+        ..Tenant::new(TenantId::generate(), name, chrono::Utc::now())
     };
-    app.store.create_tenant(&tenant).await.expect("seed tenant").tenant_id
+    app.store.create_tenant(&tenant).await.expect("seed tenant").tenant_id.into_string()
 }
 
 fn tenant_ids(list: &Value) -> Vec<&str> {
@@ -47,7 +47,7 @@ async fn tenants_v1_and_v3_list_the_callers_tenants_with_the_active_one() {
     let globex = seed_child(&app, "globex", None, Some(r#"{"plan":"pro"}"#)).await;
     app.seed_tenant("not mine").await;
     let ann = app.seed_user("ann@acme.io", &acme, &[]).await;
-    app.store.add_membership(ann, &globex, &[]).await.unwrap();
+    app.add_member(ann, &globex, &[]).await;
     let token = app.user_token("ann@acme.io").await;
 
     for path in [TENANTS_V1, TENANTS_V3, "/frontegg/identity/resources/users/v3/me/tenants"] {
@@ -88,8 +88,8 @@ async fn disabled_memberships_are_not_offered() {
     let acme = app.seed_tenant("acme").await;
     let globex = app.seed_tenant("globex").await;
     let ann = app.seed_user("ann@acme.io", &acme, &[]).await;
-    app.store.add_membership(ann, &globex, &[]).await.unwrap();
-    app.store.set_membership_disabled(ann, &globex, true).await.unwrap();
+    app.add_member(ann, &globex, &[]).await;
+    app.store.set_membership_disabled(ann, &crate::support::tenant(&globex), true, chrono::Utc::now()).await.unwrap();
     let token = app.user_token("ann@acme.io").await;
 
     let res = app.get(TENANTS_V3).bearer(&token).send().await;
@@ -108,8 +108,8 @@ async fn hierarchy_nests_the_callers_tenants_under_their_nearest_own_ancestor() 
     let solo = seed_child(&app, "solo", None, None).await;
     let orphan = seed_child(&app, "orphan child", Some(&mid), None).await;
     let ann = app.seed_user("ann@acme.io", &root, &[]).await;
-    app.store.add_membership(ann, &leaf, &[]).await.unwrap();
-    app.store.add_membership(ann, &solo, &[]).await.unwrap();
+    app.add_member(ann, &leaf, &[]).await;
+    app.add_member(ann, &solo, &[]).await;
     let token = app.user_token("ann@acme.io").await;
 
     let res = app.get(HIERARCHY).bearer(&token).send().await;
@@ -134,10 +134,10 @@ async fn switching_tenant_makes_the_next_refresh_issue_a_token_for_it() {
     let app = TestApp::new().await;
     let acme = app.seed_tenant("acme").await;
     let globex = app.seed_tenant("globex").await;
-    let admin = seed_role(&app, "admin", &[]).await;
-    let viewer = seed_role(&app, "viewer", &[]).await;
+    let admin = app.seed_role("admin", None, false, &[]).await;
+    let viewer = app.seed_role("viewer", None, false, &[]).await;
     let ann = app.seed_user("ann@acme.io", &acme, &[admin]).await;
-    app.store.add_membership(ann, &globex, &[viewer]).await.unwrap();
+    app.add_member(ann, &globex, &[viewer]).await;
     let login = app.login("ann@acme.io").await;
     let token = login.body["accessToken"].as_str().unwrap().to_owned();
     assert_eq!(claims(&token)["tenantId"], acme);
@@ -147,7 +147,10 @@ async fn switching_tenant_makes_the_next_refresh_issue_a_token_for_it() {
     assert_eq!(res.body["id"], ann.to_string());
     assert_eq!(res.body["tenantId"], globex);
     assert_eq!(res.body["roles"][0]["key"], "viewer");
-    assert_eq!(app.store.get_user(ann).await.unwrap().active_tenant_id.as_deref(), Some(globex.as_str()));
+    assert_eq!(
+        app.store.get_user(ann).await.unwrap().active_tenant_id.as_ref().map(|t| t.as_str()),
+        Some(globex.as_str())
+    );
 
     let res = app.post(REFRESH).json(json!({ "refreshToken": login.body["refreshToken"] })).send().await;
     assert!(res.status.is_success(), "{}", res.text);
@@ -184,8 +187,8 @@ async fn switching_to_a_tenant_that_is_not_the_callers_changes_nothing() {
     let globex = app.seed_tenant("globex").await;
     let disabled = app.seed_tenant("disabled").await;
     let ann = app.seed_user("ann@acme.io", &acme, &[]).await;
-    app.store.add_membership(ann, &disabled, &[]).await.unwrap();
-    app.store.set_membership_disabled(ann, &disabled, true).await.unwrap();
+    app.add_member(ann, &disabled, &[]).await;
+    app.store.set_membership_disabled(ann, &crate::support::tenant(&disabled), true, chrono::Utc::now()).await.unwrap();
     let login = app.login("ann@acme.io").await;
     let token = login.body["accessToken"].as_str().unwrap();
     let before = app.store.get_user(ann).await.unwrap();

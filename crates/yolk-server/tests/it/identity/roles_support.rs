@@ -1,22 +1,15 @@
 //! Helpers shared by the roles, permissions and configurations tests: create through the API, read tokens.
 
 use axum::http::StatusCode;
-use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
+pub use crate::support::claims;
 
 pub const ROLES_V1: &str = "/identity/resources/roles/v1";
 pub const ROLES_V2: &str = "/identity/resources/roles/v2";
 pub const PERMISSIONS: &str = "/identity/resources/permissions/v1";
 pub const CATEGORIES: &str = "/identity/resources/permissions/v1/categories";
-
-/// The claims of a JWT (not verified: the login that issued it is under test elsewhere).
-pub fn claims(token: &str) -> Value {
-    let payload = token.split('.').nth(1).expect("jwt payload");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64url");
-    serde_json::from_slice(&bytes).expect("claims json")
-}
 
 /// The claims of a fresh login's access token.
 pub async fn login_claims(app: &TestApp, email: &str) -> Value {
@@ -52,9 +45,9 @@ pub async fn set_permissions(app: &TestApp, vt: &str, role_id: &str, permission_
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
 }
 
-/// A role id as the store takes it.
-pub fn uuid(id: &str) -> uuid::Uuid {
-    uuid::Uuid::parse_str(id).expect("uuid")
+/// A typed id (`RoleId`, `PermissionId`, ...) from a response body's string.
+pub fn uuid<T: std::str::FromStr>(id: &str) -> T {
+    id.parse().unwrap_or_else(|_| panic!("not an id: {id}"))
 }
 
 /// The keys of the roles in a list response.

@@ -116,7 +116,7 @@ async fn classification_governs_what_a_tenant_role_may_hold() {
         .await;
     assert_error(&refused, StatusCode::BAD_REQUEST);
     assert!(refused.error().contains("billing.admin"), "{}", refused.text);
-    assert_eq!(app.store.list_roles(Some(&w.acme)).await.unwrap().len(), 1);
+    assert_eq!(app.store.list_roles(Some(&crate::support::tenant(&w.acme))).await.unwrap().len(), 1);
 
     let res = app
         .post(ROLES_V2)

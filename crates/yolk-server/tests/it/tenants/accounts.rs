@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{create_tenant, member_token, read_tenant, tenant};
+use super::{create_tenant, read_tenant, tenant};
 use crate::support::{CLIENT_ID, TestApp, assert_error};
 
 const TENANTS: &str = "/tenants/resources/tenants/v1";
@@ -193,7 +193,7 @@ async fn delete_answers_an_empty_body_and_removes_the_tenant_and_its_own_users()
     tenant(&app, &vendor, "other", None).await;
     let only = app.seed_user("only@acme.io", "acme", &[]).await;
     let both = app.seed_user("both@acme.io", "acme", &[]).await;
-    app.store.add_membership(both, "other", &[]).await.unwrap();
+    app.add_member(both, "other", &[]).await;
     let session = app.login("both@acme.io").await;
 
     let res = app.delete(&path("acme")).bearer(&vendor).send().await;
@@ -239,11 +239,11 @@ async fn delete_current_tenant_needs_the_delete_account_permission() {
     let vendor = app.vendor_token().await;
     tenant(&app, &vendor, "acme", None).await;
     tenant(&app, &vendor, "beta", None).await;
-    let plain = member_token(&app, "acme", "plain@acme.io", &[]).await;
+    let plain = app.member_with("plain@acme.io", "acme", &[]).await.1;
     let res = app.delete(TENANTS).bearer(&plain).send().await;
     assert_error(&res, StatusCode::FORBIDDEN);
     // The header cannot point a user token at another tenant.
-    let admin = member_token(&app, "acme", "admin@acme.io", &["fe.account-settings.delete.account"]).await;
+    let admin = app.member_with("admin@acme.io", "acme", &["fe.account-settings.delete.account"]).await.1;
     let res = app.delete(TENANTS).bearer(&admin).tenant("beta").send().await;
     assert_error(&res, StatusCode::FORBIDDEN);
     assert_eq!(count(&app, &vendor).await, 2);

@@ -51,7 +51,7 @@ async fn management_routes_refuse_a_missing_token_and_a_user_token_and_change_no
     let app = TestApp::new().await;
     let vendor = app.vendor_token().await;
     tenant(&app, &vendor, "t1", None).await;
-    let user = super::member_token(&app, "t1", "ann@acme.io", &[]).await;
+    let user = app.member_with("ann@acme.io", "t1", &[]).await.1;
     for (method, path, with_body) in MANAGEMENT {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         for token in [None, Some(user.as_str()), Some("not-a-jwt")] {

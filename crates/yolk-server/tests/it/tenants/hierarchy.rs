@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{member_token, read_tenant, tenant};
+use super::{read_tenant, tenant};
 use crate::support::{TestApp, assert_error};
 
 const HIERARCHY: &str = "/tenants/resources/hierarchy/v1";
@@ -64,9 +64,9 @@ async fn reading_needs_a_tenant_and_for_users_the_read_permission() {
         assert_error(&app.get(&path).bearer(&vendor).send().await, StatusCode::BAD_REQUEST);
         assert_error(&app.get(&path).bearer(&vendor).tenant("nope").send().await, StatusCode::NOT_FOUND);
     }
-    let plain = member_token(&app, "a", "plain@a.io", &[]).await;
+    let plain = app.member_with("plain@a.io", "a", &[]).await.1;
     assert_error(&app.get(HIERARCHY).bearer(&plain).send().await, StatusCode::FORBIDDEN);
-    let reader = member_token(&app, "a", "reader@a.io", &[READ]).await;
+    let reader = app.member_with("reader@a.io", "a", &[READ]).await.1;
     let res = app.get(HIERARCHY).bearer(&reader).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(ids(&res.body), ["a1", "a11"]);

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{member_token, read_tenant, tenant};
+use super::{read_tenant, tenant};
 use crate::support::{TestApp, assert_error};
 
 const SETTINGS: &str = "/tenants/resources/account-settings/v1";
@@ -89,17 +89,17 @@ async fn a_user_needs_the_settings_permissions_and_acts_on_its_own_tenant_only()
     let vendor = app.vendor_token().await;
     tenant(&app, &vendor, "acme", None).await;
     tenant(&app, &vendor, "beta", None).await;
-    let plain = member_token(&app, "acme", "plain@acme.io", &[]).await;
+    let plain = app.member_with("plain@acme.io", "acme", &[]).await.1;
     assert_error(&app.get(SETTINGS).bearer(&plain).send().await, StatusCode::FORBIDDEN);
     let res = app.put(SETTINGS).bearer(&plain).json(json!({ "timezone": "UTC" })).send().await;
     assert_error(&res, StatusCode::FORBIDDEN);
-    let reader = member_token(&app, "acme", "reader@acme.io", &[READ]).await;
+    let reader = app.member_with("reader@acme.io", "acme", &[READ]).await.1;
     assert_eq!(app.get(SETTINGS).bearer(&reader).send().await.status, StatusCode::OK);
     let res = app.put(SETTINGS).bearer(&reader).json(json!({ "timezone": "UTC" })).send().await;
     assert_error(&res, StatusCode::FORBIDDEN);
     assert_eq!(read_tenant(&app, &vendor, "acme").await["timezone"], Value::Null);
 
-    let admin = member_token(&app, "acme", "admin@acme.io", &[READ, WRITE]).await;
+    let admin = app.member_with("admin@acme.io", "acme", &[READ, WRITE]).await.1;
     let res = app.put(SETTINGS).bearer(&admin).json(json!({ "timezone": "Asia/Tokyo" })).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(res.body["tenantId"], "acme");
@@ -116,7 +116,7 @@ async fn public_settings_show_the_branding_subset_to_any_member() {
     tenant(&app, &vendor, "acme", None).await;
     let body = json!({ "address": "secret road", "logoUrl": "https://cdn/logo.png", "applicationUrl": "https://app" });
     app.put(SETTINGS).bearer(&vendor).tenant("acme").json(body).send().await;
-    let plain = member_token(&app, "acme", "plain@acme.io", &[]).await;
+    let plain = app.member_with("plain@acme.io", "acme", &[]).await.1;
     let res = app.get(PUBLIC).bearer(&plain).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(res.body, json!({ "applicationUrl": "https://app", "logo": null, "logoUrl": "https://cdn/logo.png" }));

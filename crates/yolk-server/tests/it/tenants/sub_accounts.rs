@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{member_token, read_tenant, tenant};
+use super::{read_tenant, tenant};
 use crate::support::{TestApp, assert_error};
 
 const SUB: &str = "/tenants/resources/sub-tenants/v1";
@@ -64,7 +64,7 @@ async fn a_reseller_member_creates_sub_accounts_only_within_its_subtree() {
     let app = TestApp::new().await;
     let vendor = app.vendor_token().await;
     family(&app, &vendor).await;
-    let admin = member_token(&app, "root", "admin@root.io", &[WRITE]).await;
+    let admin = app.member_with("admin@root.io", "root", &[WRITE]).await.1;
     let under = |id: &str, parent: &str| json!({ "tenantId": id, "name": id, "parentTenantId": parent });
     let res = app.post(SUB).bearer(&admin).json(under("a", "root")).send().await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
@@ -74,10 +74,10 @@ async fn a_reseller_member_creates_sub_accounts_only_within_its_subtree() {
     assert_error(&app.post(SUB).bearer(&admin).json(under("c", "foreign")).send().await, StatusCode::NOT_FOUND);
     assert_error(&app.post(SUB).bearer(&admin).json(under("c", "nope")).send().await, StatusCode::NOT_FOUND);
 
-    let plain = member_token(&app, "root", "plain@root.io", &[]).await;
+    let plain = app.member_with("plain@root.io", "root", &[]).await.1;
     assert_error(&app.post(SUB).bearer(&plain).json(under("d", "root")).send().await, StatusCode::FORBIDDEN);
     // A member of a tenant without sub-account management cannot create any.
-    let foreign_admin = member_token(&app, "foreign", "admin@foreign.io", &[WRITE]).await;
+    let foreign_admin = app.member_with("admin@foreign.io", "foreign", &[WRITE]).await.1;
     let res = app.post(SUB).bearer(&foreign_admin).json(under("e", "foreign")).send().await;
     assert_error(&res, StatusCode::FORBIDDEN);
     assert_eq!(count(&app, &vendor).await, 5);
@@ -94,7 +94,7 @@ async fn management_toggles_is_reseller_of_sub_accounts() {
     assert_eq!(res.body["isReseller"], true);
     assert_eq!(read_tenant(&app, &vendor, "foreign").await["isReseller"], true);
 
-    let admin = member_token(&app, "root", "admin@root.io", &[WRITE]).await;
+    let admin = app.member_with("admin@root.io", "root", &[WRITE]).await.1;
     let res =
         app.put(&format!("{SUB}/child/management")).bearer(&admin).json(json!({ "isReseller": true })).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
@@ -145,7 +145,7 @@ async fn hierarchy_settings_are_stored_per_tenant_and_removed_with_it() {
     assert_error(&unknown, StatusCode::NOT_FOUND);
     assert!(app.store.get_setting("hierarchy_settings:nope").await.unwrap().is_none());
 
-    let admin = member_token(&app, "root", "admin@root.io", &[WRITE]).await;
+    let admin = app.member_with("admin@root.io", "root", &[WRITE]).await.1;
     let own = app
         .put(&format!("{SUB}/root/hierarchy-settings"))
         .bearer(&admin)
@@ -172,9 +172,9 @@ async fn delete_removes_a_sub_account_and_lifts_its_own_sub_accounts() {
     let vendor = app.vendor_token().await;
     family(&app, &vendor).await;
     tenant(&app, &vendor, "grandchild", Some("child")).await;
-    let plain = member_token(&app, "root", "plain@root.io", &[WRITE]).await;
+    let plain = app.member_with("plain@root.io", "root", &[WRITE]).await.1;
     assert_error(&app.delete(&format!("{SUB}/child")).bearer(&plain).send().await, StatusCode::FORBIDDEN);
-    let admin = member_token(&app, "root", "admin@root.io", &[DELETE]).await;
+    let admin = app.member_with("admin@root.io", "root", &[DELETE]).await.1;
     assert_error(&app.delete(&format!("{SUB}/foreign")).bearer(&admin).send().await, StatusCode::NOT_FOUND);
     assert_error(&app.delete(&format!("{SUB}/root")).bearer(&admin).send().await, StatusCode::NOT_FOUND);
     assert_eq!(count(&app, &vendor).await, 4);

@@ -4,65 +4,62 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use yolk_api_types::users::{UserDto, VerifyPasswordRequest, VerifyPasswordResponse};
-use yolk_store::users::LoginIdentifier;
+use yolk_domain::UserId;
+use yolk_domain::fe_permissions::ReadUsers;
 
-use super::READ_USERS;
-use super::common::{member_error, render, render_in_scope, user_id};
-use crate::error::{ApiError, ApiResult};
+use crate::convert::user_dto;
+use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, TenantScope, VendorAuth};
 use crate::state::AppState;
 
-/// `GET /resources/users/v1/{id}`: a user of the tenant in scope, with its roles there. The environment without
-/// `frontegg-tenant-id` reads any user (in its active tenant's context). A user outside the tenant is a 404.
+/// `GET /resources/users/v1/{userId}`: a user of the tenant in scope, with its roles there. The environment
+/// without `frontegg-tenant-id` reads any user (in its active tenant's context). A user outside the tenant is a
+/// 404.
 pub async fn get_user(
     State(state): State<AppState>,
     scope: TenantScope,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<Json<UserDto>> {
-    scope.require(READ_USERS)?;
-    let id = user_id(&id)?;
-    Ok(Json(render_in_scope(&state, id, &scope).await?))
+    let permit = scope.require::<ReadUsers>()?;
+    let view = state.services.users.get(&permit, id).await?;
+    Ok(Json(user_dto(&view, &state.client_id)))
 }
 
 /// `GET /resources/vendor-only/users/v1/{userId}`: any user, with every membership and its roles.
 pub async fn get_user_vendor_only(
     State(state): State<AppState>,
-    _: VendorAuth,
-    ApiPath(id): ApiPath<String>,
+    env: VendorAuth,
+    ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<Json<UserDto>> {
-    Ok(Json(render(&state, user_id(&id)?, None).await?))
+    let view = state.services.users.get_any(&env, id).await?;
+    Ok(Json(user_dto(&view, &state.client_id)))
 }
 
 /// Query of `GET /resources/users/v1/email`.
 #[derive(Debug, Deserialize)]
 pub struct EmailQuery {
-    email: Option<String>,
+    #[serde(default)]
+    email: String,
 }
 
-/// `GET /resources/users/v1/email?email=`: the user with this email (case-insensitive). Scoped like
-/// [`get_user`]: a user outside the tenant in scope is a 404.
+/// `GET /resources/users/v1/email?email=`: the user with this email (case-insensitive), scoped like
+/// [`get_user`].
 pub async fn get_user_by_email(
     State(state): State<AppState>,
     scope: TenantScope,
     ApiQuery(q): ApiQuery<EmailQuery>,
 ) -> ApiResult<Json<UserDto>> {
-    scope.require(READ_USERS)?;
-    let email = q.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
-    let email = email.ok_or_else(|| ApiError::BadRequest("email is required".into()))?;
-    let user = state.store.get_user_by_email(&email.to_lowercase()).await.map_err(member_error)?;
-    Ok(Json(render_in_scope(&state, user.id, &scope).await?))
+    let permit = scope.require::<ReadUsers>()?;
+    let view = state.services.users.get_by_email(&permit, &q.email).await?;
+    Ok(Json(user_dto(&view, &state.client_id)))
 }
 
-/// `POST /resources/vendor-only/users/v1/passwords/verify`: `{"valid": bool}`. An unknown email, a user without a
-/// password and a wrong password all answer `false` after the same hashing work (no enumeration).
+/// `POST /resources/vendor-only/users/v1/passwords/verify`: `{"valid": bool}`; unknown and wrong look the same.
 pub async fn verify_user_password(
     State(state): State<AppState>,
-    _: VendorAuth,
+    env: VendorAuth,
     ApiJson(body): ApiJson<VerifyPasswordRequest>,
 ) -> ApiResult<Json<VerifyPasswordResponse>> {
-    let ident = LoginIdentifier::Email(body.email.trim().to_lowercase());
-    let candidate = state.store.login_candidate(&ident).await?;
-    let hash = candidate.as_ref().and_then(|(_, h)| h.as_deref());
-    let valid = state.auth.passwords().verify(&body.password, hash).await?;
+    let valid = state.services.users.verify_password(&env, &body.email, &body.password).await?;
     Ok(Json(VerifyPasswordResponse { valid }))
 }

@@ -4,15 +4,15 @@ use axum::http::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{USERS_V1, USERS_V2, VENDOR_USERS, member_with, role_keys, seed_role, tenant_ids, try_login, vendor_get};
-use crate::support::{PASSWORD, TestApp, assert_error};
+use super::{USERS_V1, USERS_V2, VENDOR_USERS, role_keys, tenant_ids, try_login, vendor_get};
+use crate::support::{PASSWORD, TestApp, assert_error, claims};
 
 #[tokio::test]
 async fn create_user_v2_makes_a_member_with_the_given_roles_who_can_log_in() {
     let app = TestApp::new().await;
     let vendor = app.vendor_token().await;
     let tenant = app.seed_tenant("acme").await;
-    let role = seed_role(&app, "editor", None, false, &["docs.write"]).await;
+    let role = app.seed_role("editor", None, false, &["docs.write"]).await;
     let res = app
         .post(USERS_V2)
         .bearer(&vendor)
@@ -40,7 +40,7 @@ async fn create_user_v2_makes_a_member_with_the_given_roles_who_can_log_in() {
     assert_eq!(stored["phoneNumber"], "+15550100");
     let login = app.post(super::LOGIN).json(json!({ "email": "new@acme.io", "password": "Str0ng-pass!" })).send().await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.text);
-    let claims = super::claims(login.body["accessToken"].as_str().unwrap());
+    let claims = claims(login.body["accessToken"].as_str().unwrap());
     assert_eq!(claims["roles"], json!(["editor"]));
     assert_eq!(claims["tenantId"], tenant.as_str());
 }
@@ -51,10 +51,10 @@ async fn create_user_v1_without_roles_gets_the_default_roles() {
     let vendor = app.vendor_token().await;
     let tenant = app.seed_tenant("acme").await;
     let other = app.seed_tenant("other").await;
-    seed_role(&app, "member", None, true, &[]).await;
-    seed_role(&app, "tenant-default", Some(&tenant), true, &[]).await;
-    seed_role(&app, "foreign-default", Some(&other), true, &[]).await;
-    seed_role(&app, "admin", None, false, &[]).await;
+    app.seed_role("member", None, true, &[]).await;
+    app.seed_role("tenant-default", Some(&tenant), true, &[]).await;
+    app.seed_role("foreign-default", Some(&other), true, &[]).await;
+    app.seed_role("admin", None, false, &[]).await;
     // The shape a Rust management client sends.
     let res = app
         .post(USERS_V1)
@@ -106,7 +106,7 @@ async fn create_user_rejects_bad_input_and_creates_nothing() {
     let vendor = app.vendor_token().await;
     let tenant = app.seed_tenant("acme").await;
     let other = app.seed_tenant("other").await;
-    let foreign_role = seed_role(&app, "theirs", Some(&other), false, &[]).await;
+    let foreign_role = app.seed_role("theirs", Some(&other), false, &[]).await;
     let cases = [
         (json!({ "name": "no identifier" }), StatusCode::BAD_REQUEST),
         (json!({ "email": "not-an-email" }), StatusCode::BAD_REQUEST),
@@ -145,10 +145,10 @@ async fn create_user_checks_the_callers_token_and_permission() {
 
     let res = app.post(USERS_V2).tenant(&a).json(body.clone()).send().await;
     assert_error(&res, StatusCode::UNAUTHORIZED);
-    let (_, reader) = member_with(&app, "reader@a.io", &a, &["fe.secure.read.users"]).await;
+    let (_, reader) = app.member_with("reader@a.io", &a, &["fe.secure.read.users"]).await;
     let res = app.post(USERS_V2).bearer(&reader).json(body.clone()).send().await;
     assert_error(&res, StatusCode::FORBIDDEN);
-    let (_, admin) = member_with(&app, "admin@a.io", &a, &["fe.secure.write.users"]).await;
+    let (_, admin) = app.member_with("admin@a.io", &a, &["fe.secure.write.users"]).await;
     let res = app.post(USERS_V2).bearer(&admin).tenant(&b).json(body.clone()).send().await;
     assert_error(&res, StatusCode::FORBIDDEN);
     assert!(app.store.get_user_by_email("new@a.io").await.is_err());
@@ -182,7 +182,7 @@ async fn vendor_only_create_makes_a_verified_user_in_the_named_tenant() {
     assert_eq!(res.body["tenantId"], tenant.as_str());
     let login = try_login(&app, "v@acme.io").await;
     assert_eq!(login.status, StatusCode::OK);
-    assert_eq!(super::claims(login.body["accessToken"].as_str().unwrap())["email_verified"], true);
+    assert_eq!(claims(login.body["accessToken"].as_str().unwrap())["email_verified"], true);
 
     // The same email again: 409 (no add-to-tenant here).
     let res = app.post(VENDOR_USERS).bearer(&vendor).json(body).send().await;
@@ -208,7 +208,7 @@ async fn vendor_only_create_rejects_bad_input_and_user_tokens() {
     assert_error(&res, StatusCode::BAD_REQUEST);
     assert!(app.store.get_user_by_email("v@acme.io").await.is_err());
 
-    let (_, token) = member_with(&app, "admin@acme.io", &tenant, &["fe.secure.write.users"]).await;
+    let (_, token) = app.member_with("admin@acme.io", &tenant, &["fe.secure.write.users"]).await;
     let res =
         app.post(VENDOR_USERS).bearer(&token).json(json!({ "email": "v@acme.io", "tenantId": tenant })).send().await;
     assert_error(&res, StatusCode::UNAUTHORIZED);

@@ -2,9 +2,9 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use uuid::Uuid;
+use yolk_domain::UserId;
 
-use super::{USERS_V1, USERS_V3, member_with, seed_role};
+use super::{USERS_V1, USERS_V3};
 use crate::support::{TestApp, assert_error};
 
 fn emails(body: &Value) -> Vec<String> {
@@ -12,7 +12,7 @@ fn emails(body: &Value) -> Vec<String> {
 }
 
 /// Tenant `a` with five users (u0..u4, created in that order) and tenant `b` with one.
-async fn fixture(app: &TestApp) -> (String, String, Vec<Uuid>) {
+async fn fixture(app: &TestApp) -> (String, String, Vec<UserId>) {
     let a = app.seed_tenant("a").await;
     let b = app.seed_tenant("b").await;
     let mut ids = Vec::new();
@@ -101,8 +101,11 @@ async fn v3_rejects_bad_parameters() {
     }
     let res = app.get(&format!("{USERS_V3}?_tenantId={b}")).bearer(&vendor).tenant(&a).send().await;
     assert_error(&res, StatusCode::BAD_REQUEST);
-    // An oversize page is served as the maximum.
-    let res = app.get(&format!("{USERS_V3}?_limit=5000")).bearer(&vendor).tenant(&a).send().await;
+    // One rule for every list: a page larger than the maximum is refused (not silently cut short).
+    let res = app.get(&format!("{USERS_V3}?_limit=201")).bearer(&vendor).tenant(&a).send().await;
+    assert_error(&res, StatusCode::BAD_REQUEST);
+    assert_eq!(res.error(), "_limit must be between 1 and 200");
+    let res = app.get(&format!("{USERS_V3}?_limit=200")).bearer(&vendor).tenant(&a).send().await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.body["_links"]["first"], "?_limit=200&_offset=0");
 }
@@ -112,8 +115,8 @@ async fn v3_for_a_tenant_user_lists_its_tenant_without_invisible_users() {
     let app = TestApp::new().await;
     let vendor = app.vendor_token().await;
     let (a, b, ids) = fixture(&app).await;
-    let (_, reader) = member_with(&app, "reader@a.io", &a, &["fe.secure.read.users"]).await;
-    let (_, nobody) = member_with(&app, "nobody@a.io", &a, &[]).await;
+    let (_, reader) = app.member_with("reader@a.io", &a, &["fe.secure.read.users"]).await;
+    let (_, nobody) = app.member_with("nobody@a.io", &a, &[]).await;
     let res = app
         .put(&format!("{USERS_V1}/{}/invisible", ids[0]))
         .bearer(&vendor)
@@ -122,7 +125,7 @@ async fn v3_for_a_tenant_user_lists_its_tenant_without_invisible_users() {
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
 
-    app.store.add_membership(ids[1], &b, &[]).await.unwrap();
+    app.add_member(ids[1], &b, &[]).await;
     let res = app.get(&format!("{USERS_V3}?_limit=50")).bearer(&reader).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     for user in res.body["items"].as_array().unwrap() {
@@ -151,7 +154,8 @@ async fn legacy_v1_list_uses_a_page_index_offset() {
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(emails(&res.body), ["u2_echo@a.io", "u3_bravo@a.io"]);
     assert_eq!(res.body["_metadata"], json!({ "totalItems": 5, "totalPages": 3 }));
-    assert!(res.body.get("_links").is_none());
+    // The one page type of every list: the legacy list carries `_links` too (its clients ignore them).
+    assert_eq!(res.body["_links"]["next"], "?_limit=2&_offset=2");
     assert!(res.body["items"][0]["tenants"][0]["roles"].is_array());
     let res = app.get(&format!("{USERS_V1}?_limit=x")).bearer(&vendor).send().await;
     assert_error(&res, StatusCode::BAD_REQUEST);
@@ -165,8 +169,8 @@ async fn v3_roles_returns_role_ids_of_members_of_the_tenant() {
     let vendor = app.vendor_token().await;
     let a = app.seed_tenant("a").await;
     let b = app.seed_tenant("b").await;
-    let r1 = seed_role(&app, "r1", None, false, &[]).await;
-    let r2 = seed_role(&app, "r2", Some(&a), false, &[]).await;
+    let r1 = app.seed_role("r1", None, false, &[]).await;
+    let r2 = app.seed_role("r2", Some(&a), false, &[]).await;
     let ann = app.seed_user("ann@a.io", &a, &[r1, r2]).await;
     let bob = app.seed_user("bob@b.io", &b, &[r1]).await;
     let path = format!("{USERS_V3}/roles");
@@ -185,7 +189,7 @@ async fn v3_roles_returns_role_ids_of_members_of_the_tenant() {
 
     let res = app.get(&format!("{path}?ids={ann}&ids={bob}")).bearer(&vendor).send().await;
     assert_eq!(res.body.as_array().unwrap().len(), 2);
-    let (_, reader) = member_with(&app, "reader@b.io", &b, &["fe.secure.read.users"]).await;
+    let (_, reader) = app.member_with("reader@b.io", &b, &["fe.secure.read.users"]).await;
     let res = app.get(&format!("{path}?ids={ann},{bob}")).bearer(&reader).send().await;
     assert_eq!(res.body.as_array().unwrap().len(), 1);
     assert_eq!(res.body[0]["userId"], bob.to_string());

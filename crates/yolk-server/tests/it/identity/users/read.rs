@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{USERS_V1, VENDOR_USERS, member_with, role_keys, seed_role, tenant_ids};
+use super::{USERS_V1, VENDOR_USERS, role_keys, tenant_ids};
 use crate::support::{PASSWORD, TestApp, assert_error};
 
 #[tokio::test]
@@ -13,7 +13,7 @@ async fn get_user_by_id_is_scoped_to_the_tenant() {
     let vendor = app.vendor_token().await;
     let a = app.seed_tenant("a").await;
     let b = app.seed_tenant("b").await;
-    let role = seed_role(&app, "viewer", None, false, &[]).await;
+    let role = app.seed_role("viewer", None, false, &[]).await;
     let ann = app.seed_user("ann@a.io", &a, &[role]).await;
     let bob = app.seed_user("bob@b.io", &b, &[]).await;
 
@@ -47,10 +47,10 @@ async fn a_tenant_user_reads_members_of_its_own_tenant_only() {
     let b = app.seed_tenant("b").await;
     let ann = app.seed_user("ann@a.io", &a, &[]).await;
     let bob = app.seed_user("bob@b.io", &b, &[]).await;
-    let (_, reader) = member_with(&app, "reader@a.io", &a, &["fe.secure.read.users"]).await;
-    let (_, nobody) = member_with(&app, "nobody@a.io", &a, &[]).await;
+    let (_, reader) = app.member_with("reader@a.io", &a, &["fe.secure.read.users"]).await;
+    let (_, nobody) = app.member_with("nobody@a.io", &a, &[]).await;
 
-    app.store.add_membership(ann, &b, &[]).await.unwrap();
+    app.add_member(ann, &b, &[]).await;
     let res = app.get(&format!("{USERS_V1}/{ann}")).bearer(&reader).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     // Its other tenant stays hidden from a tenant user.
@@ -74,9 +74,9 @@ async fn vendor_only_get_returns_every_membership_with_roles() {
     let vendor = app.vendor_token().await;
     let a = app.seed_tenant("a").await;
     let b = app.seed_tenant("b").await;
-    let role = seed_role(&app, "admin", None, false, &[]).await;
+    let role = app.seed_role("admin", None, false, &[]).await;
     let ann = app.seed_user("ann@a.io", &a, &[role]).await;
-    app.store.add_membership(ann, &b, &[]).await.unwrap();
+    app.add_member(ann, &b, &[]).await;
 
     let res = app.get(&format!("{VENDOR_USERS}/{ann}")).bearer(&vendor).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
@@ -111,7 +111,7 @@ async fn get_user_by_email_is_case_insensitive_and_scoped() {
     assert_eq!(res.body["id"], ann.to_string());
     assert_eq!(res.body["email"], "Ann@A.io");
 
-    let (_, reader) = member_with(&app, "reader@a.io", &a, &["fe.secure.read.users"]).await;
+    let (_, reader) = app.member_with("reader@a.io", &a, &["fe.secure.read.users"]).await;
     let res = app.get(&format!("{USERS_V1}/email?email=ann@a.io")).bearer(&reader).send().await;
     assert_eq!(res.status, StatusCode::OK);
     let res = app.get(&format!("{USERS_V1}/email?email=bob@b.io")).bearer(&reader).send().await;

@@ -3,11 +3,12 @@
 use axum::http::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
+use yolk_domain::UserId;
 
-use super::{USERS_V1, member_with, role_keys, seed_role};
-use crate::support::{TestApp, assert_error};
+use super::{USERS_V1, role_keys};
+use crate::support::{TestApp, assert_error, claims};
 
-async fn roles_in(app: &TestApp, vendor: &str, tenant: &str, user: Uuid) -> Vec<String> {
+async fn roles_in(app: &TestApp, vendor: &str, tenant: &str, user: UserId) -> Vec<String> {
     let res = app.get(&format!("{USERS_V1}/{user}")).bearer(vendor).tenant(tenant).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     role_keys(&res.body)
@@ -18,8 +19,8 @@ async fn assign_and_unassign_roles_in_the_tenant() {
     let app = TestApp::new().await;
     let vendor = app.vendor_token().await;
     let a = app.seed_tenant("a").await;
-    let viewer = seed_role(&app, "viewer", None, false, &["docs.read"]).await;
-    let editor = seed_role(&app, "editor", Some(&a), false, &["docs.write"]).await;
+    let viewer = app.seed_role("viewer", None, false, &["docs.read"]).await;
+    let editor = app.seed_role("editor", Some(&a), false, &["docs.write"]).await;
     let ann = app.seed_user("ann@a.io", &a, &[viewer]).await;
     let path = format!("{USERS_V1}/{ann}/roles");
 
@@ -36,7 +37,7 @@ async fn assign_and_unassign_roles_in_the_tenant() {
     assert_eq!(res.body["roles"].as_array().unwrap().len(), 2);
     assert_eq!(roles_in(&app, &vendor, &a, ann).await, ["editor", "viewer"]);
     let login = app.login("ann@a.io").await;
-    let claims = super::claims(login.body["accessToken"].as_str().unwrap());
+    let claims = claims(login.body["accessToken"].as_str().unwrap());
     assert_eq!(claims["roles"], json!(["editor", "viewer"]));
     assert_eq!(claims["permissions"], json!(["docs.read", "docs.write"]));
 
@@ -59,8 +60,8 @@ async fn role_changes_reject_bad_input_and_change_nothing() {
     let vendor = app.vendor_token().await;
     let a = app.seed_tenant("a").await;
     let b = app.seed_tenant("b").await;
-    let viewer = seed_role(&app, "viewer", None, false, &[]).await;
-    let theirs = seed_role(&app, "theirs", Some(&b), false, &[]).await;
+    let viewer = app.seed_role("viewer", None, false, &[]).await;
+    let theirs = app.seed_role("theirs", Some(&b), false, &[]).await;
     let ann = app.seed_user("ann@a.io", &a, &[]).await;
     let bob = app.seed_user("bob@b.io", &b, &[]).await;
     let path = format!("{USERS_V1}/{ann}/roles");
@@ -104,11 +105,11 @@ async fn role_changes_by_tenant_users_need_frontegg_permissions() {
     let vendor = app.vendor_token().await;
     let a = app.seed_tenant("a").await;
     let b = app.seed_tenant("b").await;
-    let viewer = seed_role(&app, "viewer", None, false, &[]).await;
+    let viewer = app.seed_role("viewer", None, false, &[]).await;
     let ann = app.seed_user("ann@a.io", &a, &[]).await;
     let bob = app.seed_user("bob@b.io", &b, &[]).await;
-    let (_, granter) = member_with(&app, "granter@a.io", &a, &["fe.secure.write.usersRoles"]).await;
-    let (_, writer) = member_with(&app, "writer@a.io", &a, &["fe.secure.write.users"]).await;
+    let (_, granter) = app.member_with("granter@a.io", &a, &["fe.secure.write.usersRoles"]).await;
+    let (_, writer) = app.member_with("writer@a.io", &a, &["fe.secure.write.users"]).await;
     let body = json!({ "roleIds": [viewer.to_string()] });
 
     let res = app.post(&format!("{USERS_V1}/{ann}/roles")).json(body.clone()).send().await;

@@ -5,7 +5,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{REFRESH, USERS_V1, try_login, vendor_get};
-use crate::support::{TestApp, assert_error};
+use crate::support::{TestApp, assert_error, claims};
 
 #[tokio::test]
 async fn lock_revokes_sessions_and_refuses_login_until_unlocked() {
@@ -83,7 +83,7 @@ async fn verify_marks_the_user_verified_in_its_next_token() {
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(vendor_get(&app, &vendor, &id).await["verified"], true);
     let login = app.post(super::LOGIN).json(json!({ "email": "new@a.io", "password": "Str0ng-pass!" })).send().await;
-    assert_eq!(super::claims(login.body["accessToken"].as_str().unwrap())["email_verified"], true);
+    assert_eq!(claims(login.body["accessToken"].as_str().unwrap())["email_verified"], true);
 }
 
 #[tokio::test]
@@ -92,7 +92,7 @@ async fn superuser_and_invisible_show_in_the_next_token() {
     let vendor = app.vendor_token().await;
     let a = app.seed_tenant("a").await;
     let ann = app.seed_user("ann@a.io", &a, &[]).await;
-    let before = super::claims(&app.user_token("ann@a.io").await);
+    let before = claims(&app.user_token("ann@a.io").await);
     assert!(before.get("superUser").is_none() && before.get("invisible").is_none());
 
     let res =
@@ -103,7 +103,7 @@ async fn superuser_and_invisible_show_in_the_next_token() {
         app.put(&format!("{USERS_V1}/{ann}/invisible")).bearer(&vendor).json(json!({ "invisible": true })).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(res.body["invisible"], true);
-    let after = super::claims(&app.user_token("ann@a.io").await);
+    let after = claims(&app.user_token("ann@a.io").await);
     assert_eq!(after["superUser"], true);
     assert_eq!(after["invisible"], true);
 
@@ -114,5 +114,5 @@ async fn superuser_and_invisible_show_in_the_next_token() {
         .send()
         .await;
     assert_eq!(res.body["superUser"], false);
-    assert!(super::claims(&app.user_token("ann@a.io").await).get("superUser").is_none());
+    assert!(claims(&app.user_token("ann@a.io").await).get("superUser").is_none());
 }

@@ -3,9 +3,10 @@
 use axum::http::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
+use yolk_domain::UserId;
 
-use super::{REFRESH, USERS_V1, member_with, role_keys, seed_role, tenant_ids, try_login, vendor_get};
-use crate::support::{TestApp, assert_error};
+use super::{REFRESH, USERS_V1, role_keys, tenant_ids, try_login, vendor_get};
+use crate::support::{TestApp, assert_error, claims};
 
 async fn refresh(app: &TestApp, token: &str) -> StatusCode {
     app.post(REFRESH).json(json!({ "refreshToken": token })).send().await.status
@@ -23,7 +24,7 @@ async fn delete_with_a_tenant_removes_the_membership_then_the_last_one_deletes_t
     let a = app.seed_tenant("a").await;
     let b = app.seed_tenant("b").await;
     let ann = app.seed_user("ann@a.io", &a, &[]).await;
-    app.store.add_membership(ann, &b, &[]).await.unwrap();
+    app.add_member(ann, &b, &[]).await;
     let session = app.login("ann@a.io").await; // lands in a (first membership)
     let refresh_a = session.body["refreshToken"].as_str().unwrap().to_owned();
 
@@ -33,7 +34,7 @@ async fn delete_with_a_tenant_removes_the_membership_then_the_last_one_deletes_t
     assert_eq!(tenant_ids(&vendor_get(&app, &vendor, &ann.to_string()).await), [b.as_str()]);
     assert_eq!(refresh(&app, &refresh_a).await, StatusCode::UNAUTHORIZED);
     let login = app.login("ann@a.io").await;
-    assert_eq!(super::claims(login.body["accessToken"].as_str().unwrap())["tenantId"], b.as_str());
+    assert_eq!(claims(login.body["accessToken"].as_str().unwrap())["tenantId"], b.as_str());
 
     // Not a member any more: 404, nothing changes.
     let res = app.delete(&format!("{USERS_V1}/{ann}")).bearer(&vendor).tenant(&a).send().await;
@@ -71,8 +72,8 @@ async fn a_tenant_admin_deletes_only_members_of_its_tenant() {
     let b = app.seed_tenant("b").await;
     let ann = app.seed_user("ann@a.io", &a, &[]).await;
     let bob = app.seed_user("bob@b.io", &b, &[]).await;
-    let (_, admin) = member_with(&app, "admin@a.io", &a, &["fe.secure.delete.users"]).await;
-    let (_, writer) = member_with(&app, "writer@a.io", &a, &["fe.secure.write.users"]).await;
+    let (_, admin) = app.member_with("admin@a.io", &a, &["fe.secure.delete.users"]).await;
+    let (_, writer) = app.member_with("writer@a.io", &a, &["fe.secure.write.users"]).await;
 
     let res = app.delete(&format!("{USERS_V1}/{bob}")).bearer(&admin).send().await;
     assert_error(&res, StatusCode::NOT_FOUND);
@@ -96,8 +97,8 @@ async fn add_user_to_tenant_joins_with_roles() {
     let vendor = app.vendor_token().await;
     let a = app.seed_tenant("a").await;
     let b = app.seed_tenant("b").await;
-    let role = seed_role(&app, "auditor", Some(&b), false, &[]).await;
-    seed_role(&app, "member", None, true, &[]).await;
+    let role = app.seed_role("auditor", Some(&b), false, &[]).await;
+    app.seed_role("member", None, true, &[]).await;
     let ann = app.seed_user("ann@a.io", &a, &[]).await;
     let path = format!("{USERS_V1}/{ann}/tenant");
 
@@ -144,27 +145,27 @@ async fn set_active_tenant_moves_the_next_login_and_may_create_the_tenant() {
     let a = app.seed_tenant("a").await;
     let b = app.seed_tenant("b").await;
     let ann = app.seed_user("ann@a.io", &a, &[]).await;
-    app.store.add_membership(ann, &b, &[]).await.unwrap();
+    app.add_member(ann, &b, &[]).await;
     let path = format!("{USERS_V1}/{ann}/tenant");
 
     let res = app.put(&path).bearer(&vendor).json(json!({ "tenantId": b })).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(res.body["tenantId"], b.as_str());
     let login = app.login("ann@a.io").await;
-    assert_eq!(super::claims(login.body["accessToken"].as_str().unwrap())["tenantId"], b.as_str());
+    assert_eq!(claims(login.body["accessToken"].as_str().unwrap())["tenantId"], b.as_str());
 
     // validateTenantExist: an unknown tenant is a 404 and nothing is created.
     let res =
         app.put(&path).bearer(&vendor).json(json!({ "tenantId": "new-t", "validateTenantExist": true })).send().await;
     assert_error(&res, StatusCode::NOT_FOUND);
-    assert!(app.store.get_tenant("new-t").await.is_err());
+    assert!(app.store.get_tenant(&crate::support::tenant("new-t")).await.is_err());
     // Otherwise the tenant is created and the user joins it.
     let res = app.put(&path).bearer(&vendor).json(json!({ "tenantId": "new-t" })).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
-    assert_eq!(app.store.get_tenant("new-t").await.unwrap().name, "new-t");
+    assert_eq!(app.store.get_tenant(&crate::support::tenant("new-t")).await.unwrap().name, "new-t");
     assert_eq!(tenant_ids(&res.body).len(), 3);
     let login = app.login("ann@a.io").await;
-    assert_eq!(super::claims(login.body["accessToken"].as_str().unwrap())["tenantId"], "new-t");
+    assert_eq!(claims(login.body["accessToken"].as_str().unwrap())["tenantId"], "new-t");
 
     let res = app.put(&path).bearer(&vendor).json(json!({ "tenantId": 5 })).send().await;
     assert_error(&res, StatusCode::BAD_REQUEST);
@@ -179,11 +180,11 @@ async fn migrate_moves_every_member_in_one_go() {
     let vendor = app.vendor_token().await;
     let src = app.seed_tenant("src").await;
     let target = app.seed_tenant("target").await;
-    let global = seed_role(&app, "global", None, false, &[]).await;
-    let local = seed_role(&app, "local", Some(&src), false, &[]).await;
+    let global = app.seed_role("global", None, false, &[]).await;
+    let local = app.seed_role("local", Some(&src), false, &[]).await;
     let ann = app.seed_user("ann@s.io", &src, &[global, local]).await;
     let bob = app.seed_user("bob@s.io", &src, &[]).await;
-    app.store.add_membership(bob, &target, &[]).await.unwrap();
+    app.add_member(bob, &target, &[]).await;
     let refresh_token = app.login("ann@s.io").await.body["refreshToken"].as_str().unwrap().to_owned();
     let path = format!("{USERS_V1}/tenants/migrate");
 
@@ -211,7 +212,7 @@ async fn migrate_moves_every_member_in_one_go() {
     assert_eq!(res.body["_metadata"]["totalItems"], 0);
     assert_eq!(refresh(&app, &refresh_token).await, StatusCode::UNAUTHORIZED);
     let login = app.login("ann@s.io").await;
-    assert_eq!(super::claims(login.body["accessToken"].as_str().unwrap())["tenantId"], target.as_str());
+    assert_eq!(claims(login.body["accessToken"].as_str().unwrap())["tenantId"], target.as_str());
 }
 
 #[tokio::test]
@@ -221,9 +222,9 @@ async fn a_disabled_member_cannot_log_in_to_that_tenant() {
     let a = app.seed_tenant("a").await;
     let b = app.seed_tenant("b").await;
     let ann = app.seed_user("ann@a.io", &a, &[]).await;
-    app.store.add_membership(ann, &b, &[]).await.unwrap();
+    app.add_member(ann, &b, &[]).await;
     let session = app.login("ann@a.io").await; // lands in a (first membership)
-    assert_eq!(super::claims(session.body["accessToken"].as_str().unwrap())["tenantId"], a.as_str());
+    assert_eq!(claims(session.body["accessToken"].as_str().unwrap())["tenantId"], a.as_str());
     let refresh_token = session.body["refreshToken"].as_str().unwrap().to_owned();
     let disable = format!("/identity/resources/tenants/users/v1/{ann}/disable");
     let enable = format!("/identity/resources/tenants/users/v1/{ann}/enable");
@@ -233,7 +234,7 @@ async fn a_disabled_member_cannot_log_in_to_that_tenant() {
     // The session in a is over (refresh does not silently move it to b); a new login lands in b.
     assert_eq!(refresh(&app, &refresh_token).await, StatusCode::UNAUTHORIZED);
     let login = app.login("ann@a.io").await;
-    assert_eq!(super::claims(login.body["accessToken"].as_str().unwrap())["tenantId"], b.as_str());
+    assert_eq!(claims(login.body["accessToken"].as_str().unwrap())["tenantId"], b.as_str());
     let in_a = |user: &serde_json::Value| {
         user["tenants"].as_array().unwrap().iter().find(|t| t["tenantId"] == a.as_str()).unwrap()["isDisabled"].clone()
     };
@@ -248,7 +249,7 @@ async fn a_disabled_member_cannot_log_in_to_that_tenant() {
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(in_a(&vendor_get(&app, &vendor, &ann.to_string()).await), false);
     let login = app.login("ann@a.io").await;
-    assert_eq!(super::claims(login.body["accessToken"].as_str().unwrap())["tenantId"], a.as_str());
+    assert_eq!(claims(login.body["accessToken"].as_str().unwrap())["tenantId"], a.as_str());
 }
 
 #[tokio::test]
@@ -259,9 +260,9 @@ async fn enable_disable_checks_scope_and_permission() {
     let b = app.seed_tenant("b").await;
     let ann = app.seed_user("ann@a.io", &a, &[]).await;
     let bob = app.seed_user("bob@b.io", &b, &[]).await;
-    let (_, admin) = member_with(&app, "admin@a.io", &a, &["fe.secure.write.enableDisable"]).await;
-    let (_, reader) = member_with(&app, "reader@a.io", &a, &["fe.secure.read.users"]).await;
-    let path = |id: Uuid| format!("/identity/resources/tenants/users/v1/{id}/disable");
+    let (_, admin) = app.member_with("admin@a.io", &a, &["fe.secure.write.enableDisable"]).await;
+    let (_, reader) = app.member_with("reader@a.io", &a, &["fe.secure.read.users"]).await;
+    let path = |id: UserId| format!("/identity/resources/tenants/users/v1/{id}/disable");
 
     assert_error(&app.post(&path(ann)).send().await, StatusCode::UNAUTHORIZED);
     assert_error(&app.post(&path(ann)).bearer(&reader).send().await, StatusCode::FORBIDDEN);

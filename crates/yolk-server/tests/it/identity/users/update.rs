@@ -5,7 +5,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{LOGIN, USERS_V1, try_login, vendor_get};
-use crate::support::{PASSWORD, TestApp, assert_error};
+use crate::support::{PASSWORD, TestApp, assert_error, claims};
 
 #[tokio::test]
 async fn vendor_update_changes_only_the_given_fields() {
@@ -36,7 +36,7 @@ async fn vendor_update_changes_only_the_given_fields() {
     assert_eq!(stored["profilePictureUrl"], "https://x.io/p.png");
     // The next token carries the new profile.
     let login = try_login(&app, "ann@a.io").await;
-    let claims = super::claims(login.body["accessToken"].as_str().unwrap());
+    let claims = claims(login.body["accessToken"].as_str().unwrap());
     assert_eq!(claims["name"], "Ann B");
     assert_eq!(claims["metadata"], json!({ "k": "v" }));
 }

@@ -299,7 +299,8 @@ impl RoleService {
             updated_at: now,
         };
         let keys = vec![role.key.clone()];
-        let created = self.store.create_roles(&[NewRole { role, grant_to_members: false }]).await.map_err(key_clash(&keys))?;
+        let created =
+            self.store.create_roles(&[NewRole { role, grant_to_members: false }]).await.map_err(key_clash(&keys))?;
         created.into_iter().next().ok_or_else(|| CoreError::Internal("created role missing".into()))
     }
 

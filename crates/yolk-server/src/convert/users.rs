@@ -1,0 +1,57 @@
+//! Users.
+
+use yolk_api_types::users::{UserDto, UserTenantDto};
+use yolk_core::auth::active_tenant;
+use yolk_core::users::UserView;
+
+use super::{role_dto, time};
+
+/// A user in the tenant in context (its roles and `tenantId` refer to it; without one, the user's active tenant),
+/// with the memberships the caller may see; `vendor_id` is the environment's client id.
+pub fn user_dto(view: &UserView, vendor_id: &str) -> UserDto {
+    let (u, memberships) = (&view.user, &view.memberships);
+    let context = view
+        .tenant
+        .clone()
+        .or_else(|| active_tenant(u, memberships))
+        .or_else(|| memberships.first().map(|m| m.tenant_id.clone()));
+    let current = context.as_ref().and_then(|t| memberships.iter().find(|m| &m.tenant_id == t));
+    UserDto {
+        id: u.id.to_string(),
+        sub: u.id.to_string(),
+        email: u.email.clone(),
+        name: u.name.clone(),
+        username: u.username.clone(),
+        profile_picture_url: u.profile_picture_url.clone(),
+        phone_number: u.phone_number.clone(),
+        external_id: u.external_id.clone(),
+        provider: u.provider.clone(),
+        verified: u.verified,
+        is_locked: u.locked,
+        mfa_enrolled: false,
+        mfa_bypass: false,
+        super_user: u.super_user,
+        invisible: u.invisible,
+        metadata: u.metadata.clone(),
+        vendor_metadata: None,
+        tenant_id: context.as_ref().map(ToString::to_string),
+        tenant_ids: memberships.iter().map(|m| m.tenant_id.to_string()).collect(),
+        activated_for_tenant: current.is_some_and(|m| !m.disabled),
+        roles: current.map(|m| m.roles.iter().map(|r| role_dto(r, vendor_id)).collect()).unwrap_or_default(),
+        permissions: Vec::new(),
+        tenants: memberships
+            .iter()
+            .map(|m| UserTenantDto {
+                tenant_id: m.tenant_id.to_string(),
+                roles: m.roles.iter().map(|r| role_dto(r, vendor_id)).collect(),
+                is_disabled: m.disabled,
+                created_at: time(m.created_at),
+            })
+            .collect(),
+        sub_account_access_allowed: false,
+        managed_by: "frontegg".to_owned(),
+        last_login: u.last_login.map(time),
+        created_at: time(u.created_at),
+        updated_at: time(u.updated_at),
+    }
+}
