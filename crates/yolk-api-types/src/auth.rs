@@ -45,20 +45,15 @@ pub struct AuthenticationResponse {
 }
 
 /// `POST /identity/resources/users/v1/signUp` and `.../signUp/username` (`SignUpUserEmailDto`,
-/// `SignUpUserUsernameDto`). `roleIds` is never honoured: a self sign-up does not choose its roles.
+/// `SignUpUserUsernameDto`). A self sign-up never chooses its roles nor sets the environment's own fields
+/// (`roleIds`, `externalId`, `vendorMetadata` are ignored).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignUpRequest {
-    pub email: Option<String>,
-    pub username: Option<String>,
-    pub name: Option<String>,
-    pub password: Option<String>,
+    #[serde(flatten)]
+    pub user: crate::users::NewUserFields,
+    /// The name of the tenant the sign-up founds (required).
     pub company_name: Option<String>,
-    /// An object or a JSON-encoded string.
-    pub metadata: Option<serde_json::Value>,
-    pub profile_picture_url: Option<String>,
-    pub phone_number: Option<String>,
-    pub provider: Option<String>,
 }
 
 /// The sign-up answer: the login response when the user may log in at once, else `shouldActivate`.

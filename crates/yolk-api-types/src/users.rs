@@ -57,11 +57,11 @@ pub struct UserDto {
     pub updated_at: String,
 }
 
-/// `CreateUserDto` (tenant-scoped, v1 and v2) and `CreateUserDtoVendorOnly` (which adds `tenantId` and the
-/// vendor fields). `metadata` may be an object or a JSON-encoded string.
-#[derive(Debug, Default, Deserialize)]
+/// A new user's fields, as `CreateUserDto`, `CreateUserDtoVendorOnly` and the sign-up bodies carry them.
+/// `metadata` may be an object or a JSON-encoded string.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CreateUserRequest {
+pub struct NewUserFields {
     pub email: Option<String>,
     pub username: Option<String>,
     pub name: Option<String>,
@@ -70,18 +70,29 @@ pub struct CreateUserRequest {
     pub phone_number: Option<String>,
     pub provider: Option<String>,
     pub metadata: Option<serde_json::Value>,
-    pub skip_invite_email: Option<bool>,
+    /// Roles in the tenant joined; none means the default roles.
     pub role_ids: Option<Vec<RoleId>>,
-    pub email_metadata: Option<serde_json::Value>,
+    /// Temporary users (not supported yet).
     pub expiration_in_seconds: Option<f64>,
-    /// Vendor-only: the tenant the user joins.
-    pub tenant_id: Option<TenantId>,
     /// Vendor-only.
     pub vendor_metadata: Option<serde_json::Value>,
     /// Vendor-only.
-    pub mfa_bypass: Option<bool>,
-    /// Vendor-only.
     pub external_id: Option<String>,
+}
+
+/// `CreateUserDto` (tenant-scoped, v1 and v2) and `CreateUserDtoVendorOnly` (which adds `tenantId` and the
+/// vendor fields).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUserRequest {
+    #[serde(flatten)]
+    pub user: NewUserFields,
+    pub skip_invite_email: Option<bool>,
+    pub email_metadata: Option<serde_json::Value>,
+    /// Vendor-only: the tenant the user joins.
+    pub tenant_id: Option<TenantId>,
+    /// Vendor-only; accepted and ignored (no MFA yet).
+    pub mfa_bypass: Option<bool>,
 }
 
 /// `UserCreatedResponse` is served as [`UserDto`], which carries all its fields.

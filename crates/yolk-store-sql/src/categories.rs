@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use yolk_domain::{CategoryId, PermissionCategory};
-use yolk_store::{CategoryStore, Entity, Mutation, StoreError, StoreResult};
+use yolk_store::{CategoryStore, Entity, Mutation, StoreResult};
 
-use crate::rows::{Record, RowExt, flag, lock_and_read, ms};
+use crate::rows::{Record, RowExt, delete_by_key, flag, lock_and_read, ms};
 use crate::{SqlStore, db_err};
 
 impl Record for PermissionCategory {
@@ -76,12 +76,6 @@ impl CategoryStore for SqlStore {
     }
 
     async fn delete_category(&self, id: CategoryId) -> StoreResult<()> {
-        let n = sqlx::query("DELETE FROM permission_categories WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&self.write)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 { Err(StoreError::NotFound(Entity::Category)) } else { Ok(()) }
+        delete_by_key::<PermissionCategory>(&self.write, &id.to_string()).await
     }
 }

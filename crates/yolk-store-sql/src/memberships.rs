@@ -9,7 +9,7 @@ use yolk_domain::{Membership, RoleId, Tenant, TenantId, User, UserId};
 use yolk_store::{Entity, MembershipStore, StoreError, StoreResult};
 
 use crate::roles::load_roles;
-use crate::rows::{RowExt, flag, missing, ms};
+use crate::rows::{RowExt, flag, missing, ms, touched};
 use crate::users::fetch_user;
 use crate::{SqlStore, db_err, placeholders};
 
@@ -172,17 +172,13 @@ impl MembershipStore for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let n = sqlx::query("UPDATE memberships SET disabled = $1 WHERE user_id = $2 AND tenant_id = $3")
+        let result = sqlx::query("UPDATE memberships SET disabled = $1 WHERE user_id = $2 AND tenant_id = $3")
             .bind(flag(disabled))
             .bind(user_id.to_string())
             .bind(tenant_id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound(Entity::Membership));
-        }
+            .await;
+        touched(result, Entity::Membership)?;
         if disabled {
             revoke_tenant_sessions(&mut tx, user_id, tenant_id, now).await?;
         }
@@ -214,16 +210,12 @@ impl MembershipStore for SqlStore {
     async fn remove_from_tenant(&self, user_id: UserId, tenant_id: &TenantId, now: DateTime<Utc>) -> StoreResult<bool> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         // The membership's roles cascade with it.
-        let n = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2")
+        let result = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2")
             .bind(user_id.to_string())
             .bind(tenant_id.as_str())
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound(Entity::Membership));
-        }
+            .await;
+        touched(result, Entity::Membership)?;
         revoke_tenant_sessions(&mut tx, user_id, tenant_id, now).await?;
         let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1")
             .bind(user_id.to_string())

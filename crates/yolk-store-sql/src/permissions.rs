@@ -9,7 +9,7 @@ use yolk_domain::{AssignmentType, CategoryId, Permission, PermissionId, RoleId};
 use yolk_store::{Entity, Mutation, PermissionStore, StoreError, StoreResult};
 
 use crate::roles::{dedup, fetch_in};
-use crate::rows::{Record, RowExt, lock_and_read, missing, ms};
+use crate::rows::{Record, RowExt, delete_by_key, lock_and_read, missing, ms, touched};
 use crate::{SqlStore, db_err};
 
 impl Record for Permission {
@@ -139,13 +139,7 @@ impl PermissionStore for SqlStore {
     }
 
     async fn delete_permission(&self, id: PermissionId) -> StoreResult<()> {
-        let n = sqlx::query("DELETE FROM permissions WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&self.write)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 { Err(StoreError::NotFound(Entity::Permission)) } else { Ok(()) }
+        delete_by_key::<Permission>(&self.write, &id.to_string()).await
     }
 
     async fn add_permission_roles(
@@ -177,17 +171,13 @@ impl PermissionStore for SqlStore {
     ) -> StoreResult<Vec<Permission>> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         for id in dedup(ids) {
-            let n = sqlx::query("UPDATE permissions SET assignment_type = $1, updated_at = $2 WHERE id = $3")
+            let result = sqlx::query("UPDATE permissions SET assignment_type = $1, updated_at = $2 WHERE id = $3")
                 .bind(assignment_type.as_str())
                 .bind(ms(now))
                 .bind(id)
                 .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-            if n == 0 {
-                return Err(StoreError::NotFound(Entity::Permission));
-            }
+                .await;
+            touched(result, Entity::Permission)?;
         }
         tx.commit().await.map_err(db_err)?;
         self.permissions_by_ids(ids).await

@@ -9,7 +9,7 @@ use yolk_domain::{PermissionId, Role, RoleId, TenantId};
 use yolk_store::roles::{NewRole, RoleUpdate};
 use yolk_store::{Constraint, Entity, RoleStore, StoreError, StoreResult};
 
-use crate::rows::{Record, RowExt, flag, lock_and_read, missing, ms};
+use crate::rows::{Record, RowExt, delete_by_key, flag, lock_and_read, missing, ms};
 use crate::{SqlStore, db_err, placeholders};
 
 impl Record for Role {
@@ -290,12 +290,6 @@ impl RoleStore for SqlStore {
     }
 
     async fn delete_role(&self, id: RoleId) -> StoreResult<()> {
-        let n = sqlx::query("DELETE FROM roles WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&self.write)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 { Err(StoreError::NotFound(Entity::Role)) } else { Ok(()) }
+        delete_by_key::<Role>(&self.write, &id.to_string()).await
     }
 }

@@ -2,7 +2,7 @@
 //! helper every read-modify-write goes through.
 
 use chrono::{DateTime, Utc};
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyQueryResult, AnyRow};
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use uuid::Uuid;
 use yolk_domain::TenantId;
@@ -95,25 +95,25 @@ pub(crate) trait Record: Sized {
 /// the same version and the second write would silently undo the first. `NotFound(R::ENTITY)` when no row has the
 /// key.
 pub(crate) async fn lock_and_read<R: Record>(tx: &mut AnyConnection, key: &str) -> StoreResult<R> {
-    let touched = sqlx::query(AssertSqlSafe(format!(
-        "UPDATE {t} SET updated_at = updated_at WHERE {k} = $1",
-        t = R::TABLE,
-        k = R::KEY
-    )))
-    .bind(key)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?
-    .rows_affected();
-    if touched == 0 {
-        return Err(StoreError::NotFound(R::ENTITY));
-    }
+    let lock = format!("UPDATE {t} SET updated_at = updated_at WHERE {k} = $1", t = R::TABLE, k = R::KEY);
+    touched(sqlx::query(AssertSqlSafe(lock)).bind(key).execute(&mut *tx).await, R::ENTITY)?;
     let row = sqlx::query(AssertSqlSafe(format!("SELECT * FROM {t} WHERE {k} = $1", t = R::TABLE, k = R::KEY)))
         .bind(key)
         .fetch_one(&mut *tx)
         .await
         .map_err(db_err)?;
     R::from_row(&row)
+}
+
+/// A write that must have touched a row: `NotFound(entity)` when it touched none.
+pub(crate) fn touched(result: Result<AnyQueryResult, sqlx::Error>, entity: Entity) -> StoreResult<()> {
+    if result.map_err(db_err)?.rows_affected() == 0 { Err(StoreError::NotFound(entity)) } else { Ok(()) }
+}
+
+/// Deletes the aggregate's row with this key (its dependents cascade); `NotFound(R::ENTITY)` when there is none.
+pub(crate) async fn delete_by_key<R: Record>(pool: &sqlx::AnyPool, key: &str) -> StoreResult<()> {
+    let sql = format!("DELETE FROM {t} WHERE {k} = $1", t = R::TABLE, k = R::KEY);
+    touched(sqlx::query(AssertSqlSafe(sql)).bind(key).execute(pool).await, R::ENTITY)
 }
 
 /// Maps a failed write's foreign-key violation to the entity that was missing (the caller knows which reference

@@ -8,7 +8,7 @@ use yolk_store::users::{IdentifierKind, LoginIdentifier, NewUser, UserQuery, Use
 use yolk_store::{Entity, Mutation, StoreError, StoreResult, UserStore};
 
 use crate::memberships::insert_membership;
-use crate::rows::{Record, RowExt, flag, lock_and_read, ms};
+use crate::rows::{Record, RowExt, delete_by_key, flag, lock_and_read, ms, touched};
 use crate::{SqlStore, db_err, placeholders};
 
 impl Record for User {
@@ -219,16 +219,12 @@ impl UserStore for SqlStore {
 
     async fn record_login(&self, id: UserId, now: DateTime<Utc>) -> StoreResult<User> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let n = sqlx::query("UPDATE users SET last_login = $1 WHERE id = $2")
+        let result = sqlx::query("UPDATE users SET last_login = $1 WHERE id = $2")
             .bind(ms(now))
             .bind(id.to_string())
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound(Entity::User));
-        }
+            .await;
+        touched(result, Entity::User)?;
         let user = fetch_user(&mut *tx, id).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(user)
@@ -236,17 +232,13 @@ impl UserStore for SqlStore {
 
     async fn set_user_locked(&self, id: UserId, locked: bool, now: DateTime<Utc>) -> StoreResult<User> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let n = sqlx::query("UPDATE users SET locked = $1, updated_at = $2 WHERE id = $3")
+        let result = sqlx::query("UPDATE users SET locked = $1, updated_at = $2 WHERE id = $3")
             .bind(flag(locked))
             .bind(ms(now))
             .bind(id.to_string())
             .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound(Entity::User));
-        }
+            .await;
+        touched(result, Entity::User)?;
         if locked {
             revoke_user_sessions(&mut tx, id, now).await?;
         }
@@ -256,13 +248,7 @@ impl UserStore for SqlStore {
     }
 
     async fn delete_user(&self, id: UserId) -> StoreResult<()> {
-        let n = sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(id.to_string())
-            .execute(&self.write)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 { Err(StoreError::NotFound(Entity::User)) } else { Ok(()) }
+        delete_by_key::<User>(&self.write, &id.to_string()).await
     }
 
     async fn list_users(&self, q: &UserQuery) -> StoreResult<(Vec<User>, u64)> {

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use yolk_api_types::permissions::{CreateCategoryRequest, UpdateCategoryRequest};
 use yolk_domain::{CategoryId, Permission, PermissionCategory};
 use yolk_store::{Constraint, StoreError};
 
@@ -32,15 +33,13 @@ impl RoleService {
     pub async fn create_category(
         &self,
         _: &Environment,
-        id: Option<CategoryId>,
-        name: &str,
-        desc: Option<String>,
+        input: CreateCategoryRequest,
     ) -> CoreResult<PermissionCategory> {
         let now = self.clock.now();
         let category = PermissionCategory {
-            id: id.unwrap_or_default(),
-            name: required_text("name", name, MAX_NAME).map_err(CoreError::BadRequest)?,
-            description: description(desc).map_err(CoreError::BadRequest)?,
+            id: input.id.unwrap_or_default(),
+            name: required_text("name", &input.name, MAX_NAME).map_err(CoreError::BadRequest)?,
+            description: description(input.description).map_err(CoreError::BadRequest)?,
             fe_category: false,
             created_at: now,
             updated_at: now,
@@ -58,12 +57,11 @@ impl RoleService {
         &self,
         _: &Environment,
         id: CategoryId,
-        name: Option<String>,
-        desc: Option<String>,
+        change: UpdateCategoryRequest,
     ) -> CoreResult<PermissionCategory> {
-        let name =
-            name.as_deref().map(|n| required_text("name", n, MAX_NAME)).transpose().map_err(CoreError::BadRequest)?;
-        let desc = description(desc).map_err(CoreError::BadRequest)?;
+        let name = change.name.as_deref();
+        let name = name.map(|n| required_text("name", n, MAX_NAME)).transpose().map_err(CoreError::BadRequest)?;
+        let desc = description(change.description).map_err(CoreError::BadRequest)?;
         let mutation = Box::new(move |c: &mut PermissionCategory| {
             if let Some(n) = name {
                 c.name = n;

@@ -14,8 +14,7 @@ use std::sync::Arc;
 use yolk_domain::{Clock, Role, TenantId};
 use yolk_store::Store;
 
-pub use permissions::{NewPermission, PermissionChange};
-pub use role::{NewRoleInput, RoleChange, RoleQuery, RoleSort};
+pub use role::{RoleQuery, RoleSort};
 
 /// Longest accepted key or name.
 pub const MAX_NAME: usize = 255;

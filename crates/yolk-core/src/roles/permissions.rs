@@ -1,32 +1,12 @@
 //! Permissions (environment only): keys that tokens carry, granted through roles.
 
-use yolk_domain::{AssignmentType, CategoryId, Patch, Permission, PermissionId, RoleId};
+use yolk_api_types::permissions::{AddPermissionRequest, UpdatePermissionRequest};
+use yolk_domain::{AssignmentType, Permission, PermissionId, RoleId};
 use yolk_store::{Constraint, StoreError};
 
 use super::{MAX_BATCH, MAX_NAME, RoleService, batch, description, required_text};
 use crate::access::Environment;
 use crate::{CoreError, CoreResult};
-
-/// A permission to create (`AddPermissionRequest`).
-#[derive(Debug, Clone, Default)]
-pub struct NewPermission {
-    pub key: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub category_id: Option<CategoryId>,
-    pub assignment_type: Option<AssignmentType>,
-}
-
-/// A change to a permission's fields (`UpdatePermissionRequest`): absent fields are kept; a `null` category
-/// removes the permission from its category.
-#[derive(Debug, Clone, Default)]
-pub struct PermissionChange {
-    pub key: Option<String>,
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub category_id: Patch<CategoryId>,
-    pub assignment_type: Option<AssignmentType>,
-}
 
 /// A key clash names the keys.
 fn key_clash(keys: &[String]) -> impl Fn(StoreError) -> CoreError + '_ {
@@ -45,7 +25,11 @@ impl RoleService {
     }
 
     /// Creates permissions (all or none). Roles are granted separately.
-    pub async fn create_permissions(&self, _: &Environment, input: Vec<NewPermission>) -> CoreResult<Vec<Permission>> {
+    pub async fn create_permissions(
+        &self,
+        _: &Environment,
+        input: Vec<AddPermissionRequest>,
+    ) -> CoreResult<Vec<Permission>> {
         if input.is_empty() || input.len() > MAX_BATCH {
             return Err(CoreError::BadRequest(format!("Expected an array of 1 to {MAX_BATCH} permissions")));
         }
@@ -76,7 +60,7 @@ impl RoleService {
         &self,
         _: &Environment,
         id: PermissionId,
-        change: PermissionChange,
+        change: UpdatePermissionRequest,
     ) -> CoreResult<Permission> {
         let bad = CoreError::BadRequest;
         let key = change.key.as_deref().map(|k| required_text("key", k, MAX_NAME)).transpose().map_err(bad)?;

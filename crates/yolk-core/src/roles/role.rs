@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use yolk_api_types::roles::{AddRoleRequest, AddRoleWithPermissionsRequest, UpdateRoleRequest};
 use yolk_domain::fe_permissions::{ReadRoles, WriteRoles};
 use yolk_domain::{AssignmentType, PermissionId, Role, RoleId, TenantId};
 use yolk_store::roles::{NewRole, RoleUpdate};
@@ -13,32 +14,6 @@ use crate::{CoreError, CoreResult};
 
 /// Role levels Frontegg allows (lower is stronger).
 const LEVELS: std::ops::RangeInclusive<i64> = 0..=32767;
-
-/// A role to create (`AddRoleRequest`, `AddRoleWithPermissionsRequest`).
-#[derive(Debug, Clone, Default)]
-pub struct NewRoleInput {
-    pub key: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub is_default: Option<bool>,
-    pub first_user_role: Option<bool>,
-    pub level: i64,
-    /// With `is_default`, also give the role to every current member of its scope.
-    pub migrate_role: Option<bool>,
-}
-
-/// A change to a role's fields (`UpdateRoleRequest`): absent fields are kept.
-#[derive(Debug, Clone, Default)]
-pub struct RoleChange {
-    pub key: Option<String>,
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub is_default: Option<bool>,
-    pub first_user_role: Option<bool>,
-    pub level: Option<i64>,
-    /// With a default role, give it to every current member of its scope.
-    pub migrate_role: Option<bool>,
-}
 
 /// `_sortBy` of `GET /roles/v2`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -140,7 +115,7 @@ impl RoleService {
         &self,
         _: &Environment,
         tenant: Option<&TenantId>,
-        input: Vec<NewRoleInput>,
+        input: Vec<AddRoleRequest>,
     ) -> CoreResult<Vec<Role>> {
         if input.is_empty() {
             return Err(CoreError::BadRequest(format!("Expected an array of 1 to {} roles", super::MAX_BATCH)));
@@ -178,7 +153,7 @@ impl RoleService {
         _: &Environment,
         tenant: Option<&TenantId>,
         id: RoleId,
-        change: RoleChange,
+        change: UpdateRoleRequest,
     ) -> CoreResult<Role> {
         let current = self.scoped_role(id, tenant).await?;
         let bad = CoreError::BadRequest;
@@ -263,10 +238,9 @@ impl RoleService {
     pub async fn create_for_tenant(
         &self,
         permit: &Permit<WriteRoles>,
-        input: NewRoleInput,
-        base: RoleId,
-        permission_ids: Vec<PermissionId>,
+        input: AddRoleWithPermissionsRequest,
     ) -> CoreResult<Role> {
+        let (base, permission_ids) = (input.base_role_id, input.permission_ids);
         let tenant = permit.tenant()?.clone();
         let bad = CoreError::BadRequest;
         let key = required_text("key", &input.key, MAX_NAME).map_err(bad)?;

@@ -1,9 +1,10 @@
 //! Accounts: create, read, list, update and delete tenants, their metadata and their account settings.
 
 use serde_json::Value;
+use yolk_api_types::tenants::{CreateTenantRequest, UpdateTenantRequest};
 use yolk_domain::fe_permissions::{DeleteAccount, ReadAccountSettings, WriteAccountSettings};
 use yolk_domain::tenant_input::{TenantProfilePatch, tenant_alias, tenant_metadata, tenant_name};
-use yolk_domain::{Patch, Tenant, TenantId, TenantProfile};
+use yolk_domain::{Patch, Tenant, TenantId};
 use yolk_store::StoreError;
 use yolk_store::tenants::TenantQuery;
 
@@ -11,69 +12,39 @@ use super::TenantService;
 use crate::access::{Environment, Permit, TenantScope};
 use crate::{CoreError, CoreResult};
 
-/// A new tenant as a client sends it (`CreateTenantRequest`, `CreateSubTenantRequest`).
-#[derive(Debug, Clone, Default)]
-pub struct NewTenantInput {
-    /// Client-chosen; generated (a UUID) when absent.
-    pub tenant_id: Option<TenantId>,
-    pub name: Option<String>,
-    /// An object, a JSON-encoded string or any other JSON value (stored JSON-encoded).
-    pub metadata: Option<Value>,
-    pub is_reseller: Option<bool>,
-    pub parent_tenant_id: Option<TenantId>,
-    pub profile: TenantProfile,
-}
-
-/// A tenant update (`UpdateTenantRequest`, v1 and v2): absent fields keep, `null` clears.
-#[derive(Debug, Clone, Default)]
-pub struct TenantUpdate {
-    pub name: Patch<String>,
-    /// Replaces the whole metadata (the metadata operations merge keys).
-    pub metadata: Patch<Value>,
-    /// The unique login alias; `null` clears it.
-    pub alias: Patch<String>,
-    pub is_reseller: Patch<bool>,
-    pub profile: TenantProfilePatch,
-}
-
 /// An account-settings change: the descriptive settings only (address, time zone, formats, currency, logo,
 /// website, application URL); the tenant's status and creator are not settings and are ignored.
 pub type AccountSettingsInput = TenantProfilePatch;
 
-impl TenantUpdate {
-    /// Whether any field was sent.
-    fn is_empty(&self) -> bool {
-        !(self.name.is_present()
-            || self.metadata.is_present()
-            || self.alias.is_present()
-            || self.is_reseller.is_present())
-            && self.profile.is_empty()
-    }
+/// Whether an update sends any field.
+fn is_empty(u: &UpdateTenantRequest) -> bool {
+    !(u.name.is_present() || u.metadata.is_present() || u.alias.is_present() || u.is_reseller.is_present())
+        && u.profile.is_empty()
+}
 
-    /// Checks and applies the update to `t`.
-    fn apply(&self, t: &mut Tenant) -> Result<(), String> {
-        match &self.name {
-            Patch::Absent => {}
-            Patch::Null => return Err("name cannot be null".into()),
-            Patch::Value(n) => t.name = tenant_name(Some(n))?,
-        }
-        match &self.metadata {
-            Patch::Absent => {}
-            Patch::Null => t.metadata = None,
-            Patch::Value(v) => t.metadata = tenant_metadata(v)?,
-        }
-        match &self.alias {
-            Patch::Absent => {}
-            Patch::Null => t.alias = None,
-            Patch::Value(a) => t.alias = Some(tenant_alias(a)?),
-        }
-        match self.is_reseller {
-            Patch::Absent => {}
-            Patch::Null => return Err("isReseller must be a boolean".into()),
-            Patch::Value(r) => t.is_reseller = r,
-        }
-        self.profile.apply(&mut t.profile)
+/// Checks and applies an update to `t`.
+fn apply(u: &UpdateTenantRequest, t: &mut Tenant) -> Result<(), String> {
+    match &u.name {
+        Patch::Absent => {}
+        Patch::Null => return Err("name cannot be null".into()),
+        Patch::Value(n) => t.name = tenant_name(Some(n))?,
     }
+    match &u.metadata {
+        Patch::Absent => {}
+        Patch::Null => t.metadata = None,
+        Patch::Value(v) => t.metadata = tenant_metadata(v)?,
+    }
+    match &u.alias {
+        Patch::Absent => {}
+        Patch::Null => t.alias = None,
+        Patch::Value(a) => t.alias = Some(tenant_alias(a)?),
+    }
+    match u.is_reseller {
+        Patch::Absent => {}
+        Patch::Null => return Err("isReseller must be a boolean".into()),
+        Patch::Value(r) => t.is_reseller = r,
+    }
+    u.profile.apply(&mut t.profile)
 }
 
 /// The metadata object a merge applies to: an object, or a string holding a JSON object.
@@ -100,7 +71,7 @@ fn stored_metadata_object(t: &Tenant) -> serde_json::Map<String, Value> {
 impl TenantService {
     /// A new tenant from a create body: `tenantId` as given (a UUID when absent), `name` required, the profile
     /// checked; `parent` is decided by the caller.
-    pub(super) fn new_tenant(&self, input: NewTenantInput, parent: Option<TenantId>) -> CoreResult<Tenant> {
+    pub(super) fn new_tenant(&self, input: CreateTenantRequest, parent: Option<TenantId>) -> CoreResult<Tenant> {
         let bad = CoreError::BadRequest;
         let now = self.clock.now();
         let tenant_id = input.tenant_id.unwrap_or_else(TenantId::generate);
@@ -116,7 +87,7 @@ impl TenantService {
 
     /// Creates a tenant, optionally under an existing `parentTenantId`. `Conflict(TenantId)` when the id is taken,
     /// `NotFound(ParentTenant)` for an unknown parent.
-    pub async fn create(&self, _: &Environment, input: NewTenantInput) -> CoreResult<Tenant> {
+    pub async fn create(&self, _: &Environment, input: CreateTenantRequest) -> CoreResult<Tenant> {
         let parent = input.parent_tenant_id.clone();
         let tenant = self.new_tenant(input, parent)?;
         Ok(self.store.create_tenant(&tenant).await?)
@@ -148,13 +119,13 @@ impl TenantService {
     }
 
     /// A partial update (v1 and v2): at least one known field; `Conflict(TenantAlias)` when the alias is taken.
-    pub async fn update(&self, _: &Environment, id: &TenantId, update: TenantUpdate) -> CoreResult<Tenant> {
-        if update.is_empty() {
+    pub async fn update(&self, _: &Environment, id: &TenantId, update: UpdateTenantRequest) -> CoreResult<Tenant> {
+        if is_empty(&update) {
             return Err(CoreError::BadRequest("The body must contain at least one property to change".into()));
         }
         // Validate up front, on a scratch tenant, so the store transaction does not fail on input.
-        update.apply(&mut Tenant::new(id.clone(), "scratch", self.clock.now())).map_err(CoreError::BadRequest)?;
-        self.change(id, move |t| update.apply(t)).await
+        apply(&update, &mut Tenant::new(id.clone(), "scratch", self.clock.now())).map_err(CoreError::BadRequest)?;
+        self.change(id, move |t| apply(&update, t)).await
     }
 
     /// Merges keys into the tenant's metadata (existing keys are overwritten).

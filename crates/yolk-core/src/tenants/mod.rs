@@ -19,7 +19,7 @@ use crate::access::{Actor, Permit};
 use crate::settings::Settings;
 use crate::{CoreError, CoreResult};
 
-pub use accounts::{AccountSettingsInput, NewTenantInput, TenantUpdate};
+pub use accounts::AccountSettingsInput;
 pub use hierarchy::TenantTree;
 
 /// Tenants.

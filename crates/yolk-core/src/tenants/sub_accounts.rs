@@ -8,7 +8,9 @@ use yolk_domain::settings::{HierarchySettings, Stamped};
 use yolk_domain::{Tenant, TenantId};
 use yolk_store::StoreError;
 
-use super::{NewTenantInput, TenantService};
+use yolk_api_types::tenants::CreateTenantRequest;
+
+use super::TenantService;
 use crate::access::Permit;
 use crate::settings::Scope;
 use crate::{CoreError, CoreResult};
@@ -20,7 +22,7 @@ impl TenantService {
     pub async fn create_sub_tenant(
         &self,
         permit: &Permit<WriteSubAccounts>,
-        input: NewTenantInput,
+        input: CreateTenantRequest,
     ) -> CoreResult<Tenant> {
         if input.tenant_id.is_none() {
             return Err(CoreError::BadRequest("tenantId is required".into()));

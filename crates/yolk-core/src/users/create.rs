@@ -3,9 +3,11 @@
 //! creates users (and later SCIM, invitations and SSO provisioning) goes through it.
 
 use serde_json::Value;
+use yolk_api_types::auth::SignUpRequest;
+use yolk_api_types::users::NewUserFields;
 use yolk_domain::fe_permissions::WriteUsers;
 use yolk_domain::values::{Email, MAX_PICTURE_URL, Username, check_phone_number, metadata_to_string};
-use yolk_domain::{RoleId, Tenant, TenantId, TenantProfile, User, UserId};
+use yolk_domain::{Tenant, TenantId, TenantProfile, User, UserId};
 use yolk_store::StoreError;
 use yolk_store::users::NewUser;
 
@@ -15,37 +17,6 @@ use crate::{CoreError, CoreResult};
 
 /// The `provider` values the spec's `CreateUserDto` enumerates.
 const PROVIDERS: &[&str] = &["local", "saml", "google", "github", "facebook", "microsoft", "scim2", "slack", "apple"];
-
-/// A new user's fields as a client sends them (`CreateUserDto`, the sign-up bodies).
-#[derive(Debug, Clone, Default)]
-pub struct NewUserInput {
-    pub email: Option<String>,
-    pub username: Option<String>,
-    pub name: Option<String>,
-    pub password: Option<String>,
-    pub phone_number: Option<String>,
-    pub profile_picture_url: Option<String>,
-    /// An object or a JSON-encoded string.
-    pub metadata: Option<Value>,
-    pub external_id: Option<String>,
-    pub provider: Option<String>,
-    /// Roles in the tenant joined; none means the default roles.
-    pub role_ids: Option<Vec<RoleId>>,
-    /// Not stored yet: refused unless empty rather than dropped silently.
-    pub vendor_metadata: Option<Value>,
-    /// Temporary users are not supported yet: refused.
-    pub expiration_in_seconds: Option<f64>,
-}
-
-/// A self sign-up (`POST /users/v1/signUp`, `.../signUp/username`).
-#[derive(Debug, Clone, Default)]
-pub struct SignUpInput {
-    pub user: NewUserInput,
-    /// The name of the tenant the sign-up founds (required).
-    pub company_name: Option<String>,
-    /// Whether the user signs up with a username (then required; the email is optional) rather than an email.
-    pub with_username: bool,
-}
 
 /// What a sign-up created.
 #[derive(Debug, Clone)]
@@ -82,7 +53,7 @@ impl UserService {
         &self,
         _: &Environment,
         tenant: &TenantId,
-        input: NewUserInput,
+        input: NewUserFields,
     ) -> CoreResult<UserView> {
         self.create_member(tenant, input, Existing::Conflict, true, false).await
     }
@@ -90,7 +61,7 @@ impl UserService {
     /// `POST /users/v1`, `/users/v2`: creates an unverified user in the tenant in scope with the chosen roles (or
     /// the default ones). An email that already belongs to a user adds that user to the tenant instead, leaving
     /// its profile and password as they are; `Conflict(Membership)` if it is already a member.
-    pub async fn invite(&self, permit: &Permit<WriteUsers>, input: NewUserInput) -> CoreResult<UserView> {
+    pub async fn invite(&self, permit: &Permit<WriteUsers>, input: NewUserFields) -> CoreResult<UserView> {
         let tenant = permit.tenant()?.clone();
         self.create_member(&tenant, input, Existing::AddToTenant, false, permit.is_member()).await
     }
@@ -98,7 +69,7 @@ impl UserService {
     async fn create_member(
         &self,
         tenant: &TenantId,
-        input: NewUserInput,
+        input: NewUserFields,
         existing: Existing,
         verified: bool,
         tenant_only: bool,
@@ -141,13 +112,13 @@ impl UserService {
     /// Self sign-up: creates a tenant (named after `companyName`) and its first user, in one transaction, with
     /// the environment's default and first-user roles. Refused when the environment closed sign-up. Whether a
     /// session starts is the caller's (the login path's) business: see [`SignedUp::should_activate`].
-    pub async fn sign_up(&self, input: SignUpInput) -> CoreResult<SignedUp> {
+    pub async fn sign_up(&self, input: SignUpRequest, with_username: bool) -> CoreResult<SignedUp> {
         let config = self.settings.vendor_config_in_force().await?;
         if !config.allow_signups {
             return Err(CoreError::Forbidden("Sign up is disabled".into()));
         }
         // The identifier the sign-up route names is required (the other is optional); `new_account` parses both.
-        let (given, missing) = if input.with_username {
+        let (given, missing) = if with_username {
             (&input.user.username, Username::RULE)
         } else {
             (&input.user.email, "email must be a valid email")
@@ -158,8 +129,9 @@ impl UserService {
         let company = optional_text(input.company_name.as_deref())
             .ok_or_else(|| CoreError::BadRequest("companyName is required".into()))?
             .to_owned();
-        // A self sign-up never picks its own roles.
-        let account = self.new_account(NewUserInput { role_ids: None, ..input.user }, false).await?;
+        // A self sign-up never picks its own roles nor sets what only the environment sets.
+        let user = NewUserFields { role_ids: None, external_id: None, vendor_metadata: None, ..input.user };
+        let account = self.new_account(user, false).await?;
         let now = self.clock.now();
         let tenant = Tenant {
             profile: TenantProfile {
@@ -187,7 +159,7 @@ impl UserService {
 
     /// Validates a new user's fields (email and/or username, password against the policy, phone number, picture
     /// URL, metadata, provider) and hashes the password: the one rule for every path that creates a user.
-    async fn new_account(&self, input: NewUserInput, verified: bool) -> CoreResult<Account> {
+    async fn new_account(&self, input: NewUserFields, verified: bool) -> CoreResult<Account> {
         let bad = CoreError::BadRequest;
         if input.expiration_in_seconds.is_some() {
             return Err(bad("Temporary users (expirationInSeconds) are not supported".into()));

@@ -28,10 +28,8 @@ use crate::access::Permit;
 use crate::passwords::Passwords;
 use crate::settings::Settings;
 
-pub use create::{NewUserInput, SignUpInput, SignedUp};
+pub use create::SignedUp;
 pub use me::{MeTenants, Profile};
-pub use profile::ProfileInput;
-pub use read::{UserFilter, UserSearch};
 
 /// A user as the caller may see it: the tenant in context (its roles and `tenantId` refer to it) and the
 /// memberships the caller may see.

@@ -2,6 +2,7 @@
 //! email, and its environment-wide state (locked, verified, super-user, invisible).
 
 use serde_json::Value;
+use yolk_api_types::users::UpdateUserRequest;
 use yolk_domain::values::{Email, MAX_PICTURE_URL, check_phone_number, metadata_to_string};
 use yolk_domain::{Patch, User, UserId};
 use yolk_store::StoreError;
@@ -9,20 +10,6 @@ use yolk_store::StoreError;
 use super::{UserService, UserView};
 use crate::access::{Environment, UserContext};
 use crate::{CoreError, CoreResult};
-
-/// A profile change as a client sends it: each field absent (kept), `null` (cleared, where allowed) or a value.
-#[derive(Debug, Clone, Default)]
-pub struct ProfileInput {
-    pub name: Patch<String>,
-    pub phone_number: Patch<String>,
-    pub profile_picture_url: Patch<String>,
-    /// An object or a JSON-encoded string.
-    pub metadata: Patch<Value>,
-    /// Only the environment may set it; ignored for the user itself.
-    pub external_id: Patch<String>,
-    /// Not stored yet: refused unless empty rather than dropped silently.
-    pub vendor_metadata: Patch<Value>,
-}
 
 /// A validated profile change, applied inside the store's transaction.
 struct ProfileChange {
@@ -45,7 +32,7 @@ fn clearable(p: Patch<String>) -> Patch<String> {
 impl ProfileChange {
     /// The one set of profile rules: a name is not blank; a phone number is in international format; a picture
     /// URL fits the spec's limit; metadata is an object or a JSON string.
-    fn parse(input: ProfileInput, may_set_external_id: bool) -> CoreResult<Self> {
+    fn parse(input: UpdateUserRequest, may_set_external_id: bool) -> CoreResult<Self> {
         let bad = CoreError::BadRequest;
         match &input.vendor_metadata {
             Patch::Absent | Patch::Null => {}
@@ -89,20 +76,20 @@ impl ProfileChange {
 
 impl UserService {
     /// `PUT /users/v1/{userId}`: a partial update of any user, `externalId` included.
-    pub async fn update_any(&self, _: &Environment, id: UserId, input: ProfileInput) -> CoreResult<UserView> {
+    pub async fn update_any(&self, _: &Environment, id: UserId, input: UpdateUserRequest) -> CoreResult<UserView> {
         self.change_profile(id, ProfileChange::parse(input, true)?).await?;
         self.view(id, None).await
     }
 
     /// `PUT /users/v1` and `PUT /users/v2/me`: the user in context changes its own profile (not `externalId`),
     /// rendered in the tenant it acts in.
-    pub async fn update_own(&self, ctx: &UserContext, input: ProfileInput) -> CoreResult<UserView> {
+    pub async fn update_own(&self, ctx: &UserContext, input: UpdateUserRequest) -> CoreResult<UserView> {
         self.change_profile(ctx.user_id(), ProfileChange::parse(input, false)?).await?;
         self.view(ctx.user_id(), Some(ctx.tenant_id())).await
     }
 
     /// `PUT /users/v2/me`: as [`UserService::update_own`], answered as the caller's profile.
-    pub async fn update_profile(&self, ctx: &UserContext, input: ProfileInput) -> CoreResult<super::Profile> {
+    pub async fn update_profile(&self, ctx: &UserContext, input: UpdateUserRequest) -> CoreResult<super::Profile> {
         self.change_profile(ctx.user_id(), ProfileChange::parse(input, false)?).await?;
         self.profile(ctx).await
     }

@@ -1,41 +1,12 @@
 //! Reading users: one by id or email, pages of users, and their role ids.
 
 use yolk_domain::fe_permissions::ReadUsers;
-use yolk_domain::{Membership, TenantId, UserId};
-use yolk_store::PageRequest;
-use yolk_store::users::{IdentifierKind, UserQuery, UserSort};
+use yolk_domain::{Membership, UserId};
+use yolk_store::users::UserQuery;
 
 use super::{UserService, UserView, visible};
 use crate::access::{Environment, Permit};
 use crate::{CoreError, CoreResult};
-
-/// Which users a list asks for (`GET /users/v3`, the legacy `GET /users/v1`).
-#[derive(Debug, Clone, Default)]
-pub struct UserFilter {
-    /// `_tenantId`: only members of this tenant (a member caller may only name its own).
-    pub tenant_id: Option<TenantId>,
-    /// `_email`: exact, case-insensitive.
-    pub email: Option<String>,
-    /// `ids`.
-    pub ids: Option<Vec<UserId>>,
-    /// `_filter`: substring of name or email.
-    pub filter: Option<String>,
-    /// `_namePrefix`.
-    pub name_prefix: Option<String>,
-    /// `_identifier` + `_identifierType`: prefix of one identifier.
-    pub identifier: Option<(IdentifierKind, String)>,
-    /// `_externalIds`.
-    pub external_ids: Option<Vec<String>>,
-}
-
-/// A page of users to find.
-#[derive(Debug, Clone)]
-pub struct UserSearch {
-    pub filter: UserFilter,
-    pub sort: UserSort,
-    pub descending: bool,
-    pub page: PageRequest,
-}
 
 impl UserService {
     /// A user of the tenant in scope, with its roles there. The environment without a tenant reads any user (in its
@@ -59,12 +30,12 @@ impl UserService {
         self.view_in_scope(user.id, permit).await
     }
 
-    /// A page of users and the total. Scoped to the tenant in scope; `_tenantId` may narrow an environment call
-    /// without a tenant, and must otherwise name the tenant in scope (a member naming another tenant is refused).
-    /// Invisible users are listed only for the environment. One count, one select and one memberships load.
-    pub async fn list(&self, permit: &Permit<ReadUsers>, search: UserSearch) -> CoreResult<(Vec<UserView>, u64)> {
-        let f = search.filter;
-        let tenant = match (permit.tenant_opt(), f.tenant_id) {
+    /// A page of users and the total. Scoped to the tenant in scope: the query's tenant (`_tenantId`) may narrow
+    /// an environment call without a tenant, and must otherwise name the tenant in scope (a member naming another
+    /// tenant is refused). Invisible users are listed only for the environment. One count, one select and one
+    /// memberships load.
+    pub async fn list(&self, permit: &Permit<ReadUsers>, mut query: UserQuery) -> CoreResult<(Vec<UserView>, u64)> {
+        let tenant = match (permit.tenant_opt(), query.tenant_id.take()) {
             (Some(scoped), Some(asked)) if *scoped != asked => {
                 return Err(if permit.is_member() {
                     CoreError::Forbidden("Token is not valid for this tenant".into())
@@ -74,19 +45,8 @@ impl UserService {
             }
             (scoped, asked) => scoped.cloned().or(asked),
         };
-        let query = UserQuery {
-            tenant_id: tenant.clone(),
-            email: f.email.map(|e| e.to_lowercase()),
-            ids: f.ids,
-            filter: f.filter,
-            name_prefix: f.name_prefix,
-            identifier: f.identifier,
-            external_ids: f.external_ids,
-            sort: search.sort,
-            descending: search.descending,
-            page: search.page,
-            include_invisible: !permit.is_member(),
-        };
+        query.tenant_id = tenant.clone();
+        query.include_invisible = !permit.is_member();
         let (users, total) = self.store.list_users(&query).await?;
         let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
         let mut memberships = self.store.memberships(&ids).await?;

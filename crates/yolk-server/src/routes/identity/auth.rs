@@ -10,7 +10,6 @@ use yolk_api_types::auth::{
     AuthenticationResponse, PasswordLoginRequest, RefreshTokenRequest, SignUpRequest, SignUpResponse,
 };
 use yolk_core::auth::IssuedTokens;
-use yolk_core::users::{NewUserInput, SignUpInput};
 use yolk_domain::settings::CookieSameSite;
 
 use crate::convert::time;
@@ -74,22 +73,7 @@ async fn sign_up(
     ApiJson(body): ApiJson<SignUpRequest>,
     with_username: bool,
 ) -> ApiResult<Response> {
-    let input = SignUpInput {
-        user: NewUserInput {
-            email: body.email,
-            username: body.username,
-            name: body.name,
-            password: body.password,
-            phone_number: body.phone_number,
-            profile_picture_url: body.profile_picture_url,
-            metadata: body.metadata,
-            provider: body.provider,
-            ..NewUserInput::default()
-        },
-        company_name: body.company_name,
-        with_username,
-    };
-    let signed_up = state.services.users.sign_up(input).await?;
+    let signed_up = state.services.users.sign_up(body, with_username).await?;
     let mut response = SignUpResponse {
         should_activate: signed_up.should_activate,
         user_id: signed_up.user.id.to_string(),

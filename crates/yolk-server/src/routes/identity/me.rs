@@ -10,7 +10,6 @@ use yolk_api_types::me::{MeAuthorizationDto, MeHierarchyDto, MeTenantsDto, MeUse
 use yolk_api_types::tenants::TenantDto;
 use yolk_api_types::users::UpdateUserRequest;
 
-use super::users::profile_input;
 use crate::convert::{me_hierarchy, me_tenants, me_user, permissions_in, role_dto};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, UserContext};
@@ -42,7 +41,7 @@ async fn update_profile(
     ctx: UserContext,
     ApiJson(body): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<MeUserDto>> {
-    let profile = state.services.users.update_profile(&ctx, profile_input(body)).await?;
+    let profile = state.services.users.update_profile(&ctx, body).await?;
     Ok(Json(me_user(profile, &state.client_id)))
 }
 

@@ -31,7 +31,7 @@ async fn create_category(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<CreateCategoryRequest>,
 ) -> ApiResult<(StatusCode, Json<CategoryDto>)> {
-    let created = state.services.roles.create_category(&env, body.id, &body.name, body.description).await?;
+    let created = state.services.roles.create_category(&env, body).await?;
     Ok((StatusCode::CREATED, Json(category_dto(&created, None))))
 }
 
@@ -42,7 +42,7 @@ async fn update_category(
     ApiPath(id): ApiPath<CategoryId>,
     ApiJson(body): ApiJson<UpdateCategoryRequest>,
 ) -> ApiResult<Json<CategoryDto>> {
-    let updated = state.services.roles.update_category(&env, id, body.name, body.description).await?;
+    let updated = state.services.roles.update_category(&env, id, body).await?;
     Ok(Json(category_dto(&updated, None)))
 }
 

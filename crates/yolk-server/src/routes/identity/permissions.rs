@@ -8,7 +8,6 @@ use yolk_api_types::permissions::{
     AddPermissionRequest, AddRolesToPermissionRequest, ClassifyPermissionsRequest, PermissionDto,
     UpdatePermissionRequest,
 };
-use yolk_core::roles::{NewPermission, PermissionChange};
 use yolk_domain::PermissionId;
 
 use crate::convert::permission_dto;
@@ -36,17 +35,7 @@ async fn create_permissions(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Vec<AddPermissionRequest>>,
 ) -> ApiResult<(StatusCode, Json<Vec<PermissionDto>>)> {
-    let input = body
-        .into_iter()
-        .map(|p| NewPermission {
-            key: p.key,
-            name: p.name,
-            description: p.description,
-            category_id: p.category_id,
-            assignment_type: p.assignment_type,
-        })
-        .collect();
-    let created = state.services.roles.create_permissions(&env, input).await?;
+    let created = state.services.roles.create_permissions(&env, body).await?;
     Ok((StatusCode::CREATED, Json(created.iter().map(permission_dto).collect())))
 }
 
@@ -67,14 +56,7 @@ async fn update_permission(
     ApiPath(id): ApiPath<PermissionId>,
     ApiJson(body): ApiJson<UpdatePermissionRequest>,
 ) -> ApiResult<Json<PermissionDto>> {
-    let change = PermissionChange {
-        key: body.key,
-        name: body.name,
-        description: body.description,
-        category_id: body.category_id,
-        assignment_type: body.assignment_type,
-    };
-    let updated = state.services.roles.update_permission(&env, id, change).await?;
+    let updated = state.services.roles.update_permission(&env, id, body).await?;
     Ok(Json(permission_dto(&updated)))
 }
 

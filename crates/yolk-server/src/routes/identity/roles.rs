@@ -8,7 +8,6 @@ use axum::{Json, Router};
 use yolk_api_types::roles::{
     AddRoleRequest, RoleDto, SetRolePermissionsRequest, UpdateRoleRequest, UpdateRoleTenantRequest,
 };
-use yolk_core::roles::{NewRoleInput, RoleChange};
 use yolk_domain::{Patch, Role, RoleId};
 
 use crate::convert::role_dto;
@@ -47,19 +46,7 @@ async fn create_roles(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Vec<AddRoleRequest>>,
 ) -> ApiResult<(StatusCode, Json<Vec<RoleDto>>)> {
-    let input = body
-        .into_iter()
-        .map(|r| NewRoleInput {
-            key: r.key,
-            name: r.name,
-            description: r.description,
-            is_default: r.is_default,
-            first_user_role: r.first_user_role,
-            level: r.level,
-            migrate_role: r.migrate_role,
-        })
-        .collect();
-    let created = state.services.roles.create(&env, tenant.as_ref(), input).await?;
+    let created = state.services.roles.create(&env, tenant.as_ref(), body).await?;
     Ok((StatusCode::CREATED, Json(dtos(&state, &created))))
 }
 
@@ -83,16 +70,7 @@ async fn update_role(
     ApiPath(id): ApiPath<RoleId>,
     ApiJson(body): ApiJson<UpdateRoleRequest>,
 ) -> ApiResult<Json<RoleDto>> {
-    let change = RoleChange {
-        key: body.key,
-        name: body.name,
-        description: body.description,
-        is_default: body.is_default,
-        first_user_role: body.first_user_role,
-        level: body.level,
-        migrate_role: body.migrate_role,
-    };
-    let role = state.services.roles.update(&env, tenant.as_ref(), id, change).await?;
+    let role = state.services.roles.update(&env, tenant.as_ref(), id, body).await?;
     Ok(Json(role_dto(&role, &state.client_id)))
 }
 

@@ -7,7 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use yolk_api_types::page::Page;
 use yolk_api_types::roles::{AddRoleWithPermissionsRequest, RoleDto};
-use yolk_core::roles::{NewRoleInput, RoleQuery, RoleSort};
+use yolk_core::roles::{RoleQuery, RoleSort};
 use yolk_domain::TenantId;
 use yolk_domain::fe_permissions::{ReadRoles, WriteRoles};
 
@@ -81,14 +81,7 @@ async fn create_role_v2(
     ApiJson(body): ApiJson<AddRoleWithPermissionsRequest>,
 ) -> ApiResult<Json<RoleDto>> {
     let permit = scope.require::<WriteRoles>()?;
-    let input = NewRoleInput {
-        key: body.key,
-        name: body.name,
-        description: body.description,
-        is_default: body.is_default,
-        ..NewRoleInput::default()
-    };
-    let role = state.services.roles.create_for_tenant(&permit, input, body.base_role_id, body.permission_ids).await?;
+    let role = state.services.roles.create_for_tenant(&permit, body).await?;
     Ok(Json(role_dto(&role, &state.client_id)))
 }
 

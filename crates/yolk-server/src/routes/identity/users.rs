@@ -14,12 +14,10 @@ mod read;
 mod roles;
 mod status;
 mod tenancy;
-pub(super) mod update;
+mod update;
 
 use axum::Router;
 use axum::routing::{get, post, put};
-
-pub(super) use update::profile_input;
 
 use crate::state::AppState;
 

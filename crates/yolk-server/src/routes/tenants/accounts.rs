@@ -9,11 +9,9 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use yolk_api_types::tenants::{AddTenantMetadataRequest, CreateTenantRequest, TenantDto, UpdateTenantRequest};
-use yolk_core::tenants::TenantUpdate;
 use yolk_domain::TenantId;
 use yolk_domain::fe_permissions::DeleteAccount;
 
-use super::new_tenant_input;
 use crate::convert::tenant_dto;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, TenantScope, VendorAuth};
@@ -26,17 +24,6 @@ pub fn router() -> Router<AppState> {
         .route("/resources/tenants/v1/{tenantId}", get(get_tenant).put(update_tenant).delete(delete_tenant))
         .route("/resources/tenants/v1/{tenantId}/metadata", post(add_tenant_metadata))
         .route("/resources/tenants/v1/{tenantId}/metadata/{key}", delete(delete_tenant_metadata))
-}
-
-/// The fields of a tenant update body (v1 and v2).
-pub(super) fn tenant_update(body: UpdateTenantRequest) -> TenantUpdate {
-    TenantUpdate {
-        name: body.name,
-        metadata: body.metadata,
-        alias: body.alias,
-        is_reseller: body.is_reseller,
-        profile: body.profile,
-    }
 }
 
 /// Every tenant, ordered by tenant id. Not in the public OpenAPI, but Frontegg serves it and clients list tenants
@@ -53,7 +40,7 @@ async fn create_tenant(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<CreateTenantRequest>,
 ) -> ApiResult<(StatusCode, Json<TenantDto>)> {
-    let created = state.services.tenants.create(&env, new_tenant_input(body)).await?;
+    let created = state.services.tenants.create(&env, body).await?;
     Ok((StatusCode::CREATED, Json(tenant_dto(&created, &state.client_id))))
 }
 
@@ -75,7 +62,7 @@ async fn update_tenant(
     ApiPath(id): ApiPath<TenantId>,
     ApiJson(body): ApiJson<UpdateTenantRequest>,
 ) -> ApiResult<Json<TenantDto>> {
-    let updated = state.services.tenants.update(&env, &id, tenant_update(body)).await?;
+    let updated = state.services.tenants.update(&env, &id, body).await?;
     Ok(Json(tenant_dto(&updated, &state.client_id)))
 }
 

@@ -10,7 +10,6 @@ use yolk_api_types::tenants::{TenantDto, UpdateTenantRequest};
 use yolk_domain::TenantId;
 use yolk_store::tenants::{TenantQuery, TenantSort};
 
-use super::accounts::tenant_update;
 use crate::convert::tenant_dto;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, VendorAuth};
@@ -83,6 +82,6 @@ async fn update_tenant_v2(
     ApiPath(id): ApiPath<TenantId>,
     ApiJson(body): ApiJson<UpdateTenantRequest>,
 ) -> ApiResult<Json<TenantDto>> {
-    let updated = state.services.tenants.update(&env, &id, tenant_update(body)).await?;
+    let updated = state.services.tenants.update(&env, &id, body).await?;
     Ok(Json(tenant_dto(&updated, &state.client_id)))
 }

@@ -8,8 +8,6 @@ pub mod settings;
 pub mod sub_accounts;
 
 use axum::Router;
-use yolk_api_types::tenants::CreateTenantRequest;
-use yolk_core::tenants::NewTenantInput;
 
 use crate::state::AppState;
 
@@ -21,16 +19,4 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(sub_accounts::router())
         .merge(hierarchy::router())
-}
-
-/// The fields of a tenant create body.
-fn new_tenant_input(body: CreateTenantRequest) -> NewTenantInput {
-    NewTenantInput {
-        tenant_id: body.tenant_id,
-        name: body.name,
-        metadata: body.metadata,
-        is_reseller: body.is_reseller,
-        parent_tenant_id: body.parent_tenant_id,
-        profile: body.profile,
-    }
 }

@@ -10,7 +10,6 @@ use yolk_api_types::tenants::{CreateTenantRequest, HierarchySettingsDto, SubTena
 use yolk_domain::TenantId;
 use yolk_domain::fe_permissions::{DeleteSubAccounts, WriteSubAccounts};
 
-use super::new_tenant_input;
 use crate::convert::tenant_dto;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, TenantScope};
@@ -32,7 +31,7 @@ async fn create_sub_tenant(
     ApiJson(body): ApiJson<CreateTenantRequest>,
 ) -> ApiResult<(StatusCode, Json<TenantDto>)> {
     let permit = scope.require::<WriteSubAccounts>()?;
-    let created = state.services.tenants.create_sub_tenant(&permit, new_tenant_input(body)).await?;
+    let created = state.services.tenants.create_sub_tenant(&permit, body).await?;
     Ok((StatusCode::CREATED, Json(tenant_dto(&created, &state.client_id))))
 }
 

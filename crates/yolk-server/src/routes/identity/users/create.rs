@@ -4,30 +4,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use yolk_api_types::users::{CreateUserRequest, UserDto};
-use yolk_core::users::NewUserInput;
 use yolk_domain::fe_permissions::WriteUsers;
 
 use crate::convert::user_dto;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, TenantScope, VendorAuth};
 use crate::state::AppState;
-
-fn input(body: CreateUserRequest) -> NewUserInput {
-    NewUserInput {
-        email: body.email,
-        username: body.username,
-        name: body.name,
-        password: body.password,
-        phone_number: body.phone_number,
-        profile_picture_url: body.profile_picture_url,
-        metadata: body.metadata,
-        external_id: body.external_id,
-        provider: body.provider,
-        role_ids: body.role_ids,
-        vendor_metadata: body.vendor_metadata,
-        expiration_in_seconds: body.expiration_in_seconds,
-    }
-}
 
 /// `POST /resources/users/v1`: creates (or, for a known email, adds) a user in the tenant in scope; see
 /// `UserService::invite`. `tenantId` in the body is ignored: the tenant comes from the scope.
@@ -37,7 +19,7 @@ pub async fn create_user(
     ApiJson(body): ApiJson<CreateUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserDto>)> {
     let permit = scope.require::<WriteUsers>()?;
-    let view = state.services.users.invite(&permit, input(body)).await?;
+    let view = state.services.users.invite(&permit, body.user).await?;
     Ok((StatusCode::CREATED, Json(user_dto(&view, &state.client_id))))
 }
 
@@ -58,6 +40,6 @@ pub async fn create_user_vendor_only(
     ApiJson(mut body): ApiJson<CreateUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserDto>)> {
     let tenant = body.tenant_id.take().ok_or_else(|| ApiError::BadRequest("tenantId is required".into()))?;
-    let view = state.services.users.create_vendor_only(&env, &tenant, input(body)).await?;
+    let view = state.services.users.create_vendor_only(&env, &tenant, body.user).await?;
     Ok((StatusCode::CREATED, Json(user_dto(&view, &state.client_id))))
 }

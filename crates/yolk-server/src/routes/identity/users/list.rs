@@ -5,10 +5,9 @@ use axum::Json;
 use axum::extract::State;
 use yolk_api_types::page::Page;
 use yolk_api_types::users::{UserDto, UserRoleIdsDto};
-use yolk_core::users::{UserFilter, UserSearch};
 use yolk_domain::UserId;
 use yolk_domain::fe_permissions::ReadUsers;
-use yolk_store::users::{IdentifierKind, UserSort};
+use yolk_store::users::{IdentifierKind, UserQuery, UserSort};
 
 use crate::convert::user_dto;
 use crate::error::{ApiError, ApiResult};
@@ -47,9 +46,7 @@ pub async fn list_users_v3(
     list: ApiList<UsersList>,
 ) -> ApiResult<Json<Page<UserDto>>> {
     let permit = scope.require::<ReadUsers>()?;
-    let search =
-        UserSearch { filter: filter(&list)?, sort: list.sort, descending: list.descending, page: list.page_request() };
-    let (views, total) = state.services.users.list(&permit, search).await?;
+    let (views, total) = state.services.users.list(&permit, query(&list)?).await?;
     let items = views.iter().map(|v| user_dto(v, &state.client_id)).collect();
     Ok(Json(list.render(items, total)))
 }
@@ -64,20 +61,25 @@ pub async fn list_users_v1(
     list_users_v3(state, scope, list).await
 }
 
-fn filter(list: &ApiList<UsersList>) -> ApiResult<UserFilter> {
+/// The store query a list request asks for; the service applies the caller's scope to it.
+fn query(list: &ApiList<UsersList>) -> ApiResult<UserQuery> {
     let identifier = match (list.text("_identifier"), list.text("_identifierType")) {
         (None, None) => None,
         (Some(value), Some(kind)) => Some((identifier_kind(kind)?, value.to_owned())),
         _ => return Err(ApiError::BadRequest("_identifier and _identifierType go together".into())),
     };
-    Ok(UserFilter {
+    Ok(UserQuery {
         tenant_id: list.text("_tenantId").map(|t| PathParam::parse("_tenantId", t)).transpose()?,
-        email: list.text("_email").map(str::to_owned),
+        email: list.text("_email").map(str::to_lowercase),
         ids: list.parsed("ids")?,
         filter: list.text("_filter").map(str::to_owned),
         name_prefix: list.text("_namePrefix").map(str::to_owned),
         identifier,
         external_ids: list.values("_externalIds"),
+        sort: list.sort,
+        descending: list.descending,
+        page: list.page_request(),
+        include_invisible: false,
     })
 }
 

@@ -3,25 +3,12 @@
 use axum::Json;
 use axum::extract::State;
 use yolk_api_types::users::{UpdateUserEmailRequest, UpdateUserRequest, UserDto};
-use yolk_core::users::ProfileInput;
 use yolk_domain::UserId;
 
 use crate::convert::user_dto;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, UserContext, VendorAuth};
 use crate::state::AppState;
-
-/// The profile fields of an update body (`mfaBypass` is accepted and ignored: no MFA yet).
-pub fn profile_input(body: UpdateUserRequest) -> ProfileInput {
-    ProfileInput {
-        name: body.name,
-        phone_number: body.phone_number,
-        profile_picture_url: body.profile_picture_url,
-        metadata: body.metadata,
-        external_id: body.external_id,
-        vendor_metadata: body.vendor_metadata,
-    }
-}
 
 /// `PUT /resources/users/v1/{userId}`: a partial update of any user, `externalId` included.
 pub async fn update_user_for_vendor(
@@ -30,7 +17,7 @@ pub async fn update_user_for_vendor(
     ApiPath(id): ApiPath<UserId>,
     ApiJson(body): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<UserDto>> {
-    let view = state.services.users.update_any(&env, id, profile_input(body)).await?;
+    let view = state.services.users.update_any(&env, id, body).await?;
     Ok(Json(user_dto(&view, &state.client_id)))
 }
 
@@ -41,7 +28,7 @@ pub async fn update_user(
     ctx: UserContext,
     ApiJson(body): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<UserDto>> {
-    let view = state.services.users.update_own(&ctx, profile_input(body)).await?;
+    let view = state.services.users.update_own(&ctx, body).await?;
     Ok(Json(user_dto(&view, &state.client_id)))
 }
 
