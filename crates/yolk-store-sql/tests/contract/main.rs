@@ -8,8 +8,7 @@
 
 use std::fmt::Debug;
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -275,10 +274,7 @@ pub fn users_query() -> UserQuery {
 
 /// A mutation that applies `change` and accepts.
 pub fn set<T>(change: impl FnOnce(&mut T) + Send + 'static) -> Mutation<T> {
-    Box::new(move |value| {
-        change(value);
-        Ok(())
-    })
+    Box::new(accept(change))
 }
 
 /// Asserts `result` is exactly `Err(Conflict(constraint))`.
@@ -299,23 +295,33 @@ pub fn assert_not_found<T: Debug>(result: StoreResult<T>, entity: Entity) {
     );
 }
 
-/// How long each mutation of a [`race`] holds its transaction open after it was called.
-pub const HOLD: Duration = Duration::from_millis(100);
+/// How long the first mutation of a [`race`] waits for the other one to be called. Only an upper bound: without a
+/// lock the other arrives within milliseconds and the wait ends; with one it cannot arrive (it waits for the lock)
+/// and the wait runs out. Long enough that a slow machine cannot make the race pass by accident.
+const HOLD: Duration = Duration::from_secs(1);
 
 /// Runs two read-modify-writes of one row at once, the first applying `a`, the other `b` (each to a different
 /// field), and waits for both to succeed. The caller then reads the row back and asserts that both changes
 /// survived.
 ///
-/// `update(store, mutation)` is the call under test (`update_tenant(id, mutation, now)`, ...). Each mutation blocks
-/// its worker thread for [`HOLD`] after it is called, before changing anything, so the race is forced rather
-/// than left to chance: without a row lock taken before the read, the other update (on another worker of the
-/// multi-threaded runtime and another connection) reads the same version in that window, and whichever writes
-/// second silently undoes the first. With the lock, the second update waits before reading and sees the first
-/// one's result. (The sleep only forces the interleaving; nothing asserts on time.)
+/// `update(store, mutation)` is the call under test (`update_tenant(id, mutation, now)`, ...). The race is forced
+/// rather than left to chance: each mutation, once called, blocks until the other mutation has been called too (or
+/// [`HOLD`] ran out) before it changes anything. Without a row lock taken before the read, both updates therefore
+/// read the same version before either writes, and whichever writes second silently undoes the first. With the
+/// lock, the second update waits for the lock before reading, so it cannot be called while the first blocks; the
+/// first gives up waiting, writes and commits, and the second reads its result. (The wait only forces the
+/// interleaving; nothing asserts on time.) A fixed pause instead of the rendezvous was not enough: on a loaded
+/// machine the second update sometimes needed longer than the pause to reach its read, and the race went unforced.
 ///
-/// On SQLite these pass with or without the lock, because all writes go through a single writer connection and
-/// so never interleave; on PostgreSQL they fail without it (checked by replacing the locking `UPDATE` of
-/// `rows::lock_and_read`, and the insert-or-touch of `update_setting`, with nothing).
+/// Each update is driven on a thread of its own (`spawn_blocking` + `Handle::block_on`), not as a task on a
+/// runtime worker: a mutation blocking a worker would also stall whatever task sits in that worker's LIFO slot
+/// (tokio does not let other workers steal it), which can be the other update. The runtime's workers stay free to
+/// drive the connections' IO.
+///
+/// On SQLite these contracts pass with or without the lock, because all writes go through a single writer
+/// connection and so never interleave (the second update cannot even begin until the first commits). On PostgreSQL
+/// they fail without it: checked by replacing the locking `UPDATE` of `rows::lock_and_read` with a plain `SELECT`,
+/// and the insert-or-touch of `update_setting` with an insert that does nothing on conflict.
 pub async fn race<T, R, U, F>(
     db: &Db,
     update: U,
@@ -327,25 +333,66 @@ pub async fn race<T, R, U, F>(
     U: Fn(Arc<SqlStore>, Mutation<T>) -> F,
     F: Future<Output = StoreResult<R>> + Send + 'static,
 {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let first = tokio::spawn(update(db.store.clone(), slow(&calls, a)));
-    let second = tokio::spawn(update(db.store.clone(), slow(&calls, b)));
-    if let Err(e) = first.await.expect("first update task") {
+    let (first, second) = race_results(db, update, accept(a), accept(b)).await;
+    if let Err(e) = first {
         panic!("first update failed: {e}");
     }
-    if let Err(e) = second.await.expect("second update task") {
+    if let Err(e) = second {
         panic!("second update failed: {e}");
     }
-    assert_eq!(calls.load(Ordering::SeqCst), 2, "each mutation runs exactly once");
 }
 
-/// A mutation that counts its call, holds the transaction for [`HOLD`], then applies `change`.
-fn slow<T: 'static>(calls: &Arc<AtomicUsize>, change: impl FnOnce(&mut T) + Send + 'static) -> Mutation<T> {
-    let calls = calls.clone();
-    Box::new(move |value| {
-        calls.fetch_add(1, Ordering::SeqCst);
-        std::thread::sleep(HOLD);
+/// [`race`] with mutations that may refuse, returning both updates' results.
+pub async fn race_results<T, R, U, F>(
+    db: &Db,
+    update: U,
+    a: impl FnOnce(&mut T) -> StoreResult<()> + Send + 'static,
+    b: impl FnOnce(&mut T) -> StoreResult<()> + Send + 'static,
+) -> (StoreResult<R>, StoreResult<R>)
+where
+    T: 'static,
+    R: Send + 'static,
+    U: Fn(Arc<SqlStore>, Mutation<T>) -> F,
+    F: Future<Output = StoreResult<R>> + Send + 'static,
+{
+    let called = Arc::new((Mutex::new(0), Condvar::new()));
+    let first = on_own_thread(update(db.store.clone(), rendezvous(&called, a)));
+    let second = on_own_thread(update(db.store.clone(), rendezvous(&called, b)));
+    let results = (first.await.expect("first update thread"), second.await.expect("second update thread"));
+    assert_eq!(*called.0.lock().unwrap(), 2, "each mutation runs exactly once");
+    results
+}
+
+fn accept<T>(change: impl FnOnce(&mut T) + Send + 'static) -> impl FnOnce(&mut T) -> StoreResult<()> + Send + 'static {
+    move |value| {
         change(value);
         Ok(())
+    }
+}
+
+/// Drives `future` to completion on a thread of its own (see [`race`]).
+fn on_own_thread<F>(future: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send,
+{
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || runtime.block_on(future))
+}
+
+/// A mutation that counts its call, waits until both mutations of the race were called (at most [`HOLD`]), then
+/// applies `change`.
+fn rendezvous<T: 'static>(
+    called: &Arc<(Mutex<usize>, Condvar)>,
+    change: impl FnOnce(&mut T) -> StoreResult<()> + Send + 'static,
+) -> Mutation<T> {
+    let called = called.clone();
+    Box::new(move |value| {
+        let (count, arrived) = &*called;
+        let mut count = count.lock().unwrap();
+        *count += 1;
+        arrived.notify_all();
+        drop(arrived.wait_timeout_while(count, HOLD, |n| *n < 2).unwrap());
+        change(value)
     })
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use yolk_store::{Constraint, SettingsStore, StoreError, StoreResult};
 use yolk_store_sql::SqlStore;
 
-use crate::{Db, HOLD, assert_conflict, at, race, set};
+use crate::{Db, assert_conflict, at, race, race_results, set};
 
 contract!(
     settings_round_trip,
@@ -67,24 +67,14 @@ async fn creating_a_setting_refuses_an_existing_one(db: Db) {
 }
 
 async fn concurrent_creations_of_one_setting_let_exactly_one_win(db: Db) {
-    let mut tasks = Vec::new();
-    for i in 0..2 {
-        let store = db.store.clone();
-        let slow_create = Box::new(move |doc: &mut Option<Value>| {
-            std::thread::sleep(HOLD);
-            create(json!(i))(doc)
-        });
-        tasks.push(tokio::spawn(async move { store.update_setting("k", slow_create, at(1)).await }));
-    }
-    let mut created = Vec::new();
-    for t in tasks {
-        match t.await.unwrap() {
-            Ok(v) => created.push(v),
-            Err(e) => assert!(matches!(e, StoreError::Conflict(Constraint::Setting)), "{e:?}"),
-        }
-    }
-    assert_eq!(created.len(), 1, "exactly one creation wins");
-    assert_eq!(db.get_setting("k").await.unwrap(), created[0]);
+    let update = |store: Arc<SqlStore>, change| async move { store.update_setting("k", change, at(1)).await };
+    let (first, second) = race_results(&db, update, create(json!(1)), create(json!(2))).await;
+    let (created, refused) = match (first, second) {
+        (Ok(created), refused) | (refused, Ok(created)) => (created, refused),
+        (Err(a), Err(b)) => panic!("no creation won: {a:?}, {b:?}"),
+    };
+    assert_conflict(refused, Constraint::Setting);
+    assert_eq!(db.get_setting("k").await.unwrap(), created, "the winner's document is stored");
 }
 
 async fn concurrent_setting_updates_keep_both_changes(db: Db) {
