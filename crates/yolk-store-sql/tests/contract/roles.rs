@@ -150,6 +150,16 @@ async fn moving_a_role_to_a_tenant_drops_its_other_assignments(db: Db) {
     assert_eq!(db.set_role_tenant(r.id, None, at(3)).await.unwrap().tenant_id, None);
     assert_eq!(keys(db.list_roles(Some(&tid("t2"))).await.unwrap()), ["r"]);
     assert_eq!(db.held(u.id, "t1").await, ["r"]);
+    // The scope changes only through `set_role_tenant`: an update's change of it is ignored, so a role held in t1
+    // cannot become t2's own while still assigned in t1.
+    let move_and_rename = set(|r: &mut Role| {
+        r.tenant_id = Some(tid("t2"));
+        r.name = "Renamed".into();
+    });
+    let updated = db.update_role(r.id, change(move_and_rename), at(4)).await.unwrap();
+    assert_eq!((updated.tenant_id, updated.name.as_str()), (None, "Renamed"));
+    assert_eq!(db.get_role(r.id).await.unwrap().tenant_id, None);
+    assert_eq!(db.held(u.id, "t1").await, ["r"]);
 }
 
 async fn concurrent_role_updates_keep_both_changes(db: Db) {
