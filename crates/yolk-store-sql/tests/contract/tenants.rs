@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use yolk_domain::{Tenant, User};
-use yolk_store::tenants::TenantQuery;
+use yolk_store::tenants::{TenantQuery, TenantSort};
 use yolk_store::users::NewUser;
 use yolk_store::{
-    Constraint, Entity, MembershipStore, RoleStore, SessionStore, SettingsStore, StoreError, TenantStore, UserStore,
+    Constraint, Entity, MembershipStore, PageRequest, RoleStore, SessionStore, SettingsStore, StoreError, TenantStore,
+    UserStore,
 };
 use yolk_store_sql::SqlStore;
 
@@ -14,6 +15,7 @@ use crate::{Db, assert_conflict, assert_not_found, at, new_user, race, set, tena
 
 contract!(
     tenant_ids_and_aliases_are_unique,
+    tenant_lists_filter_sort_and_page,
     tenant_update_is_a_transaction,
     concurrent_tenant_updates_keep_both_changes,
     deleting_a_tenant_cascades_memberships_and_revokes_its_sessions,
@@ -47,6 +49,38 @@ async fn tenant_ids_and_aliases_are_unique(db: Db) {
     let orphan = Tenant { parent_tenant_id: Some(tid("nope")), ..tenant("t5") };
     assert_not_found(db.create_tenant(&orphan).await, Entity::ParentTenant);
     assert_not_found(db.get_tenant(&tid("t5")).await, Entity::Tenant);
+}
+
+async fn tenant_lists_filter_sort_and_page(db: Db) {
+    for (i, (id, name)) in [("acme", "Acme Corp"), ("beta", "beta_50%"), ("gamma", "Gamma 500"), ("delta", "alpha")]
+        .into_iter()
+        .enumerate()
+    {
+        db.create_tenant(&Tenant { created_at: at(i as i64), ..Tenant::new(tid(id), name, at(0)) }).await.unwrap();
+    }
+    let list = |q: TenantQuery| {
+        let store = db.store.clone();
+        async move {
+            let (tenants, total) = store.list_tenants(&q).await.unwrap();
+            (ids(tenants), total)
+        }
+    };
+    let all = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert_eq!(list(TenantQuery::default()).await, (all(&["acme", "beta", "gamma", "delta"]), 4), "by creation");
+    let by_name = TenantQuery { sort: TenantSort::Name, ..TenantQuery::default() };
+    assert_eq!(list(by_name).await.0, ["acme", "delta", "beta", "gamma"], "case-insensitively");
+    let by_id = TenantQuery { sort: TenantSort::TenantId, descending: true, ..TenantQuery::default() };
+    assert_eq!(list(by_id).await.0, ["gamma", "delta", "beta", "acme"]);
+    let page = TenantQuery { page: Some(PageRequest { limit: 2, offset: 1 }), ..TenantQuery::default() };
+    assert_eq!(list(page).await, (all(&["beta", "gamma"]), 4), "the total is before paging");
+    let filter = |f: &str| TenantQuery { filter: Some(f.to_owned()), ..TenantQuery::default() };
+    assert_eq!(list(filter("ACME")).await, (all(&["acme"]), 1), "name or id, case-insensitively");
+    assert_eq!(list(filter("ELT")).await.0, ["delta"]);
+    assert_eq!(list(filter("50%")).await.0, ["beta"], "wildcards match themselves");
+    assert_eq!(list(filter("a_5")).await.0, ["beta"]);
+    let some = TenantQuery { tenant_ids: Some(vec![tid("gamma"), tid("acme"), tid("nope")]), ..filter("a") };
+    assert_eq!(list(some).await, (all(&["acme", "gamma"]), 2));
+    assert_eq!(list(TenantQuery { tenant_ids: Some(vec![]), ..TenantQuery::default() }).await, (vec![], 0));
 }
 
 async fn tenant_update_is_a_transaction(db: Db) {

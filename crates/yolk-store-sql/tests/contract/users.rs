@@ -128,6 +128,15 @@ async fn user_lists_filter_sort_and_page(db: Db) {
     assert_eq!(list(UserQuery { filter: Some("x.io".into()), page: page(1, 0), ..users_query() }).await.1, 5);
     assert_eq!(list(UserQuery { ids: Some(vec![]), ..users_query() }).await.1, 0);
     assert_eq!(list(UserQuery { include_invisible: true, ..users_query() }).await.1, 6);
+    // LIKE wildcards in a filter or prefix match themselves.
+    for email in ["a_b@y.io", "axb@y.io", "50%@y.io", "500@y.io"] {
+        db.user_in(email, "t2", &[]).await;
+    }
+    assert_eq!(names(list(UserQuery { filter: Some("A_B".into()), ..users_query() }).await.0), ["a_b"]);
+    assert_eq!(names(list(UserQuery { filter: Some("0%".into()), ..users_query() }).await.0), ["50%"]);
+    assert_eq!(names(list(UserQuery { name_prefix: Some("a_".into()), ..users_query() }).await.0), ["a_b"]);
+    let q = UserQuery { identifier: Some((IdentifierKind::Email, "50%".into())), ..users_query() };
+    assert_eq!(names(list(q).await.0), ["50%"]);
 }
 
 async fn concurrent_user_updates_keep_both_changes(db: Db) {
