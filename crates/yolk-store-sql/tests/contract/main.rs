@@ -363,6 +363,7 @@ where
     results
 }
 
+/// `change` as a change that always accepts.
 fn accept<T>(change: impl FnOnce(&mut T) + Send + 'static) -> impl FnOnce(&mut T) -> StoreResult<()> + Send + 'static {
     move |value| {
         change(value);
