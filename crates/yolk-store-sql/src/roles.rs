@@ -231,7 +231,11 @@ impl RoleStore for SqlStore {
     async fn update_role(&self, id: RoleId, update: RoleUpdate, now: DateTime<Utc>) -> StoreResult<Role> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let mut r: Role = lock_and_read(&mut tx, &id.to_string()).await?;
+        let tenant_before = r.tenant_id.clone();
         (update.change)(&mut r)?;
+        // The scope only changes through `set_role_tenant`, which also drops the role's assignments in other
+        // tenants: moving it here would leave it assigned where it is not usable.
+        r.tenant_id = tenant_before;
         r.id = id;
         r.updated_at = now;
         check_tenant_key(&mut tx, &r).await?;

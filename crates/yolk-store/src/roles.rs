@@ -21,7 +21,7 @@ pub struct NewRole {
     pub grant_to_members: bool,
 }
 
-/// A change to one role's fields (not its permissions).
+/// A change to one role's fields (not its permissions, nor its tenant: see [`RoleStore::set_role_tenant`]).
 pub struct RoleUpdate {
     /// Applied to the locked row.
     pub change: Mutation<Role>,
@@ -46,7 +46,9 @@ pub trait RoleStore {
     async fn roles_by_ids(&self, ids: &[RoleId]) -> StoreResult<Vec<Role>>;
 
     /// Locks, reads, mutates and writes back one role (`updated_at` = `now`), granting it to the members of its
-    /// scope when asked. `Conflict(RoleKey)` when the new key clashes.
+    /// scope when asked. The mutation cannot move the role to another scope (use [`RoleStore::set_role_tenant`],
+    /// which drops its assignments in other tenants): a changed `tenant_id` is ignored. `Conflict(RoleKey)` when the
+    /// new key clashes.
     async fn update_role(&self, id: RoleId, update: RoleUpdate, now: DateTime<Utc>) -> StoreResult<Role>;
 
     /// Moves a role to a tenant, or to the environment with `None`. Moving it to a tenant removes its assignments
