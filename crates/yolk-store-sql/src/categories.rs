@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 use yolk_domain::{CategoryId, PermissionCategory};
 use yolk_store::{CategoryStore, Entity, Mutation, StoreResult};
 
-use crate::rows::{Record, RowExt, delete_by_key, flag, lock_and_read, ms};
+use crate::rows::{Record, RowExt, delete_by_key, flag, lock_and_read, ms, read_by_key};
 use crate::{SqlStore, db_err};
 
 impl Record for PermissionCategory {
@@ -71,8 +71,10 @@ impl CategoryStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        // Answer what was stored (the mutation may have touched fields that are not written).
+        let stored = read_by_key(&mut tx, &id.to_string()).await?;
         tx.commit().await.map_err(db_err)?;
-        Ok(c)
+        Ok(stored)
     }
 
     async fn delete_category(&self, id: CategoryId) -> StoreResult<()> {

@@ -80,18 +80,21 @@ pub(crate) async fn load_roles(pool: &AnyPool, ids: &[RoleId]) -> StoreResult<Ve
     with_permissions(pool, roles).await
 }
 
-/// A tenant role may not take the key of an environment role (tokens carry keys, so it would pass for one).
-async fn check_tenant_key(tx: &mut sqlx::AnyConnection, role: &Role) -> StoreResult<()> {
-    if role.tenant_id.is_none() {
-        return Ok(());
-    }
-    let clash: Option<String> =
-        sqlx::query_scalar("SELECT id FROM roles WHERE key = $1 AND tenant_id IS NULL AND id <> $2")
-            .bind(&role.key)
-            .bind(role.id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+/// Tokens carry role keys, so an environment role and a tenant's own role never share a key (either could pass for
+/// the other); the tenants' own roles may share keys with one another. The unique `(scope, key)` index covers each
+/// scope; this covers the environment against every tenant, both ways.
+async fn check_key_across_scopes(tx: &mut sqlx::AnyConnection, role: &Role) -> StoreResult<()> {
+    let sql = if role.tenant_id.is_some() {
+        "SELECT id FROM roles WHERE key = $1 AND tenant_id IS NULL AND id <> $2"
+    } else {
+        "SELECT id FROM roles WHERE key = $1 AND tenant_id IS NOT NULL AND id <> $2"
+    };
+    let clash: Option<String> = sqlx::query_scalar(sql)
+        .bind(&role.key)
+        .bind(role.id.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
     match clash {
         Some(_) => Err(StoreError::Conflict(Constraint::RoleKey)),
         None => Ok(()),
@@ -169,7 +172,7 @@ impl RoleStore for SqlStore {
     async fn create_roles(&self, roles: &[NewRole]) -> StoreResult<Vec<Role>> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         for NewRole { role: r, grant_to_members: grant } in roles {
-            check_tenant_key(&mut tx, r).await?;
+            check_key_across_scopes(&mut tx, r).await?;
             sqlx::query(
                 "INSERT INTO roles (id, key, scope, tenant_id, name, description, level, is_default, first_user_role,
                  created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -238,7 +241,7 @@ impl RoleStore for SqlStore {
         r.tenant_id = tenant_before;
         r.id = id;
         r.updated_at = now;
-        check_tenant_key(&mut tx, &r).await?;
+        check_key_across_scopes(&mut tx, &r).await?;
         write_role(&mut tx, &r).await?;
         if update.grant_to_members {
             grant_to_members(&mut tx, &r).await?;
@@ -252,7 +255,7 @@ impl RoleStore for SqlStore {
         let mut r: Role = lock_and_read(&mut tx, &id.to_string()).await?;
         r.tenant_id = tenant_id.cloned();
         r.updated_at = now;
-        check_tenant_key(&mut tx, &r).await?;
+        check_key_across_scopes(&mut tx, &r).await?;
         write_role(&mut tx, &r).await?;
         if let Some(t) = tenant_id {
             sqlx::query("DELETE FROM user_roles WHERE role_id = $1 AND tenant_id <> $2")

@@ -97,11 +97,17 @@ pub(crate) trait Record: Sized {
 pub(crate) async fn lock_and_read<R: Record>(tx: &mut AnyConnection, key: &str) -> StoreResult<R> {
     let lock = format!("UPDATE {t} SET updated_at = updated_at WHERE {k} = $1", t = R::TABLE, k = R::KEY);
     touched(sqlx::query(AssertSqlSafe(lock)).bind(key).execute(&mut *tx).await, R::ENTITY)?;
+    read_by_key(tx, key).await
+}
+
+/// The aggregate's row with this key, read on the caller's connection (say, to answer what a write stored).
+pub(crate) async fn read_by_key<R: Record>(tx: &mut AnyConnection, key: &str) -> StoreResult<R> {
     let row = sqlx::query(AssertSqlSafe(format!("SELECT * FROM {t} WHERE {k} = $1", t = R::TABLE, k = R::KEY)))
         .bind(key)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(db_err)?;
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound(R::ENTITY))?;
     R::from_row(&row)
 }
 

@@ -9,7 +9,7 @@ use yolk_domain::{Tenant, TenantId, TenantProfile};
 use yolk_store::tenants::{TenantQuery, TenantSort};
 use yolk_store::{Entity, Mutation, StoreError, StoreResult, TenantStore};
 
-use crate::rows::{Record, RowExt, flag, lock_and_read, missing, ms};
+use crate::rows::{Record, RowExt, flag, lock_and_read, missing, ms, read_by_key};
 use crate::{Backend, SqlStore, db_err, placeholders};
 
 /// Serializes hierarchy changes on PostgreSQL (SQLite has a single writer already); see `set_tenant_parent`.
@@ -280,8 +280,10 @@ impl TenantStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        // Answer what was stored (the mutation may have touched fields that are not written).
+        let stored = read_by_key(&mut tx, tenant_id.as_str()).await?;
         tx.commit().await.map_err(db_err)?;
-        Ok(t)
+        Ok(stored)
     }
 
     async fn delete_tenant(&self, tenant_id: &TenantId, now: DateTime<Utc>) -> StoreResult<()> {

@@ -213,8 +213,10 @@ impl UserStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        // Answer what was stored (the mutation may have touched fields that are not written).
+        let stored = fetch_user(&mut *tx, id).await?;
         tx.commit().await.map_err(db_err)?;
-        Ok(u)
+        Ok(stored)
     }
 
     async fn record_login(&self, id: UserId, now: DateTime<Utc>) -> StoreResult<User> {

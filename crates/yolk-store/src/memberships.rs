@@ -59,6 +59,7 @@ pub trait MembershipStore {
     /// Moves every member of `src` into `target`, in one transaction: members keep their environment-wide roles
     /// (roles owned by the source tenant are dropped), users already in the target keep that membership, active
     /// tenants pointing at the source move to the target, and sessions in the source are revoked. Returns how many
-    /// users were moved. `NotFound(Tenant)` when either tenant is unknown.
+    /// users left the source (those already in the target included). `NotFound(Tenant)` when either tenant is
+    /// unknown.
     async fn migrate_tenant_users(&self, src: &TenantId, target: &TenantId, now: DateTime<Utc>) -> StoreResult<u64>;
 }

@@ -1,8 +1,8 @@
 //! Roles: named sets of permissions, environment-wide or owned by one tenant.
 //!
-//! Role keys are unique per scope (the environment, or one tenant), and a tenant role never takes the key of an
-//! environment role: tokens carry role keys, so a tenant must not be able to mint a role that reads like an
-//! environment-wide one.
+//! Role keys are unique per scope (the environment, or one tenant), and an environment role and a tenant's own role
+//! never share a key, whichever came first: tokens carry role keys, so neither may read like the other. Tenants'
+//! own roles may share keys with one another.
 
 use std::collections::HashMap;
 
@@ -32,8 +32,8 @@ pub struct RoleUpdate {
 /// Roles.
 #[async_trait::async_trait]
 pub trait RoleStore {
-    /// Creates roles in one transaction. `Conflict(RoleKey)` on a duplicate key (within the scope, or a tenant
-    /// role repeating an environment role's key); `NotFound` for an unknown tenant or permission.
+    /// Creates roles in one transaction. `Conflict(RoleKey)` on a duplicate key (within the scope, or shared
+    /// between the environment and a tenant); `NotFound` for an unknown tenant or permission.
     async fn create_roles(&self, roles: &[NewRole]) -> StoreResult<Vec<Role>>;
 
     /// One role with its permission ids.

@@ -51,6 +51,12 @@ async fn role_keys_are_unique_per_scope(db: Db) {
     let viewer = db.role("viewer", None, &[]).await;
     assert_conflict(db.update_role(viewer.id, to_admin(), at(1)).await, Constraint::RoleKey);
     assert_conflict(db.set_role_tenant(editor1.id, Some(&tid("t2")), at(1)).await, Constraint::RoleKey);
+    // Nor may an environment role take a key a tenant's own role has (it would pass for that one), by creation,
+    // by a key change or by moving the tenant role to the environment.
+    assert_conflict(db.create_roles(&[new_role(role("editor", None, &[]))]).await, Constraint::RoleKey);
+    let to_editor = || change(set(|r: &mut Role| r.key = "editor".into()));
+    assert_conflict(db.update_role(viewer.id, to_editor(), at(1)).await, Constraint::RoleKey);
+    assert_conflict(db.set_role_tenant(editor1.id, None, at(1)).await, Constraint::RoleKey);
     assert_eq!(db.get_role(editor2.id).await.unwrap().key, "editor");
     assert_eq!(db.get_role(viewer.id).await.unwrap().key, "viewer");
     assert_eq!(db.get_role(editor1.id).await.unwrap().tenant_id, Some(tid("t1")));
