@@ -13,3 +13,13 @@ pub mod permissions;
 pub mod roles;
 pub mod tenants;
 pub mod users;
+
+/// `GET /health` (yolk's own): `{status, store}` when the store answers, `{status, errors}` when it does not.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HealthResponse {
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<&'static str>,
+}

@@ -9,6 +9,7 @@ pub mod passwords;
 pub mod roles;
 pub mod secrets;
 pub mod settings;
+pub mod start;
 pub mod tenants;
 pub mod tokens;
 pub mod users;

@@ -4,7 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use serde_json::Value;
+use yolk_api_types::HealthResponse;
 
 use crate::state::AppState;
 
@@ -14,12 +15,13 @@ pub fn router() -> Router<AppState> {
 }
 
 /// 200 when the store answers, 503 otherwise.
-async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+async fn get_health(State(state): State<AppState>) -> (StatusCode, Json<HealthResponse>) {
     match state.services.health().await {
-        Ok(backend) => (StatusCode::OK, Json(json!({ "status": "ok", "store": backend }))),
+        Ok(backend) => (StatusCode::OK, Json(HealthResponse { status: "ok", store: Some(backend), errors: vec![] })),
         Err(e) => {
             tracing::warn!(error = %e, "health check: store unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "errors": ["store unreachable"] })))
+            let body = HealthResponse { status: "unavailable", store: None, errors: vec!["store unreachable"] };
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body))
         }
     }
 }
