@@ -128,6 +128,20 @@ impl<T: FromPathParams, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
     }
 }
 
+/// The extractors below wrap a proof; they read as the proof itself.
+macro_rules! derefs_to_proof {
+    ($($wrapper:ident => $proof:ty),*) => {$(
+        impl Deref for $wrapper {
+            type Target = $proof;
+            fn deref(&self) -> &$proof {
+                &self.0
+            }
+        }
+    )*};
+}
+
+derefs_to_proof!(VendorAuth => access::Environment, UserContext => access::UserContext, TenantScope => access::TenantScope);
+
 /// The bearer token of a request: `x-access-token`, else `Authorization: Bearer`.
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     if let Some(t) = header(headers, "x-access-token") {
@@ -153,13 +167,6 @@ impl FromRequestParts<AppState> for VendorAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         Ok(Self(state.services.gate.environment(bearer_token(&parts.headers))?))
-    }
-}
-
-impl Deref for VendorAuth {
-    type Target = access::Environment;
-    fn deref(&self) -> &access::Environment {
-        &self.0
     }
 }
 
@@ -198,13 +205,6 @@ impl FromRequestParts<AppState> for UserContext {
     }
 }
 
-impl Deref for UserContext {
-    type Target = access::UserContext;
-    fn deref(&self) -> &access::UserContext {
-        &self.0
-    }
-}
-
 /// A tenant-scoped management call: the environment (tenant from `frontegg-tenant-id`, optional) or a tenant
 /// member (tenant from its token). `scope.require::<P>()?` is the handler's first statement.
 #[derive(Debug, Clone)]
@@ -219,12 +219,5 @@ impl FromRequestParts<AppState> for TenantScope {
             .gate
             .tenant_scope(bearer_token(&parts.headers), header(&parts.headers, "frontegg-tenant-id"))?;
         Ok(Self(scope))
-    }
-}
-
-impl Deref for TenantScope {
-    type Target = access::TenantScope;
-    fn deref(&self) -> &access::TenantScope {
-        &self.0
     }
 }

@@ -9,7 +9,7 @@ use yolk_domain::{Membership, RoleId, Tenant, TenantId, User, UserId};
 use yolk_store::{Entity, MembershipStore, StoreError, StoreResult};
 
 use crate::roles::load_roles;
-use crate::rows::{RowExt, flag, missing, ms, touched};
+use crate::rows::{RowExt, execute, exists, flag, missing, ms};
 use crate::users::fetch_user;
 use crate::{SqlStore, db_err, placeholders};
 
@@ -20,24 +20,15 @@ async fn insert_roles(
     tenant_id: &TenantId,
     role_ids: &[RoleId],
 ) -> StoreResult<()> {
+    let user = user_id.to_string();
     for role_id in role_ids {
-        let usable: Option<String> =
-            sqlx::query_scalar("SELECT id FROM roles WHERE id = $1 AND (tenant_id IS NULL OR tenant_id = $2)")
-                .bind(role_id.to_string())
-                .bind(tenant_id.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        if usable.is_none() {
+        let role = role_id.to_string();
+        let usable = "SELECT id FROM roles WHERE id = $1 AND (tenant_id IS NULL OR tenant_id = $2)";
+        if !exists(tx, usable, &[(&role).into(), tenant_id.into()]).await? {
             return Err(StoreError::NotFound(Entity::Role));
         }
-        sqlx::query("INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(tenant_id.as_str())
-            .bind(user_id.to_string())
-            .bind(role_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let grant = "INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+        execute(tx, grant, &[tenant_id.into(), (&user).into(), (&role).into()]).await?;
     }
     Ok(())
 }
@@ -62,14 +53,8 @@ pub(crate) async fn insert_membership(
 }
 
 async fn is_member(tx: &mut sqlx::AnyConnection, user_id: UserId, tenant_id: &TenantId) -> StoreResult<bool> {
-    let member: Option<String> =
-        sqlx::query_scalar("SELECT user_id FROM memberships WHERE user_id = $1 AND tenant_id = $2")
-            .bind(user_id.to_string())
-            .bind(tenant_id.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
-    Ok(member.is_some())
+    let sql = "SELECT user_id FROM memberships WHERE user_id = $1 AND tenant_id = $2";
+    exists(tx, sql, &[(&user_id.to_string()).into(), tenant_id.into()]).await
 }
 
 async fn require_membership(tx: &mut sqlx::AnyConnection, user_id: UserId, tenant_id: &TenantId) -> StoreResult<()> {
@@ -83,23 +68,19 @@ async fn revoke_tenant_sessions(
     tenant_id: &TenantId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND tenant_id = $3 AND revoked_at IS NULL")
-        .bind(ms(now))
-        .bind(user_id.to_string())
-        .bind(tenant_id.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-    Ok(())
+    let sql = "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND tenant_id = $3 AND revoked_at IS NULL";
+    execute(tx, sql, &[now.into(), (&user_id.to_string()).into(), tenant_id.into()]).await.map(drop)
 }
 
 async fn require_tenant(tx: &mut sqlx::AnyConnection, tenant_id: &TenantId) -> StoreResult<()> {
-    let found: Option<String> = sqlx::query_scalar("SELECT tenant_id FROM tenants WHERE tenant_id = $1")
-        .bind(tenant_id.as_str())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
-    found.map(|_| ()).ok_or(StoreError::NotFound(Entity::Tenant))
+    let found = exists(tx, "SELECT tenant_id FROM tenants WHERE tenant_id = $1", &[tenant_id.into()]).await?;
+    if found { Ok(()) } else { Err(StoreError::NotFound(Entity::Tenant)) }
+}
+
+/// How many rows `sql` counts (a `SELECT COUNT(*)` with one text parameter).
+async fn count(tx: &mut sqlx::AnyConnection, sql: &'static str, arg: &str) -> StoreResult<u64> {
+    let n: i64 = sqlx::query_scalar(sql).bind(arg).fetch_one(&mut *tx).await.map_err(db_err)?;
+    Ok(u64::try_from(n).unwrap_or_default())
 }
 
 #[async_trait::async_trait]
@@ -172,13 +153,12 @@ impl MembershipStore for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let result = sqlx::query("UPDATE memberships SET disabled = $1 WHERE user_id = $2 AND tenant_id = $3")
-            .bind(flag(disabled))
-            .bind(user_id.to_string())
-            .bind(tenant_id.as_str())
-            .execute(&mut *tx)
-            .await;
-        touched(result, Entity::Membership)?;
+        let sql = "UPDATE memberships SET disabled = $1 WHERE user_id = $2 AND tenant_id = $3";
+        let n =
+            execute(&mut tx, sql, &[flag(disabled).into(), (&user_id.to_string()).into(), tenant_id.into()]).await?;
+        if n == 0 {
+            return Err(StoreError::NotFound(Entity::Membership));
+        }
         if disabled {
             revoke_tenant_sessions(&mut tx, user_id, tenant_id, now).await?;
         }
@@ -195,48 +175,30 @@ impl MembershipStore for SqlStore {
     async fn unassign_roles(&self, user_id: UserId, tenant_id: &TenantId, role_ids: &[RoleId]) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         require_membership(&mut tx, user_id, tenant_id).await?;
+        let (revoke, user) =
+            ("DELETE FROM user_roles WHERE tenant_id = $1 AND user_id = $2 AND role_id = $3", user_id.to_string());
         for role_id in role_ids {
-            sqlx::query("DELETE FROM user_roles WHERE tenant_id = $1 AND user_id = $2 AND role_id = $3")
-                .bind(tenant_id.as_str())
-                .bind(user_id.to_string())
-                .bind(role_id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            execute(&mut tx, revoke, &[tenant_id.into(), (&user).into(), (&role_id.to_string()).into()]).await?;
         }
         tx.commit().await.map_err(db_err)
     }
 
     async fn remove_from_tenant(&self, user_id: UserId, tenant_id: &TenantId, now: DateTime<Utc>) -> StoreResult<bool> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
+        let user = user_id.to_string();
         // The membership's roles cascade with it.
-        let result = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2")
-            .bind(user_id.to_string())
-            .bind(tenant_id.as_str())
-            .execute(&mut *tx)
-            .await;
-        touched(result, Entity::Membership)?;
+        let sql = "DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2";
+        if execute(&mut tx, sql, &[(&user).into(), tenant_id.into()]).await? == 0 {
+            return Err(StoreError::NotFound(Entity::Membership));
+        }
         revoke_tenant_sessions(&mut tx, user_id, tenant_id, now).await?;
-        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1")
-            .bind(user_id.to_string())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        let deleted = left == 0;
+        let deleted = count(&mut tx, "SELECT COUNT(*) FROM memberships WHERE user_id = $1", &user).await? == 0;
         if deleted {
             // Its sessions and refresh tokens cascade with it.
-            sqlx::query("DELETE FROM users WHERE id = $1")
-                .bind(user_id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            execute(&mut tx, "DELETE FROM users WHERE id = $1", &[(&user).into()]).await?;
         } else {
-            sqlx::query("UPDATE users SET active_tenant_id = NULL WHERE id = $1 AND active_tenant_id = $2")
-                .bind(user_id.to_string())
-                .bind(tenant_id.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            let sql = "UPDATE users SET active_tenant_id = NULL WHERE id = $1 AND active_tenant_id = $2";
+            execute(&mut tx, sql, &[(&user).into(), tenant_id.into()]).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(deleted)
@@ -258,13 +220,8 @@ impl MembershipStore for SqlStore {
         if !is_member(&mut tx, user_id, tenant_id).await? {
             insert_membership(&mut tx, user_id, tenant_id, role_ids, now).await?;
         }
-        sqlx::query("UPDATE users SET active_tenant_id = $1, updated_at = $2 WHERE id = $3")
-            .bind(tenant_id.as_str())
-            .bind(ms(now))
-            .bind(user_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let sql = "UPDATE users SET active_tenant_id = $1, updated_at = $2 WHERE id = $3";
+        execute(&mut tx, sql, &[tenant_id.into(), now.into(), (&user_id.to_string()).into()]).await?;
         let user = fetch_user(&mut *tx, user_id).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(user)
@@ -274,55 +231,26 @@ impl MembershipStore for SqlStore {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         require_tenant(&mut tx, src).await?;
         require_tenant(&mut tx, target).await?;
-        let moved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE tenant_id = $1")
-            .bind(src.as_str())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let moved = count(&mut tx, "SELECT COUNT(*) FROM memberships WHERE tenant_id = $1", src.as_str()).await?;
+        let (to, from) = (target.into(), src.into());
         // New members of the target; users already there keep that membership.
-        sqlx::query(
-            "INSERT INTO memberships (tenant_id, user_id, disabled, created_at)
+        let join = "INSERT INTO memberships (tenant_id, user_id, disabled, created_at)
              SELECT $1, m.user_id, m.disabled, $3 FROM memberships m
              WHERE m.tenant_id = $2
-               AND NOT EXISTS (SELECT 1 FROM memberships t WHERE t.tenant_id = $1 AND t.user_id = m.user_id)",
-        )
-        .bind(target.as_str())
-        .bind(src.as_str())
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+               AND NOT EXISTS (SELECT 1 FROM memberships t WHERE t.tenant_id = $1 AND t.user_id = m.user_id)";
+        execute(&mut tx, join, &[to, from, now.into()]).await?;
         // Environment-wide roles travel; roles owned by the source tenant mean nothing in the target.
-        sqlx::query(
-            "INSERT INTO user_roles (tenant_id, user_id, role_id)
+        let roles = "INSERT INTO user_roles (tenant_id, user_id, role_id)
              SELECT $1, ur.user_id, ur.role_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id
              WHERE ur.tenant_id = $2 AND r.tenant_id IS NULL
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(target.as_str())
-        .bind(src.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        sqlx::query("UPDATE users SET active_tenant_id = $1, updated_at = $3 WHERE active_tenant_id = $2")
-            .bind(target.as_str())
-            .bind(src.as_str())
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND revoked_at IS NULL")
-            .bind(ms(now))
-            .bind(src.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        sqlx::query("DELETE FROM memberships WHERE tenant_id = $1")
-            .bind(src.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+             ON CONFLICT DO NOTHING";
+        execute(&mut tx, roles, &[to, from]).await?;
+        let active = "UPDATE users SET active_tenant_id = $1, updated_at = $3 WHERE active_tenant_id = $2";
+        execute(&mut tx, active, &[to, from, now.into()]).await?;
+        let revoke = "UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND revoked_at IS NULL";
+        execute(&mut tx, revoke, &[now.into(), from]).await?;
+        execute(&mut tx, "DELETE FROM memberships WHERE tenant_id = $1", &[from]).await?;
         tx.commit().await.map_err(db_err)?;
-        Ok(u64::try_from(moved).unwrap_or_default())
+        Ok(moved)
     }
 }

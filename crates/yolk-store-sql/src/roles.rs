@@ -9,7 +9,7 @@ use yolk_domain::{PermissionId, Role, RoleId, TenantId};
 use yolk_store::roles::{NewRole, RoleUpdate};
 use yolk_store::{Constraint, Entity, RoleStore, StoreError, StoreResult};
 
-use crate::rows::{Record, RowExt, delete_by_key, flag, lock_and_read, missing, ms};
+use crate::rows::{Record, RowExt, delete_by_key, exists, flag, lock_and_read, missing, ms};
 use crate::{SqlStore, db_err, placeholders};
 
 impl Record for Role {
@@ -89,15 +89,10 @@ async fn check_key_across_scopes(tx: &mut sqlx::AnyConnection, role: &Role) -> S
     } else {
         "SELECT id FROM roles WHERE key = $1 AND tenant_id IS NOT NULL AND id <> $2"
     };
-    let clash: Option<String> = sqlx::query_scalar(sql)
-        .bind(&role.key)
-        .bind(role.id.to_string())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
-    match clash {
-        Some(_) => Err(StoreError::Conflict(Constraint::RoleKey)),
-        None => Ok(()),
+    if exists(tx, sql, &[(&role.key).into(), (&role.id.to_string()).into()]).await? {
+        Err(StoreError::Conflict(Constraint::RoleKey))
+    } else {
+        Ok(())
     }
 }
 

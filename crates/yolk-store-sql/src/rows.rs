@@ -111,6 +111,64 @@ pub(crate) async fn read_by_key<R: Record>(tx: &mut AnyConnection, key: &str) ->
     R::from_row(&row)
 }
 
+/// A statement parameter in the portable encoding: text (ids, keys) or an integer (times, flags).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Arg<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(s: &'a str) -> Self {
+        Self::Text(s)
+    }
+}
+
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(s: &'a String) -> Self {
+        Self::Text(s)
+    }
+}
+
+impl<'a> From<&'a TenantId> for Arg<'a> {
+    fn from(t: &'a TenantId) -> Self {
+        Self::Text(t.as_str())
+    }
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(i: i64) -> Self {
+        Self::Int(i)
+    }
+}
+
+impl From<DateTime<Utc>> for Arg<'_> {
+    fn from(t: DateTime<Utc>) -> Self {
+        Self::Int(ms(t))
+    }
+}
+
+fn bound<'q>(sql: &'static str, args: &[Arg<'q>]) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    let mut q = sqlx::query(sql);
+    for a in args {
+        q = match *a {
+            Arg::Text(s) => q.bind(s),
+            Arg::Int(i) => q.bind(i),
+        };
+    }
+    q
+}
+
+/// Whether `sql` (a `SELECT` with parameters `$1, $2, ...`) finds a row, on the caller's connection.
+pub(crate) async fn exists(tx: &mut AnyConnection, sql: &'static str, args: &[Arg<'_>]) -> StoreResult<bool> {
+    Ok(bound(sql, args).fetch_optional(&mut *tx).await.map_err(db_err)?.is_some())
+}
+
+/// Runs a write with parameters `$1, $2, ...` on the caller's connection; how many rows it touched.
+pub(crate) async fn execute(tx: &mut AnyConnection, sql: &'static str, args: &[Arg<'_>]) -> StoreResult<u64> {
+    Ok(bound(sql, args).execute(&mut *tx).await.map_err(db_err)?.rows_affected())
+}
+
 /// A write that must have touched a row: `NotFound(entity)` when it touched none.
 pub(crate) fn touched(result: Result<AnyQueryResult, sqlx::Error>, entity: Entity) -> StoreResult<()> {
     if result.map_err(db_err)?.rows_affected() == 0 { Err(StoreError::NotFound(entity)) } else { Ok(()) }

@@ -1,11 +1,20 @@
 //! Assigning and unassigning a member's roles in the tenant in scope.
 
 use yolk_domain::fe_permissions::{DeleteUsersRoles, WriteUsersRoles};
-use yolk_domain::{Role, RoleId, UserId};
+use yolk_domain::{Role, RoleId, TenantId, UserId};
 
 use super::{UserService, member_not_found};
 use crate::access::Permit;
 use crate::{CoreError, CoreResult};
+
+/// The tenant a role change addresses: the permit's, with a non-empty list of roles.
+fn target<'a, P>(permit: &'a Permit<P>, role_ids: &[RoleId]) -> CoreResult<&'a TenantId> {
+    let tenant = permit.tenant()?;
+    if role_ids.is_empty() {
+        return Err(CoreError::BadRequest("roleIds must not be empty".into()));
+    }
+    Ok(tenant)
+}
 
 impl UserService {
     /// Grants roles (environment-wide or the tenant's own) to a member of the tenant in scope; roles already held
@@ -17,10 +26,7 @@ impl UserService {
         id: UserId,
         role_ids: &[RoleId],
     ) -> CoreResult<Vec<Role>> {
-        let tenant = permit.tenant()?;
-        if role_ids.is_empty() {
-            return Err(CoreError::BadRequest("roleIds must not be empty".into()));
-        }
+        let tenant = target(permit, role_ids)?;
         let roles = self.roles_for_tenant(tenant, role_ids).await?;
         let ids: Vec<RoleId> = roles.iter().map(|r| r.id).collect();
         self.store.assign_roles(id, tenant, &ids).await.map_err(member_not_found)?;
@@ -34,10 +40,7 @@ impl UserService {
         id: UserId,
         role_ids: &[RoleId],
     ) -> CoreResult<Vec<Role>> {
-        let tenant = permit.tenant()?;
-        if role_ids.is_empty() {
-            return Err(CoreError::BadRequest("roleIds must not be empty".into()));
-        }
+        let tenant = target(permit, role_ids)?;
         let held: Vec<Role> = self
             .memberships_of(id)
             .await?
