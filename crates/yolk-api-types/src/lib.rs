@@ -7,5 +7,6 @@ pub mod configurations;
 pub mod me;
 pub mod permissions;
 pub mod roles;
+mod ser;
 pub mod tenants;
 pub mod users;

@@ -34,11 +34,15 @@ pub struct PermissionDto {
     pub id: String,
     pub key: String,
     pub name: String,
+    /// `""` when the permission has none (the spec requires a string).
+    #[serde(serialize_with = "crate::ser::or_empty")]
     pub description: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     /// Ids of the roles granting it.
     pub role_ids: Vec<String>,
+    /// The category id, or `""` for an uncategorized permission (the spec and the iOS SDK require a string).
+    #[serde(serialize_with = "crate::ser::or_empty")]
     pub category_id: Option<String>,
     /// Whether Frontegg defines it (never, for permissions created through the API).
     pub fe_permission: bool,
@@ -113,4 +117,27 @@ pub struct CreateCategoryRequest {
 pub struct UpdateCategoryRequest {
     pub name: Option<String>,
     pub description: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_uncategorized_permission_renders_empty_strings() {
+        let p = PermissionDto {
+            id: "p".into(),
+            key: "reports.read".into(),
+            name: "Read".into(),
+            description: None,
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            updated_at: "2026-01-01T00:00:00.000Z".into(),
+            role_ids: Vec::new(),
+            category_id: None,
+            fe_permission: false,
+            assignment_type: "NEVER".into(),
+        };
+        let v = serde_json::to_value(p).unwrap();
+        assert_eq!((v["description"].as_str(), v["categoryId"].as_str()), (Some(""), Some("")));
+    }
 }
