@@ -11,6 +11,7 @@ pub mod me;
 pub mod page;
 pub mod permissions;
 pub mod roles;
+mod ser;
 pub mod tenants;
 pub mod users;
 

@@ -18,6 +18,8 @@ pub struct MePermissionDto {
     pub id: String,
     pub key: String,
     pub name: String,
+    /// `""` when the permission has none (the spec requires a string).
+    #[serde(serialize_with = "crate::ser::or_empty")]
     pub description: Option<String>,
     /// The category id, or an empty string for an uncategorized permission (iOS requires a string).
     pub category_id: String,
@@ -36,9 +38,6 @@ pub struct MePermissionDto {
 pub struct MeUserDto {
     #[serde(flatten)]
     pub user: UserDto,
-    pub sub_account_access_allowed: bool,
-    /// Who manages the user: always `frontegg` (no SCIM here).
-    pub managed_by: String,
 }
 
 /// `MeAuthorizationResponseDto`: the caller's roles and permissions in its tenant.
@@ -82,4 +81,64 @@ pub struct MeHierarchyDto {
 #[serde(rename_all = "camelCase")]
 pub struct SwitchTenantRequest {
     pub tenant_id: TenantId,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> UserDto {
+        UserDto {
+            id: "u".into(),
+            sub: "u".into(),
+            email: "a@b.io".into(),
+            name: None,
+            username: None,
+            profile_picture_url: None,
+            phone_number: None,
+            external_id: None,
+            provider: "local".into(),
+            verified: true,
+            is_locked: false,
+            mfa_enrolled: false,
+            mfa_bypass: false,
+            super_user: false,
+            invisible: false,
+            metadata: None,
+            vendor_metadata: None,
+            tenant_id: Some("t".into()),
+            tenant_ids: vec!["t".into()],
+            activated_for_tenant: true,
+            roles: Vec::new(),
+            permissions: Vec::new(),
+            tenants: Vec::new(),
+            sub_account_access_allowed: false,
+            managed_by: "frontegg".into(),
+            last_login: None,
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            updated_at: "2026-01-01T00:00:00.000Z".into(),
+        }
+    }
+
+    #[test]
+    fn profile_keys_appear_once() {
+        let me = MeUserDto { user: user() };
+        let text = serde_json::to_string(&me).unwrap();
+        assert_eq!(text.matches("\"managedBy\"").count(), 1, "{text}");
+        assert_eq!(text.matches("\"subAccountAccessAllowed\"").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn a_user_without_optional_values_renders_required_strings_and_omits_the_rest() {
+        let v = serde_json::to_value(user()).unwrap();
+        assert_eq!(v["name"], "");
+        assert_eq!(v["profilePictureUrl"], "");
+        assert_eq!(v["metadata"], "{}");
+        assert_eq!(v["vendorMetadata"], "{}");
+        for absent in ["phoneNumber", "externalId", "username", "lastLogin"] {
+            assert!(v.get(absent).is_none(), "{absent} in {v}");
+        }
+        let v = serde_json::to_value(UserDto { metadata: Some(r#"{"a":1}"#.into()), ..user() }).unwrap();
+        assert_eq!(v["metadata"], r#"{"a":1}"#);
+    }
 }

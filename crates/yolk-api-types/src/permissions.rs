@@ -11,11 +11,15 @@ pub struct PermissionDto {
     pub id: String,
     pub key: String,
     pub name: String,
+    /// `""` when the permission has none (the spec requires a string).
+    #[serde(serialize_with = "crate::ser::or_empty")]
     pub description: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     /// Ids of the roles granting it.
     pub role_ids: Vec<String>,
+    /// The category id, or `""` for an uncategorized permission (the spec and the iOS SDK require a string).
+    #[serde(serialize_with = "crate::ser::or_empty")]
     pub category_id: Option<String>,
     /// Whether Frontegg defines it (never, for permissions created through the API).
     pub fe_permission: bool,
@@ -106,4 +110,27 @@ fn optional_category<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CategoryI
 /// [`optional_category`] for a present field: `null` or `""` clears the category.
 fn category_patch<'de, D: Deserializer<'de>>(d: D) -> Result<Patch<CategoryId>, D::Error> {
     Ok(optional_category(d)?.map_or(Patch::Null, Patch::Value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_uncategorized_permission_renders_empty_strings() {
+        let p = PermissionDto {
+            id: "p".into(),
+            key: "reports.read".into(),
+            name: "Read".into(),
+            description: None,
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            updated_at: "2026-01-01T00:00:00.000Z".into(),
+            role_ids: Vec::new(),
+            category_id: None,
+            fe_permission: false,
+            assignment_type: AssignmentType::Never,
+        };
+        let v = serde_json::to_value(p).unwrap();
+        assert_eq!((v["description"].as_str(), v["categoryId"].as_str()), (Some(""), Some("")));
+    }
 }

@@ -9,9 +9,13 @@ use yolk_domain::{Patch, PermissionId, RoleId, TenantId};
 pub struct RoleDto {
     pub id: String,
     pub vendor_id: String,
+    /// The tenant a tenant's own role belongs to; absent for an environment-wide role.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     pub key: String,
     pub name: String,
+    /// `""` when the role has none (the spec requires a string).
+    #[serde(serialize_with = "crate::ser::or_empty")]
     pub description: Option<String>,
     pub is_default: bool,
     pub first_user_role: bool,
@@ -76,4 +80,33 @@ pub struct AddRoleWithPermissionsRequest {
     /// The role this one is modelled on; the new role takes its level.
     pub base_role_id: RoleId,
     pub permission_ids: Vec<PermissionId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_environment_role_omits_tenant_id_and_renders_an_empty_description() {
+        let role = RoleDto {
+            id: "r".into(),
+            vendor_id: "v".into(),
+            tenant_id: None,
+            key: "admin".into(),
+            name: "Admin".into(),
+            description: None,
+            is_default: false,
+            first_user_role: false,
+            level: 0,
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            updated_at: "2026-01-01T00:00:00.000Z".into(),
+            permissions: Vec::new(),
+        };
+        let v = serde_json::to_value(&role).unwrap();
+        assert!(v.get("tenantId").is_none(), "{v}");
+        assert_eq!(v["description"], "");
+        let v = serde_json::to_value(RoleDto { tenant_id: Some("t".into()), description: Some("d".into()), ..role })
+            .unwrap();
+        assert_eq!((v["tenantId"].as_str(), v["description"].as_str()), (Some("t"), Some("d")));
+    }
 }

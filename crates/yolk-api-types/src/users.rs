@@ -23,10 +23,17 @@ pub struct UserDto {
     pub id: String,
     pub sub: String,
     pub email: String,
+    /// Required by the spec and by the iOS SDK as a string: `""` when the user has none.
+    #[serde(serialize_with = "crate::ser::or_empty")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// Required by the spec and by the iOS SDK as a string: `""` when the user has none.
+    #[serde(serialize_with = "crate::ser::or_empty")]
     pub profile_picture_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     pub provider: String,
     pub verified: bool,
@@ -35,11 +42,15 @@ pub struct UserDto {
     pub mfa_bypass: bool,
     pub super_user: bool,
     pub invisible: bool,
-    /// JSON-encoded string.
+    /// JSON-encoded string; `"{}"` when the user has none.
+    #[serde(serialize_with = "crate::ser::or_empty_json")]
     pub metadata: Option<String>,
-    /// Vendor-only metadata (JSON-encoded string); yolk does not store it yet, so always null.
+    /// Vendor-only metadata (JSON-encoded string); yolk does not store it yet, so always `"{}"`.
+    #[serde(serialize_with = "crate::ser::or_empty_json")]
     pub vendor_metadata: Option<String>,
-    /// The tenant in context (the caller's, or the user's active tenant).
+    /// The tenant in context (the caller's, or the user's active tenant); absent only for a user without any
+    /// membership.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
     pub tenant_ids: Vec<String>,
     pub activated_for_tenant: bool,
@@ -52,6 +63,8 @@ pub struct UserDto {
     pub sub_account_access_allowed: bool,
     /// Who manages the user: always `frontegg` (no SCIM provisioning yet).
     pub managed_by: String,
+    /// Absent until the user's first login (the spec requires it, but there is no truthful value before).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_login: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -145,6 +158,8 @@ pub struct UserRolesChangeResponse {
 pub struct UserRoleIdsDto {
     pub user_id: String,
     pub tenant_id: String,
+    /// The environment's client id.
+    pub vendor_id: String,
     pub role_ids: Vec<String>,
 }
 

@@ -36,11 +36,8 @@ pub fn me_user(profile: Profile, vendor_id: &str) -> MeUserDto {
     let permissions = permissions_in(&profile).iter().map(|p| serde_json::to_value(p).unwrap_or_default()).collect();
     let view = UserView { user: profile.user, memberships: profile.memberships, tenant: Some(profile.tenant) };
     let mut dto = user_dto(&view, vendor_id);
-    // iOS decodes `name` and `profilePictureUrl` as non-optional strings.
-    dto.name = Some(dto.name.unwrap_or_default());
-    dto.profile_picture_url = Some(dto.profile_picture_url.unwrap_or_default());
     dto.permissions = permissions;
-    MeUserDto { user: dto, sub_account_access_allowed: false, managed_by: "frontegg".into() }
+    MeUserDto { user: dto }
 }
 
 /// A tenant as the me endpoints list it: `metadata` always a string (iOS requires it).

@@ -1,6 +1,8 @@
 //! yolk-server's integration tests: one binary whose tree mirrors `src/routes/`. Every test builds its own app
 //! on its own database (SQLite, or PostgreSQL when `YOLK_TEST_POSTGRES_URL` is set) and drives the real router.
 
+mod response_schema;
+mod spec;
 mod support;
 
 mod env_auth;

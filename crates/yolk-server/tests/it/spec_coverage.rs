@@ -11,15 +11,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use axum::http::{Method, StatusCode};
 use serde_json::Value;
 
+use crate::spec::{self, SPEC_DIR_ENV, join_path, resolve_ref, spec_dir, spec_files};
 use crate::support::TestApp;
 
-/// Overrides where the spec files are.
-const SPEC_DIR_ENV: &str = "YOLK_SPEC_DIR";
 /// Set to rewrite the pending list from what is routed now.
 const UPDATE_ENV: &str = "YOLK_UPDATE_SPEC_PENDING";
 const HEADER: &str = "\
@@ -124,42 +123,19 @@ async fn is_routed(app: &TestApp, op: &Operation) -> bool {
     !(res.status == StatusCode::NOT_FOUND && res.body["errors"][0].as_str() == Some(route_table_404.as_str()))
 }
 
-/// The spec directory: `YOLK_SPEC_DIR`, else `shared/frontegg-openapi` in the nearest ancestor of the repository.
-fn spec_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os(SPEC_DIR_ENV) {
-        return Some(PathBuf::from(dir));
-    }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.ancestors().map(|a| a.join("shared/frontegg-openapi")).find(|d| d.is_dir())
-}
-
-/// The `*.json` files of `dir`, sorted.
-fn spec_files(dir: &Path) -> Vec<PathBuf> {
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display()));
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-}
-
 /// Every operation of one spec file, under the path part of its first `servers` URL.
 fn operations(file: &Path) -> Vec<Operation> {
-    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("read {}: {e}", file.display()));
-    let spec: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", file.display()));
-    let server = spec["servers"][0]["url"].as_str().unwrap_or_else(|| panic!("{}: no servers[0].url", file.display()));
-    let prefix = service_prefix(server);
+    let spec = spec::load(file);
+    let prefix = spec::file_prefix(&spec, &file.display().to_string());
     let paths = spec["paths"].as_object().unwrap_or_else(|| panic!("{}: no paths", file.display()));
     let mut ops = Vec::new();
     for (path, item) in paths {
         let Some(item) = item.as_object() else { continue };
         for (method, op) in item {
-            let Ok(method) = method.to_ascii_uppercase().parse::<Method>() else { continue };
-            if !matches!(method, Method::GET | Method::POST | Method::PUT | Method::PATCH | Method::DELETE) {
+            if !spec::METHODS.contains(&method.as_str()) {
                 continue;
             }
+            let Ok(method) = method.to_ascii_uppercase().parse::<Method>() else { continue };
             let full = join_path(&prefix, path);
             let enums = path_param_enums(&spec, item.get("parameters"), op.get("parameters"));
             let request_path = fill_params(&full, &enums);
@@ -167,22 +143,6 @@ fn operations(file: &Path) -> Vec<Operation> {
         }
     }
     ops
-}
-
-/// `https://host/identity` → `/identity`; a URL without a path → ``.
-fn service_prefix(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    match rest.find('/') {
-        Some(i) => rest[i..].trim_end_matches('/').to_owned(),
-        None => String::new(),
-    }
-}
-
-/// `prefix` + `path` with one slash between them and none at the end (`/auth/vendor` + `/` = `/auth/vendor`).
-fn join_path(prefix: &str, path: &str) -> String {
-    let joined = format!("{prefix}/{}", path.trim_start_matches('/'));
-    let trimmed = joined.trim_end_matches('/');
-    if trimmed.is_empty() { "/".to_owned() } else { trimmed.to_owned() }
 }
 
 /// Path parameters whose schema is an `enum`: name → first value (routes may list enum values literally).
@@ -201,14 +161,6 @@ fn path_param_enums(spec: &Value, path_level: Option<&Value>, op_level: Option<&
         }
     }
     out
-}
-
-/// Follows a local `$ref` (`#/components/...`) once.
-fn resolve_ref<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
-    match v["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
-        Some(pointer) => spec.pointer(pointer).unwrap_or(v),
-        None => v,
-    }
 }
 
 /// Replaces each `{param}` with its enum value or a fixed UUID.
@@ -247,13 +199,7 @@ fn report(text: &str) {
 }
 
 #[test]
-fn paths_join_and_fill() {
-    assert_eq!(service_prefix("https://api.frontegg.com/identity"), "/identity");
-    assert_eq!(service_prefix("https://api.frontegg.com/auth/vendor/"), "/auth/vendor");
-    assert_eq!(service_prefix("https://api.frontegg.com"), "");
-    assert_eq!(join_path("/auth/vendor", "/"), "/auth/vendor");
-    assert_eq!(join_path("/identity", "/resources/users/v1/"), "/identity/resources/users/v1");
-    assert_eq!(join_path("", "/"), "/");
+fn params_fill() {
     let enums = BTreeMap::from([("type".to_owned(), "ResetPassword".to_owned())]);
     assert_eq!(
         fill_params("/identity/resources/mail/v1/configs/{type}/default/{id}", &enums),

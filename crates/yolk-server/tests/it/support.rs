@@ -241,10 +241,16 @@ impl RequestBuilder<'_> {
             }
             None => Body::empty(),
         };
-        let res = self.app.service.clone().oneshot(req.body(body).expect("request")).await.expect("infallible");
+        let req = req.body(body).expect("request");
+        let method = req.method().clone();
+        let res = self.app.service.clone().oneshot(req).await.expect("infallible");
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        // Every body is checked against its operation's response schema in Frontegg's OpenAPI files.
+        if let Err(msg) = crate::response_schema::check(&method, &self.path, status, &bytes) {
+            panic!("{msg}");
+        }
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         TestResponse { status, headers, body, text }

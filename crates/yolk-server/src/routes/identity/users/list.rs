@@ -114,6 +114,7 @@ pub async fn list_users_roles_v3(
         .map(|(id, m)| UserRoleIdsDto {
             user_id: id.to_string(),
             tenant_id: m.tenant_id.to_string(),
+            vendor_id: state.client_id.to_string(),
             role_ids: m.roles.iter().map(|r| r.id.to_string()).collect(),
         })
         .collect();

@@ -24,7 +24,7 @@ async fn get_user_by_id_is_scoped_to_the_tenant() {
     assert_eq!(res.body["email"], "ann@a.io");
     assert_eq!(res.body["tenantId"], a.as_str());
     assert_eq!(role_keys(&res.body), ["viewer"]);
-    assert_eq!(res.body["metadata"], serde_json::Value::Null);
+    assert_eq!(res.body["metadata"], "{}", "no metadata: an empty JSON object, encoded");
     assert_eq!(res.body["roles"][0]["vendorId"], crate::support::CLIENT_ID);
 
     // Not a member of that tenant: 404. The environment without a tenant reads anyone.
