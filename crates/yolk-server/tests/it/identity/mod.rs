@@ -1,5 +1,6 @@
 //! identity.json routes.
 
+mod access_tokens;
 mod auth;
 mod configurations;
 mod configurations_captcha;
