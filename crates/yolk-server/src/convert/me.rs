@@ -1,13 +1,15 @@
 //! The self-service "me" bodies. The mobile SDKs decode these strictly, so fields they require as strings are
 //! always strings (CLIENTS.md §3.3).
 
-use yolk_api_types::me::{MeHierarchyDto, MePermissionDto, MeTenantNodeDto, MeTenantsDto, MeUserDto};
+use yolk_api_types::me::{
+    MeAuthorizationDto, MeHierarchyDto, MePermissionDto, MeTenantNodeDto, MeTenantsDto, MeUserDto,
+};
 use yolk_api_types::tenants::TenantDto;
 use yolk_core::users::{MeTenants, Profile, UserView};
 use yolk_domain::fe_permissions::is_frontegg_key;
 use yolk_domain::{Permission, Tenant, TenantId};
 
-use super::{tenant_dto, time, user_dto};
+use super::{role_dto, tenant_dto, time, user_dto};
 
 /// A permission as the profile and authorization endpoints show it (`categoryId` an empty string when none:
 /// iOS requires a string).
@@ -26,8 +28,14 @@ fn me_permission_dto(p: &Permission) -> MePermissionDto {
 }
 
 /// The permissions of a profile.
-pub fn permissions_in(profile: &Profile) -> Vec<MePermissionDto> {
+fn permissions_in(profile: &Profile) -> Vec<MePermissionDto> {
     profile.permissions.iter().map(me_permission_dto).collect()
+}
+
+/// The caller's roles and permissions in the tenant it acts in.
+pub fn me_authorization(profile: &Profile, vendor_id: &str) -> MeAuthorizationDto {
+    let roles = profile.roles.iter().map(|r| role_dto(r, vendor_id)).collect();
+    MeAuthorizationDto { roles, permissions: permissions_in(profile) }
 }
 
 /// The profile body: the user in the tenant it acts in, with permission objects and the strings the mobile SDKs

@@ -1,8 +1,9 @@
 //! Users.
 
-use yolk_api_types::users::{UserDto, UserTenantDto};
+use yolk_api_types::users::{UserDto, UserRoleIdsDto, UserRolesChangeResponse, UserTenantDto};
 use yolk_core::auth::active_tenant;
 use yolk_core::users::UserView;
+use yolk_domain::{Membership, Role, TenantId, UserId};
 
 use super::{role_dto, time};
 
@@ -53,5 +54,29 @@ pub fn user_dto(view: &UserView, vendor_id: &str) -> UserDto {
         last_login: u.last_login.map(time),
         created_at: time(u.created_at),
         updated_at: time(u.updated_at),
+    }
+}
+
+/// The roles a role change granted or revoked, for `user` in `tenant`.
+pub fn user_roles_change_dto(
+    tenant: &TenantId,
+    user: UserId,
+    roles: &[Role],
+    vendor_id: &str,
+) -> UserRolesChangeResponse {
+    UserRolesChangeResponse {
+        tenant_id: tenant.to_string(),
+        user_id: user.to_string(),
+        roles: roles.iter().map(|r| role_dto(r, vendor_id)).collect(),
+    }
+}
+
+/// One entry of `GET /users/v3/roles`: the role ids a user holds in one tenant.
+pub fn user_role_ids_dto(user: UserId, m: &Membership, vendor_id: &str) -> UserRoleIdsDto {
+    UserRoleIdsDto {
+        user_id: user.to_string(),
+        tenant_id: m.tenant_id.to_string(),
+        vendor_id: vendor_id.to_owned(),
+        role_ids: m.roles.iter().map(|r| r.id.to_string()).collect(),
     }
 }

@@ -6,13 +6,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use yolk_api_types::auth::{
-    AuthenticationResponse, PasswordLoginRequest, RefreshTokenRequest, SignUpRequest, SignUpResponse,
-};
+use yolk_api_types::auth::{PasswordLoginRequest, RefreshTokenRequest, SignUpRequest};
 use yolk_core::auth::IssuedTokens;
 use yolk_domain::settings::CookieSameSite;
 
-use crate::convert::time;
+use crate::convert::{auth_body, sign_up_body};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, bearer_token};
 use crate::state::AppState;
@@ -74,35 +72,13 @@ async fn sign_up(
     with_username: bool,
 ) -> ApiResult<Response> {
     let signed_up = state.services.users.sign_up(body, with_username).await?;
-    let mut response = SignUpResponse {
-        should_activate: signed_up.should_activate,
-        user_id: signed_up.user.id.to_string(),
-        tenant_id: signed_up.tenant_id.to_string(),
-        auth_response: None,
-    };
     if signed_up.should_activate {
-        return Ok((StatusCode::CREATED, Json(response)).into_response());
+        return Ok((StatusCode::CREATED, Json(sign_up_body(&signed_up, None))).into_response());
     }
-    let issued = state.services.auth.start_session(signed_up.user).await?;
-    response.auth_response = Some(auth_body(&issued));
-    let mut response = (StatusCode::CREATED, Json(response)).into_response();
+    let issued = state.services.auth.start_session(signed_up.user.clone()).await?;
+    let mut response = (StatusCode::CREATED, Json(sign_up_body(&signed_up, Some(&issued)))).into_response();
     set_refresh_cookie(&state, &mut response, &issued);
     Ok(response)
-}
-
-/// The `AuthenticationResponseDto` of issued tokens.
-fn auth_body(issued: &IssuedTokens) -> AuthenticationResponse {
-    AuthenticationResponse {
-        token_type: "bearer".into(),
-        mfa_required: false,
-        access_token: issued.access_token.clone(),
-        refresh_token: issued.refresh_token.clone(),
-        expires_in: issued.expires_in,
-        expires: time(issued.expires),
-        user_id: issued.user.id.to_string(),
-        user_email: issued.user.email.clone(),
-        email_verified: issued.user.verified,
-    }
 }
 
 /// A token response: the body plus `Set-Cookie: fe_refresh_...`.

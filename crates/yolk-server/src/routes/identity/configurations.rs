@@ -11,6 +11,7 @@ use serde_json::Value;
 use yolk_api_types::configurations::{CaptchaPolicyResponse, VendorConfigBasicResponse, VendorConfigResponse};
 use yolk_domain::settings::{CaptchaPolicy, VendorConfig};
 
+use crate::convert::{vendor_config_basic_dto, vendor_config_dto};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, VendorAuth};
 use crate::state::AppState;
@@ -27,12 +28,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn render(state: &AppState, config: VendorConfig) -> VendorConfigResponse {
-    VendorConfigResponse {
-        id: state.client_id.to_string(),
-        public_key: state.services.tokens.keys().public_pem().to_owned(),
-        jwt_secret: String::new(),
-        config,
-    }
+    vendor_config_dto(config, &state.client_id, state.services.tokens.keys().public_pem())
 }
 
 /// `VendorConfigResponse`: the configuration in force.
@@ -57,10 +53,7 @@ async fn get_vendor_config_basic(
     State(state): State<AppState>,
 ) -> ApiResult<Json<VendorConfigBasicResponse>> {
     let c = state.services.settings.vendor_config(&env).await?;
-    Ok(Json(VendorConfigBasicResponse {
-        force_permissions: c.force_permissions,
-        machine_to_machine_auth_strategy: c.machine_to_machine_auth_strategy,
-    }))
+    Ok(Json(vendor_config_basic_dto(&c)))
 }
 
 /// The captcha policy; 404 when none was created.

@@ -10,7 +10,7 @@ use yolk_api_types::me::{MeAuthorizationDto, MeHierarchyDto, MeTenantsDto, MeUse
 use yolk_api_types::tenants::TenantDto;
 use yolk_api_types::users::UpdateUserRequest;
 
-use crate::convert::{me_hierarchy, me_tenants, me_user, permissions_in, role_dto};
+use crate::convert::{me_authorization, me_hierarchy, me_tenants, me_user};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, UserContext};
 use crate::state::AppState;
@@ -48,8 +48,7 @@ async fn update_profile(
 /// `GET /users/v1/me/authorization`: the caller's roles and permissions in the tenant it acts in.
 async fn get_authorization(State(state): State<AppState>, ctx: UserContext) -> ApiResult<Json<MeAuthorizationDto>> {
     let profile = state.services.users.profile(&ctx).await?;
-    let roles = profile.roles.iter().map(|r| role_dto(r, &state.client_id)).collect();
-    Ok(Json(MeAuthorizationDto { roles, permissions: permissions_in(&profile) }))
+    Ok(Json(me_authorization(&profile, &state.client_id)))
 }
 
 /// `PUT /users/v1/tenant`: makes another of the caller's (enabled) tenants its active one; the next refresh

@@ -10,7 +10,7 @@ use yolk_api_types::tenants::{CreateTenantRequest, HierarchySettingsDto, SubTena
 use yolk_domain::TenantId;
 use yolk_domain::fe_permissions::{DeleteSubAccounts, WriteSubAccounts};
 
-use crate::convert::tenant_dto;
+use crate::convert::{hierarchy_settings_dto, tenant_dto};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, TenantScope};
 use crate::state::AppState;
@@ -57,7 +57,7 @@ async fn update_sub_tenant_hierarchy_settings(
 ) -> ApiResult<Json<HierarchySettingsDto>> {
     let permit = scope.require::<WriteSubAccounts>()?;
     let stored = state.services.tenants.set_hierarchy_settings(&permit, &id, body).await?;
-    Ok(Json(HierarchySettingsDto { tenant_id: id.to_string(), settings: stored.doc }))
+    Ok(Json(hierarchy_settings_dto(&id, stored.doc)))
 }
 
 /// Deletes a sub-account like account deletion does (its own sub-accounts move up). 200 with an empty body.

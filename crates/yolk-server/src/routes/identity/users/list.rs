@@ -9,7 +9,7 @@ use yolk_domain::UserId;
 use yolk_domain::fe_permissions::ReadUsers;
 use yolk_store::users::{IdentifierKind, UserQuery, UserSort};
 
-use crate::convert::user_dto;
+use crate::convert::{user_dto, user_role_ids_dto};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{PathParam, TenantScope};
 use crate::list::{ApiList, ListRoute};
@@ -109,14 +109,6 @@ pub async fn list_users_roles_v3(
         return Err(ApiError::BadRequest(format!("ids may name at most {MAX_ROLE_LOOKUP_IDS} users")));
     }
     let found = state.services.users.roles_of(&permit, &ids).await?;
-    let out = found
-        .into_iter()
-        .map(|(id, m)| UserRoleIdsDto {
-            user_id: id.to_string(),
-            tenant_id: m.tenant_id.to_string(),
-            vendor_id: state.client_id.to_string(),
-            role_ids: m.roles.iter().map(|r| r.id.to_string()).collect(),
-        })
-        .collect();
+    let out = found.into_iter().map(|(id, m)| user_role_ids_dto(id, &m, &state.client_id)).collect();
     Ok(Json(out))
 }

@@ -4,21 +4,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use yolk_api_types::users::{UserRoleIdsRequest, UserRolesChangeResponse};
+use yolk_domain::UserId;
 use yolk_domain::fe_permissions::{DeleteUsersRoles, WriteUsersRoles};
-use yolk_domain::{Role, TenantId, UserId};
 
-use crate::convert::role_dto;
+use crate::convert::user_roles_change_dto;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath, TenantScope};
 use crate::state::AppState;
-
-fn response(state: &AppState, tenant: Option<&TenantId>, id: UserId, roles: &[Role]) -> UserRolesChangeResponse {
-    UserRolesChangeResponse {
-        tenant_id: tenant.map(ToString::to_string).unwrap_or_default(),
-        user_id: id.to_string(),
-        roles: roles.iter().map(|r| role_dto(r, &state.client_id)).collect(),
-    }
-}
 
 /// `POST /resources/users/v1/{userId}/roles`: grants roles to a member of the tenant in scope; 201 with the roles
 /// granted.
@@ -30,7 +22,7 @@ pub async fn add_roles_to_user(
 ) -> ApiResult<(StatusCode, Json<UserRolesChangeResponse>)> {
     let permit = scope.require::<WriteUsersRoles>()?;
     let roles = state.services.users.assign_roles(&permit, id, &body.role_ids).await?;
-    Ok((StatusCode::CREATED, Json(response(&state, permit.tenant_opt(), id, &roles))))
+    Ok((StatusCode::CREATED, Json(user_roles_change_dto(permit.tenant()?, id, &roles, &state.client_id))))
 }
 
 /// `DELETE /resources/users/v1/{userId}/roles`: revokes roles from a member of the tenant in scope; 200 with the
@@ -43,5 +35,5 @@ pub async fn delete_roles_from_user(
 ) -> ApiResult<Json<UserRolesChangeResponse>> {
     let permit = scope.require::<DeleteUsersRoles>()?;
     let roles = state.services.users.unassign_roles(&permit, id, &body.role_ids).await?;
-    Ok(Json(response(&state, permit.tenant_opt(), id, &roles)))
+    Ok(Json(user_roles_change_dto(permit.tenant()?, id, &roles, &state.client_id)))
 }
