@@ -3,7 +3,7 @@
 //! the document plus what the server adds.
 
 use serde::Serialize;
-use yolk_domain::settings::{CaptchaPolicy, MachineToMachineAuthStrategy, Stamped, VendorConfig};
+use yolk_domain::settings::{CaptchaPolicy, LockoutPolicy, MachineToMachineAuthStrategy, Stamped, VendorConfig};
 
 /// `VendorConfigResponse`: the configuration in force (token lifetimes resolved to the server's defaults when
 /// unset), the environment's id, the PEM of the key user tokens are signed with, and `jwtSecret` (always empty:
@@ -26,6 +26,9 @@ pub struct VendorConfigBasicResponse {
     pub force_permissions: bool,
     pub machine_to_machine_auth_strategy: MachineToMachineAuthStrategy,
 }
+
+/// `LockoutPolicyResponse`: the stored document with its id and times.
+pub type LockoutPolicyResponse = Stamped<LockoutPolicy>;
 
 /// `CaptchaPolicyResponse`: the stored document with its id and times.
 pub type CaptchaPolicyResponse = Stamped<CaptchaPolicy>;

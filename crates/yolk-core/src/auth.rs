@@ -9,7 +9,8 @@ use yolk_domain::{Clock, Membership, PermissionId, Session, SessionId, TenantId,
 use yolk_store::users::LoginIdentifier;
 use yolk_store::{RotateOutcome, Store};
 
-use crate::passwords::Passwords;
+use crate::grants::AccessCache;
+use crate::lockout::PasswordCheck;
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::settings::Settings;
 use crate::tokens::{Tokens, USER_TOKEN_TYPE, UserClaims};
@@ -39,9 +40,10 @@ pub struct IssuedTokens {
 pub struct AuthService {
     store: Arc<dyn Store>,
     tokens: Tokens,
-    passwords: Passwords,
+    password_check: PasswordCheck,
     settings: Settings,
     clock: Arc<dyn Clock>,
+    access: AccessCache,
 }
 
 impl AuthService {
@@ -49,35 +51,38 @@ impl AuthService {
     pub fn new(
         store: Arc<dyn Store>,
         tokens: Tokens,
-        passwords: Passwords,
+        password_check: PasswordCheck,
         settings: Settings,
         clock: Arc<dyn Clock>,
+        access: AccessCache,
     ) -> Self {
-        Self { store, tokens, passwords, settings, clock }
+        Self { store, tokens, password_check, settings, clock, access }
     }
 
     /// `POST /auth/vendor`: exchanges the environment's `clientId` and secret for an environment token and its
     /// lifetime in seconds. Both are compared in constant time against the stored client id and secret hash; any
-    /// mismatch is one 401.
+    /// mismatch is one 401. The token names the credential's generation: it verifies while that credential is in
+    /// force. Reading the credential also refreshes this node's view of it, so the token works here at once.
     pub async fn environment_token(&self, client_id: &str, secret: &str) -> CoreResult<(String, i64)> {
-        let creds = self.store.credentials().await?.ok_or_else(|| CoreError::Internal("no credentials".into()))?;
+        let creds = self.tokens.current_credentials().await?;
         let id_ok = constant_time_eq(client_id, &creds.client_id);
         let secret_ok = constant_time_eq(&sha256_hex(secret), &creds.secret_sha256);
         if !(id_ok && secret_ok) {
             return Err(CoreError::Unauthorized("Invalid client id or secret".into()));
         }
-        self.tokens.issue_vendor_token(&creds.client_id, self.clock.now())
+        self.tokens.issue_vendor_token(&creds, self.clock.now())
     }
 
-    /// Logs in with a password, naming the user by email or else username. Unknown user, no password and wrong
-    /// password give the same error after the same amount of hashing work. A locked user, or one whose login the
-    /// environment refuses, is told so only after the password has matched.
+    /// Logs in with a password, naming the user by email or else username. Unknown user, no password, wrong
+    /// password, locked user and exhausted attempts give the same error after the same amount of hashing work
+    /// (see [`crate::lockout`]). A user whose login the environment refuses (unverified) is told so only after
+    /// the password has matched.
     pub async fn login(&self, email: Option<&str>, username: Option<&str>, password: &str) -> CoreResult<IssuedTokens> {
         fn given(v: Option<&str>) -> Option<&str> {
             v.map(str::trim).filter(|v| !v.is_empty())
         }
         let ident = match (given(email), given(username)) {
-            (Some(e), _) => LoginIdentifier::Email(e.to_lowercase()),
+            (Some(e), _) => LoginIdentifier::Email(e.to_owned()),
             (None, Some(u)) => LoginIdentifier::Username(u.to_owned()),
             (None, None) => return Err(CoreError::BadRequest("email or username is required".into())),
         };
@@ -86,14 +91,9 @@ impl AuthService {
 
     async fn login_password(&self, ident: &LoginIdentifier, password: &str) -> CoreResult<IssuedTokens> {
         let candidate = self.store.login_candidate(ident).await?;
-        let hash = candidate.as_ref().and_then(|(_, h)| h.as_deref());
-        let matches = self.passwords.verify(password, hash).await?;
-        let Some((user, _)) = candidate.filter(|_| matches) else {
+        let Some(user) = self.password_check.check(candidate, password).await? else {
             return Err(CoreError::Unauthorized(BAD_CREDENTIALS.into()));
         };
-        if user.locked {
-            return Err(CoreError::Unauthorized("User is locked".into()));
-        }
         if !user.verified && !self.settings.vendor_config_in_force().await?.allow_not_verified_users_login {
             return Err(CoreError::Unauthorized("User is not verified".into()));
         }
@@ -133,6 +133,7 @@ impl AuthService {
             match self.store.rotate_refresh_token(&sha256_hex(raw), &sha256_hex(&new_token), now).await? {
                 RotateOutcome::Rotated(s) => (s, new_token),
                 RotateOutcome::Reused => {
+                    self.access.invalidate();
                     tracing::warn!("refresh token reuse detected; session revoked");
                     return Err(CoreError::Unauthorized("Session expired".into()));
                 }
@@ -147,17 +148,18 @@ impl AuthService {
         let user = self.store.get_user(session.user_id).await?;
         if user.locked {
             self.store.revoke_session(session.id, now).await?;
+            self.access.invalidate();
             return Err(CoreError::Unauthorized("User is locked".into()));
         }
         let memberships = self.memberships(user.id).await?;
         let tenant_id = user
             .active_tenant_id
             .clone()
-            .filter(|t| memberships.iter().any(|m| &m.tenant_id == t && !m.disabled))
+            .filter(|t| memberships.iter().any(|m| &m.tenant_id == t && m.grants_access()))
             .or_else(|| {
                 memberships
                     .iter()
-                    .find(|m| m.tenant_id == session.tenant_id && !m.disabled)
+                    .find(|m| m.tenant_id == session.tenant_id && m.grants_access())
                     .map(|m| m.tenant_id.clone())
             })
             .or_else(|| active_tenant(&user, &memberships))
@@ -176,9 +178,11 @@ impl AuthService {
             && let Some(s) = self.store.session_by_refresh_token(&sha256_hex(raw), now).await?
         {
             self.store.revoke_session(s.id, now).await?;
+            self.access.invalidate();
         }
         if let Some(sid) = session_id {
             self.store.revoke_session(sid, now).await?;
+            self.access.invalidate();
         }
         Ok(())
     }
@@ -244,7 +248,7 @@ impl AuthService {
             roles,
             permissions,
             tenant_id: tenant_id.to_string(),
-            tenant_ids: memberships.iter().map(|m| m.tenant_id.to_string()).collect(),
+            tenant_ids: memberships.iter().filter(|m| m.grants_access()).map(|m| m.tenant_id.to_string()).collect(),
             profile_picture_url: user.profile_picture_url.clone(),
             sid: session_id.to_string(),
             token_type: USER_TOKEN_TYPE.to_owned(),
@@ -280,12 +284,23 @@ pub fn granted_permissions(m: &Membership) -> Vec<PermissionId> {
     m.roles.iter().flat_map(|r| r.permission_ids.iter().copied()).collect::<BTreeSet<_>>().into_iter().collect()
 }
 
-/// The tenant a new session starts in: the user's active tenant if still an enabled member, else the first
-/// enabled membership.
+/// The tenant a new session starts in: the user's active tenant if that membership still grants access, else
+/// the first one that does (never a disabled membership nor a pending invitation).
 pub fn active_tenant(user: &User, memberships: &[Membership]) -> Option<TenantId> {
     user.active_tenant_id
         .as_ref()
-        .filter(|t| memberships.iter().any(|m| &m.tenant_id == *t && !m.disabled))
+        .filter(|t| memberships.iter().any(|m| &m.tenant_id == *t && m.grants_access()))
         .cloned()
-        .or_else(|| memberships.iter().find(|m| !m.disabled).map(|m| m.tenant_id.clone()))
+        .or_else(|| memberships.iter().find(|m| m.grants_access()).map(|m| m.tenant_id.clone()))
+}
+
+/// Refuses a membership that does not let the user in: disabled, or an invitation not yet accepted.
+pub(crate) fn membership_admits(m: &Membership) -> CoreResult<()> {
+    if m.disabled {
+        return Err(CoreError::Forbidden("User is disabled in this tenant".into()));
+    }
+    if m.pending {
+        return Err(CoreError::Forbidden("User has not accepted the invitation to this tenant".into()));
+    }
+    Ok(())
 }

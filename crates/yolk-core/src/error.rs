@@ -24,10 +24,21 @@ pub enum CoreError {
     /// A uniqueness rule refused the change, and the message (naming what clashed) is for the client.
     #[error("{0}")]
     ConflictWith(String),
+    /// yolk cannot take the request now (a queue is full); the client may retry after `retry_after_secs`. The
+    /// message is for the client.
+    #[error("{message}")]
+    Unavailable { message: String, retry_after_secs: u64 },
     /// Something failed inside yolk; details go to the log, not the client.
     #[error("internal error: {0}")]
     Internal(String),
 }
+
+/// What a client is told when the store did not answer in time (a statement cancelled by the statement timeout,
+/// or no connection free): a 503 with `Retry-After`, not a 500: the same request may succeed once the store is
+/// less busy.
+const STORE_TIMEOUT_MESSAGE: &str = "The store took too long to answer";
+/// The `Retry-After` (seconds) of that answer.
+const STORE_TIMEOUT_RETRY_AFTER_SECS: u64 = 1;
 
 impl From<StoreError> for CoreError {
     fn from(e: StoreError) -> Self {
@@ -35,6 +46,10 @@ impl From<StoreError> for CoreError {
             StoreError::NotFound(entity) => Self::NotFound(entity),
             StoreError::Conflict(constraint) => Self::Conflict(constraint),
             StoreError::Invalid(msg) => Self::BadRequest(msg),
+            StoreError::Timeout(_) => Self::Unavailable {
+                message: STORE_TIMEOUT_MESSAGE.to_owned(),
+                retry_after_secs: STORE_TIMEOUT_RETRY_AFTER_SECS,
+            },
             StoreError::Backend(msg) => Self::Internal(msg),
         }
     }

@@ -4,7 +4,9 @@
 pub mod access;
 pub mod auth;
 mod error;
+pub mod grants;
 pub mod keys;
+pub mod lockout;
 pub mod passwords;
 pub mod roles;
 pub mod secrets;
@@ -23,6 +25,8 @@ pub use error::{CoreError, CoreResult};
 
 use crate::access::Gate;
 use crate::auth::AuthService;
+use crate::grants::AccessCache;
+use crate::lockout::PasswordCheck;
 use crate::passwords::Passwords;
 use crate::roles::RoleService;
 use crate::settings::Settings;
@@ -50,15 +54,40 @@ pub struct Services {
 }
 
 impl Services {
-    /// Wires the services together.
-    pub fn new(store: Arc<dyn Store>, tokens: Tokens, passwords: Passwords, clock: Arc<dyn Clock>) -> Self {
+    /// Wires the services together. `access_ttl_ms` bounds how long another node's revocation may go unseen
+    /// (see [`grants`]).
+    pub fn new(
+        store: Arc<dyn Store>,
+        tokens: Tokens,
+        passwords: Passwords,
+        clock: Arc<dyn Clock>,
+        access_ttl_ms: u64,
+    ) -> Self {
         let settings = Settings::new(store.clone(), clock.clone(), tokens.settings().clone());
+        let access = AccessCache::new(store.clone(), clock.clone(), access_ttl_ms);
+        let password_check =
+            PasswordCheck::new(store.clone(), settings.clone(), passwords.clone(), clock.clone(), access.clone());
+        let auth = AuthService::new(
+            store.clone(),
+            tokens.clone(),
+            password_check.clone(),
+            settings.clone(),
+            clock.clone(),
+            access.clone(),
+        );
         Self {
-            gate: Gate::new(tokens.clone(), store.clone()),
-            auth: AuthService::new(store.clone(), tokens.clone(), passwords.clone(), settings.clone(), clock.clone()),
-            users: UserService::new(store.clone(), clock.clone(), passwords.clone(), settings.clone()),
-            tenants: TenantService::new(store.clone(), clock.clone(), settings.clone()),
-            roles: RoleService::new(store.clone(), clock),
+            gate: Gate::new(tokens.clone(), store.clone(), access.clone()),
+            auth,
+            users: UserService::new(
+                store.clone(),
+                clock.clone(),
+                passwords.clone(),
+                settings.clone(),
+                access.clone(),
+                password_check,
+            ),
+            tenants: TenantService::new(store.clone(), clock.clone(), settings.clone(), access.clone()),
+            roles: RoleService::new(store.clone(), clock, access),
             settings,
             tokens,
             passwords,

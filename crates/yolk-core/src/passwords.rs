@@ -1,12 +1,21 @@
 //! Password hashing: argon2id with OWASP parameters (m = 19 MiB, t = 2, p = 1) on a fixed set of dedicated
-//! threads (one per CPU). Hashing never runs on the async runtime, a login flood queues (with async
-//! backpressure) instead of spawning threads, and memory stays bounded: each worker reuses its own 19 MiB
-//! working area, where tokio's blocking pool would leave one in the allocator arena of every thread it ever used
-//! (measured: ~450 MiB RSS under login load before, see BENCHMARKS.md).
+//! threads (one per CPU). Hashing never runs on the async runtime, a login flood queues instead of spawning
+//! threads, and memory stays bounded: each worker reuses its own 19 MiB working area, where tokio's blocking pool
+//! would leave one in the allocator arena of every thread it ever used (measured: ~450 MiB RSS under login load
+//! before, see BENCHMARKS.md).
+//!
+//! The queue cannot be flooded (issue 6, item 5): it holds at most [`queue_capacity`] jobs — what the workers
+//! finish well within the server's request timeout — and a job is refused at once when it is full
+//! ([`CoreError::Unavailable`]: 503 with `Retry-After`, never a wait); and a job whose caller went away (the
+//! handler future dropped because the client disconnected or the request timed out) is skipped, not hashed, so
+//! abandoned requests cost the next real login nothing.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{CoreError, CoreResult};
@@ -17,12 +26,58 @@ use crate::{CoreError, CoreResult};
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$8k8wMTtsS6fKkGO8Bqm6cA$+xP0gD3wvU9cWfn2NPBmQYl6XoS/CUDrhl/DEpLKbYQ";
 
-type Job = Box<dyn FnOnce() + Send>;
+/// What one hash or verification costs one worker thread, rounded up. Measured for m = 19 MiB, t = 2, p = 1 on this
+/// project's 2-core machine: 30.6 verifications/s on one thread and 59.1/s on two (`cargo xtask bench`, raw limits
+/// in BENCHMARKS.md), i.e. ~33 ms of one core per hash — ~17 ms per hash of throughput with both cores busy, which
+/// is the figure to use for the whole pool, not for one worker. 35 ms leaves a little room for a slower core.
+pub const HASH_COST: Duration = Duration::from_millis(35);
+
+/// The most work the queue may hold: half of the server's 30 s request timeout (`yolk_server::REQUEST_TIMEOUT`
+/// asserts the relation), so the last queued job still finishes in time when the workers share the CPUs with the
+/// runtime, and a refused client hears so at once instead of after a timeout.
+pub const QUEUE_BUDGET: Duration = Duration::from_secs(15);
+
+/// `Retry-After` (seconds) of the answer to a request refused because the queue is full: a third of what a full
+/// queue holds, so a client that honours it finds room once the burst has partly drained.
+pub const RETRY_AFTER_SECS: u64 = 5;
+
+/// The queue's capacity for `workers` threads: `workers × QUEUE_BUDGET / HASH_COST` (428 jobs per worker; 856 on
+/// two cores).
+pub fn queue_capacity(workers: usize) -> usize {
+    let per_worker = (QUEUE_BUDGET.as_millis() / HASH_COST.as_millis()) as usize;
+    workers.max(1) * per_worker
+}
+
+/// A queued job: given the counters, runs (and counts itself) unless its caller is gone.
+type Job = Box<dyn FnOnce(&Counters) + Send>;
+
+#[derive(Default)]
+struct Counters {
+    computed: AtomicU64,
+    skipped: AtomicU64,
+    refused: AtomicU64,
+}
+
+/// The queue's state: for tests, metrics and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueStats {
+    /// Hashes and verifications performed since start.
+    pub computed: u64,
+    /// Jobs skipped because their caller had gone away.
+    pub skipped: u64,
+    /// Jobs refused because the queue was full.
+    pub refused: u64,
+    /// Jobs waiting for a worker now.
+    pub queued: usize,
+    /// The most jobs that may wait.
+    pub capacity: usize,
+}
 
 /// Hashes and verifies passwords on dedicated worker threads.
 #[derive(Clone)]
 pub struct Passwords {
     jobs: mpsc::Sender<Job>,
+    counters: Arc<Counters>,
 }
 
 fn argon2() -> Argon2<'static> {
@@ -38,12 +93,20 @@ fn hash_blocking(password: &str) -> CoreResult<String> {
 }
 
 impl Passwords {
-    /// A hasher with `workers` threads (use the number of CPUs). The threads end when the last clone is dropped.
+    /// A hasher with `workers` threads (use the number of CPUs) and a queue of [`queue_capacity`]`(workers)`.
+    /// The threads end when the last clone is dropped.
     pub fn new(workers: usize) -> Self {
-        let (jobs, receiver) = mpsc::channel::<Job>(4096);
+        Self::with_capacity(workers, queue_capacity(workers))
+    }
+
+    /// A hasher with `workers` threads and room for `capacity` waiting jobs (tests use a small one).
+    pub fn with_capacity(workers: usize, capacity: usize) -> Self {
+        let (jobs, receiver) = mpsc::channel::<Job>(capacity.max(1));
         let receiver = Arc::new(Mutex::new(receiver));
+        let counters = Arc::new(Counters::default());
         for i in 0..workers.max(1) {
             let receiver = receiver.clone();
+            let counters = counters.clone();
             std::thread::Builder::new()
                 .name(format!("yolk-argon2-{i}"))
                 .spawn(move || {
@@ -51,14 +114,14 @@ impl Passwords {
                         // The lock is held only while waiting for the next job, never while hashing.
                         let job = receiver.lock().unwrap_or_else(|e| e.into_inner()).blocking_recv();
                         match job {
-                            Some(job) => job(),
+                            Some(job) => job(&counters),
                             None => break,
                         }
                     }
                 })
                 .expect("spawning a password-hashing thread");
         }
-        Self { jobs }
+        Self { jobs, counters }
     }
 
     /// The argon2id PHC string for `password`.
@@ -68,7 +131,7 @@ impl Passwords {
     }
 
     /// Whether `password` matches `hash`. With no hash (unknown user, passwordless user) it verifies against a
-    /// dummy hash and returns false, taking the same time.
+    /// dummy hash and returns false, taking the same time — and, when the queue is full, getting the same refusal.
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> CoreResult<bool> {
         let password = password.to_owned();
         let (hash, real) = match hash {
@@ -78,12 +141,45 @@ impl Passwords {
         self.run(move || argon2().verify_password(password.as_bytes(), hash.as_str()).is_ok() && real).await
     }
 
+    /// The queue's counters and depth.
+    pub fn stats(&self) -> QueueStats {
+        QueueStats {
+            computed: self.counters.computed.load(Ordering::SeqCst),
+            skipped: self.counters.skipped.load(Ordering::SeqCst),
+            refused: self.counters.refused.load(Ordering::SeqCst),
+            queued: self.jobs.max_capacity() - self.jobs.capacity(),
+            capacity: self.jobs.max_capacity(),
+        }
+    }
+
+    /// Queues `f` without waiting (refused when the queue is full) and waits for its result. Dropping the returned
+    /// future drops the receiver, and the worker then skips the job.
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> CoreResult<T> {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move || {
-            let _ = tx.send(f());
+        let job: Job = Box::new(move |counters: &Counters| {
+            if tx.is_closed() {
+                counters.skipped.fetch_add(1, Ordering::SeqCst);
+                return;
+            }
+            let result = f();
+            counters.computed.fetch_add(1, Ordering::SeqCst);
+            let _ = tx.send(result);
         });
-        self.jobs.send(job).await.map_err(|_| CoreError::Internal("password hasher stopped".into()))?;
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                // Logged on the first refusal and every thousandth after it: a flood must not flood the log.
+                let refused = self.counters.refused.fetch_add(1, Ordering::SeqCst) + 1;
+                if refused % 1000 == 1 {
+                    tracing::warn!(refused, "password-hashing queue full: answering 503");
+                }
+                return Err(CoreError::Unavailable {
+                    message: "Too many sign-in attempts are in progress; try again shortly".into(),
+                    retry_after_secs: RETRY_AFTER_SECS,
+                });
+            }
+            Err(TrySendError::Closed(_)) => return Err(CoreError::Internal("password hasher stopped".into())),
+        }
         rx.await.map_err(|_| CoreError::Internal("password hashing job failed".into()))
     }
 }
@@ -108,5 +204,103 @@ mod tests {
         assert_eq!(parsed.algorithm.as_str(), "argon2id");
         // Verifying it must do the full work (not fail fast on a malformed hash).
         assert!(argon2().verify_password(b"anything", DUMMY_HASH).is_err());
+    }
+
+    #[test]
+    fn the_queue_holds_what_the_workers_finish_within_the_budget() {
+        assert_eq!(queue_capacity(1), 428);
+        assert_eq!(queue_capacity(2), 856);
+        assert_eq!(queue_capacity(0), 428, "at least one worker");
+        assert_eq!(Passwords::new(2).stats().capacity, 856);
+        // What a full queue holds is done within the budget, at the measured cost.
+        let full_queue_work = HASH_COST * (queue_capacity(2) / 2) as u32;
+        assert!(full_queue_work <= QUEUE_BUDGET, "{full_queue_work:?}");
+    }
+
+    /// Occupies the (single) worker until the returned sender is dropped or sent to.
+    fn block_the_worker(p: &Passwords) -> std::sync::mpsc::Sender<()> {
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+        let job: Job = Box::new(move |_: &Counters| {
+            let _ = started_tx.send(());
+            let _ = wait.recv();
+        });
+        p.jobs.try_send(job).unwrap_or_else(|_| panic!("queue the blocking job"));
+        started_rx.recv().expect("the worker took the blocking job");
+        release
+    }
+
+    /// The future's output if it is ready on its first poll.
+    fn first_poll<F: Future>(f: F) -> Option<F::Output> {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match std::pin::pin!(f).poll(&mut cx) {
+            std::task::Poll::Ready(out) => Some(out),
+            std::task::Poll::Pending => None,
+        }
+    }
+
+    /// Waits (by yielding, bounded in count) until `n` jobs are queued.
+    async fn until_queued(p: &Passwords, n: usize) {
+        for _ in 0..100_000 {
+            if p.stats().queued >= n {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("never {n} queued: {:?}", p.stats());
+    }
+
+    #[tokio::test]
+    async fn jobs_whose_caller_went_away_are_skipped_not_hashed() {
+        let p = Passwords::with_capacity(1, 64);
+        let release = block_the_worker(&p);
+        // 20 logins queue behind the busy worker, then their clients go away (the handler futures are dropped).
+        let abandoned: Vec<_> = (0..20)
+            .map(|_| {
+                let p = p.clone();
+                tokio::spawn(async move { p.verify("guess", None).await })
+            })
+            .collect();
+        until_queued(&p, 20).await;
+        for task in abandoned {
+            task.abort();
+            assert!(task.await.unwrap_err().is_cancelled());
+        }
+        drop(release);
+        // The next real login waits only for itself.
+        assert!(!p.verify("guess", None).await.unwrap());
+        let stats = p.stats();
+        assert_eq!((stats.computed, stats.skipped, stats.queued), (1, 20, 0), "{stats:?}");
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_alike_for_known_and_unknown_users() {
+        let p = Passwords::with_capacity(1, 2);
+        let hash = hash_blocking("pw").unwrap();
+        let release = block_the_worker(&p);
+        let waiting: Vec<_> = (0..2)
+            .map(|_| {
+                let p = p.clone();
+                tokio::spawn(async move { p.verify("pw", None).await })
+            })
+            .collect();
+        until_queued(&p, 2).await;
+
+        // Refused without waiting — on the first poll (the worker is blocked: a wait would never end) — and the
+        // same for a known and an unknown user.
+        let known = first_poll(p.verify("pw", Some(&hash))).expect("answered at once").unwrap_err();
+        let unknown = first_poll(p.verify("pw", None)).expect("answered at once").unwrap_err();
+        let hashing = first_poll(p.hash("pw")).expect("answered at once").unwrap_err();
+        for e in [&known, &unknown, &hashing] {
+            assert!(matches!(e, CoreError::Unavailable { retry_after_secs: RETRY_AFTER_SECS, .. }), "{e:?}");
+        }
+        assert_eq!(known.to_string(), unknown.to_string());
+        assert_eq!(p.stats().refused, 3);
+
+        drop(release);
+        for task in waiting {
+            assert!(!task.await.unwrap().unwrap());
+        }
+        assert!(p.verify("pw", Some(&hash)).await.unwrap(), "room again once drained");
     }
 }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use yolk_domain::{Clock, EnvironmentCredentials};
 use yolk_store::Store;
 
-use crate::keys::KeyRing;
+use crate::keys::{KeyRingOptions, start_key_ring};
 use crate::passwords::Passwords;
 use crate::secrets::{random_token, sha256_hex};
-use crate::tokens::{TokenSettings, Tokens};
+use crate::tokens::{CredentialCache, TokenSettings, Tokens};
 use crate::{CoreError, CoreResult, Services};
 
 /// What start-up needs from the configuration.
@@ -25,6 +25,11 @@ pub struct StartOptions {
     pub vendor_ttl_secs: i64,
     /// Password-hashing threads (one per CPU).
     pub hash_workers: usize,
+    /// How long another node's revocation, or change of the credentials, may go unseen (see [`crate::grants`] and
+    /// [`crate::tokens::CredentialCache`]).
+    pub access_ttl_ms: u64,
+    /// The master key sealing the signing keys, and how often the key ring is reloaded.
+    pub keys: KeyRingOptions,
 }
 
 /// What start-up found or created.
@@ -41,7 +46,11 @@ pub struct Started {
 /// store new ones are generated.
 pub async fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, options: StartOptions) -> CoreResult<Started> {
     let (creds, generated_secret) = ensure_credentials(&options, store.as_ref(), clock.as_ref()).await?;
-    let keys = Arc::new(KeyRing::load_or_create(store.as_ref(), clock.now()).await?);
+    let keys = start_key_ring(store.clone(), clock.clone(), &options.keys).await?;
+    // The credential just written (or found) is the one in force: environment tokens of any other generation are
+    // refused by this node from its first request; other nodes see the change within the same TTL as revocations.
+    let credentials = CredentialCache::new(store.clone(), clock.clone(), options.access_ttl_ms);
+    credentials.observe(&creds);
     let tokens = Tokens::new(
         keys,
         TokenSettings {
@@ -51,8 +60,9 @@ pub async fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, options: StartO
             refresh_ttl_secs: options.refresh_ttl_secs,
             vendor_ttl_secs: options.vendor_ttl_secs,
         },
+        credentials,
     );
-    let services = Services::new(store, tokens, Passwords::new(options.hash_workers), clock);
+    let services = Services::new(store, tokens, Passwords::new(options.hash_workers), clock, options.access_ttl_ms);
     Ok(Started { services, client_id: creds.client_id, generated_secret })
 }
 

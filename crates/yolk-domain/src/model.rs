@@ -128,7 +128,18 @@ pub struct Membership {
     pub roles: Vec<Role>,
     /// A disabled membership keeps the user in the tenant but refuses login to it.
     pub disabled: bool,
+    /// An invitation of an existing account not yet accepted by the mailbox owner: the user is listed in the
+    /// tenant (with the invited roles) but has no access to it. Accepting an invitation into an unverified account
+    /// must also clear the password and sessions its owner never proved (see ARCHITECTURE.md, invariants).
+    pub pending: bool,
     pub created_at: DateTime<Utc>,
+}
+
+impl Membership {
+    /// Whether the membership lets the user into the tenant: enabled and not a pending invitation.
+    pub fn grants_access(&self) -> bool {
+        !self.disabled && !self.pending
+    }
 }
 
 /// A role: a named set of permissions, environment-wide (`tenant_id` none) or owned by one tenant.
@@ -222,19 +233,76 @@ pub struct Session {
 }
 
 /// An RS256 signing key as kept in the store (shared by every node).
+///
+/// Keys rotate: the ring holds every key not yet retired. The newest key whose `active_from` has passed signs;
+/// all of them verify (by `kid`) and are published in the JWKS, including a rotated-in key that does not sign yet.
 #[derive(Clone, PartialEq)]
 pub struct SigningKey {
     pub kid: String,
-    /// PKCS#8 PEM of the private key.
-    pub private_pem: String,
+    /// The private half as stored: PKCS#8 PEM in clear, or sealed with the master key.
+    pub private_key: PrivateKey,
     /// SPKI PEM of the public key.
     pub public_pem: String,
     pub created_at: DateTime<Utc>,
+    /// From when it signs: its creation for the first key; for a rotated-in key, late enough that every running
+    /// node has loaded (and publishes) it before any node signs with it.
+    pub active_from: DateTime<Utc>,
 }
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("created_at", &self.created_at)
+            .field("active_from", &self.active_from)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The envelope of a signing key's private half: whether and how it is encrypted at rest.
+#[derive(Clone, PartialEq)]
+pub enum PrivateKey {
+    /// PKCS#8 PEM in clear (no master key was configured when it was stored).
+    Clear(String),
+    /// Sealed with the master key: `scheme` names how (`yolk_core::keys::envelope`), `sealed` is that scheme's
+    /// text (never the key).
+    Sealed { scheme: String, sealed: String },
+}
+
+impl PrivateKey {
+    /// The scheme name stored beside the key: `none` for a clear key.
+    pub fn scheme(&self) -> &str {
+        match self {
+            Self::Clear(_) => Self::CLEAR,
+            Self::Sealed { scheme, .. } => scheme,
+        }
+    }
+
+    /// The stored text: the PEM for a clear key, the scheme's text for a sealed one.
+    pub fn stored_text(&self) -> &str {
+        match self {
+            Self::Clear(pem) => pem,
+            Self::Sealed { sealed, .. } => sealed,
+        }
+    }
+
+    /// The envelope for a stored (scheme, text) pair.
+    pub fn from_stored(scheme: String, text: String) -> Self {
+        if scheme == Self::CLEAR { Self::Clear(text) } else { Self::Sealed { scheme, sealed: text } }
+    }
+
+    /// Whether it is sealed.
+    pub fn is_sealed(&self) -> bool {
+        matches!(self, Self::Sealed { .. })
+    }
+
+    /// The scheme name of a clear key.
+    pub const CLEAR: &'static str = "none";
+}
+
+impl std::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PrivateKey({})", self.scheme())
     }
 }
 

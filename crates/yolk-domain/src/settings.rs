@@ -90,7 +90,8 @@ pub struct VendorConfig {
     pub allow_override_enforce_password_history: bool,
     /// Only `RS256`: yolk signs every token with its RSA key.
     pub jwt_algorithm: String,
-    /// yolk lets unverified users log in by default (local development); set false for Frontegg's stricter mode.
+    /// Whether users who never proved their email may log in. False by default, as in Frontegg: an account
+    /// whose mailbox was never proved must not act (see the pre-takeover invariant in ARCHITECTURE.md).
     pub allow_not_verified_users_login: bool,
     pub force_permissions: bool,
     pub auth_strategy: AuthStrategy,
@@ -121,7 +122,7 @@ impl Default for VendorConfig {
             allow_override_password_expiration: false,
             allow_override_enforce_password_history: false,
             jwt_algorithm: "RS256".into(),
-            allow_not_verified_users_login: true,
+            allow_not_verified_users_login: false,
             force_permissions: false,
             auth_strategy: AuthStrategy::EmailAndPassword,
             default_passwordless_token_expiration: 300,
@@ -198,6 +199,37 @@ impl SettingsDocument for CaptchaPolicy {
         self.ignored_emails
             .iter()
             .try_for_each(|e| Email::parse(e).map(drop).map_err(|_| format!("ignoredEmails: {e:?} is not an email")))
+    }
+}
+
+/// The lockout policy (`/resources/configurations/v1/lockout-policy`): after `maxAttempts` wrong passwords in a
+/// row, the user is locked (until the environment unlocks it). The environment's, or one tenant's (for users whose
+/// active tenant it is), which wins over the environment's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockoutPolicy {
+    pub enabled: bool,
+    pub max_attempts: i64,
+}
+
+/// The largest `maxAttempts` accepted.
+pub const MAX_LOCKOUT_ATTEMPTS: i64 = 1000;
+
+impl SettingsDocument for LockoutPolicy {
+    const KEY: &'static str = "lockout_policy";
+
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=MAX_LOCKOUT_ATTEMPTS).contains(&self.max_attempts) {
+            return Err(format!("maxAttempts must be between 1 and {MAX_LOCKOUT_ATTEMPTS}"));
+        }
+        Ok(())
+    }
+}
+
+impl LockoutPolicy {
+    /// The number of attempts allowed, when the policy is on.
+    pub fn limit(&self) -> Option<i64> {
+        self.enabled.then_some(self.max_attempts)
     }
 }
 

@@ -6,18 +6,17 @@ use serde_json::Value;
 
 use crate::model::TenantProfile;
 use crate::patch::Patch;
-
-/// Longest tenant name or alias accepted.
-const MAX_NAME: usize = 255;
+use crate::values::{MAX_NAME, check_metadata_size, check_text};
 /// Longest descriptive field (URLs, addresses, formats); the base64 `logo` is bounded by the body limit only.
 const MAX_TEXT: usize = 2048;
 
-/// A display name: trimmed, non-empty, at most 255 characters.
+/// A display name: trimmed, non-empty, at most 255 characters, no control characters.
 pub fn tenant_name(raw: Option<&str>) -> Result<String, String> {
     let n = raw.map(str::trim).unwrap_or_default();
     if n.is_empty() || n.chars().count() > MAX_NAME {
         return Err(format!("name is required (1 to {MAX_NAME} characters)"));
     }
+    check_text("name", n, MAX_NAME)?;
     Ok(n.to_owned())
 }
 
@@ -36,7 +35,11 @@ pub fn tenant_alias(raw: &str) -> Result<String, String> {
 pub fn tenant_metadata(value: &Value) -> Result<Option<String>, String> {
     match value {
         Value::Null | Value::Object(_) | Value::String(_) => crate::values::metadata_to_string(value),
-        other => Ok(Some(other.to_string())),
+        other => {
+            let stored = other.to_string();
+            check_metadata_size(&stored)?;
+            Ok(Some(stored))
+        }
     }
 }
 
@@ -44,10 +47,8 @@ pub fn tenant_metadata(value: &Value) -> Result<Option<String>, String> {
 fn text(raw: Option<&str>, field: &str) -> Result<Option<String>, String> {
     match raw {
         None | Some("") => Ok(None),
-        Some(v) if field != "logo" && v.chars().count() > MAX_TEXT => {
-            Err(format!("{field} must be at most {MAX_TEXT} characters"))
-        }
-        Some(v) => Ok(Some(v.to_owned())),
+        Some(v) if field == "logo" => check_text(field, v, usize::MAX).map(|()| Some(v.to_owned())),
+        Some(v) => check_text(field, v, MAX_TEXT).map(|()| Some(v.to_owned())),
     }
 }
 

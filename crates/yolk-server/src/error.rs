@@ -2,7 +2,7 @@
 //! domain outcome ([`CoreError`]) maps to its status and client message here, and nowhere else.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use yolk_core::CoreError;
@@ -23,6 +23,12 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 503 with `Retry-After: <retry_after_secs>`: yolk cannot take the request now (a full queue); no wait.
+    #[error("{message}")]
+    ServiceUnavailable { message: String, retry_after_secs: u64 },
+    /// 429 with `Retry-After: <retry_after_secs>`: a rate limit of the password paths (see `throttle`).
+    #[error("Too many attempts, try again later")]
+    TooManyRequests { retry_after_secs: u64 },
     /// Logged with details; the client sees only a generic message.
     #[error("internal error: {0}")]
     Internal(String),
@@ -41,6 +47,8 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::ServiceUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -49,10 +57,19 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let mut retry_after = None;
         let message = match self {
             Self::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
                 "Internal server error".to_owned()
+            }
+            Self::ServiceUnavailable { message, retry_after_secs } => {
+                retry_after = Some(retry_after_secs);
+                message
+            }
+            Self::TooManyRequests { retry_after_secs } => {
+                retry_after = Some(retry_after_secs);
+                "Too many attempts, try again later".to_owned()
             }
             Self::BadRequest(m)
             | Self::Unauthorized(m)
@@ -61,7 +78,11 @@ impl IntoResponse for ApiError {
             | Self::Conflict(m)
             | Self::PayloadTooLarge(m) => m,
         };
-        (status, Json(json!({ "errors": [message] }))).into_response()
+        let mut response = (status, Json(json!({ "errors": [message] }))).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
@@ -74,6 +95,9 @@ impl From<CoreError> for ApiError {
             CoreError::NotFound(entity) => Self::NotFound(not_found_message(entity).to_owned()),
             CoreError::Conflict(constraint) => Self::Conflict(conflict_message(constraint).to_owned()),
             CoreError::ConflictWith(m) => Self::Conflict(m),
+            CoreError::Unavailable { message, retry_after_secs } => {
+                Self::ServiceUnavailable { message, retry_after_secs }
+            }
             CoreError::Internal(m) => Self::Internal(m),
         }
     }

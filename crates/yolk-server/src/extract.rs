@@ -157,7 +157,7 @@ pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// A caller holding a valid environment token (Management APIs); anything else is 401
+/// A caller holding a valid environment token of the credential in force (Management APIs); anything else is 401
 /// `Failed to verify vendor JWT`.
 #[derive(Debug, Clone)]
 pub struct VendorAuth(pub access::Environment);
@@ -166,7 +166,7 @@ impl FromRequestParts<AppState> for VendorAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Self(state.services.gate.environment(bearer_token(&parts.headers))?))
+        Ok(Self(state.services.gate.environment(bearer_token(&parts.headers)).await?))
     }
 }
 
@@ -217,7 +217,21 @@ impl FromRequestParts<AppState> for TenantScope {
         let scope = state
             .services
             .gate
-            .tenant_scope(bearer_token(&parts.headers), header(&parts.headers, "frontegg-tenant-id"))?;
+            .tenant_scope(bearer_token(&parts.headers), header(&parts.headers, "frontegg-tenant-id"))
+            .await?;
         Ok(Self(scope))
+    }
+}
+
+/// The client's address, when the server knows it (the serve loop attaches it to every request; an in-process
+/// router called directly has none).
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(Self(peer.map(|c| c.0.ip())))
     }
 }

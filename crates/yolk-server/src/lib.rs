@@ -13,6 +13,7 @@ pub mod list;
 pub mod normalize;
 pub mod routes;
 pub mod state;
+pub mod throttle;
 
 use std::time::Duration;
 
@@ -30,9 +31,16 @@ pub use state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The longest a request may take (handler and body reading); then it is answered 408 and its future dropped.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+// The password-hashing queue is sized to finish its work within half of the request timeout (see
+// `yolk_core::passwords::QUEUE_BUDGET`); changing one without the other breaks that guarantee.
+const _: () = assert!(yolk_core::passwords::QUEUE_BUDGET.as_secs() * 2 <= REQUEST_TIMEOUT.as_secs());
+
 /// The whole application as a service: routes plus middleware, with path normalization in front of routing.
 pub fn app(state: AppState) -> normalize::Normalized<Router> {
-    let cors = cors(&state.config.allowed_origins);
+    let cors = cors(&state.config);
     let max_body = state.config.max_body_bytes;
     let router = routes::router()
         .with_state(state)
@@ -50,18 +58,20 @@ pub fn app(state: AppState) -> normalize::Normalized<Router> {
         .layer(cors)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
+            REQUEST_TIMEOUT,
         ));
     normalize::Normalized::new(router)
 }
 
-/// CORS for the browser SDKs: credentials allowed, the origin echoed when allowed. Loopback origins are always
-/// allowed (local development); others must be listed in `allowed_origins` (`*` allows all).
-fn cors(allowed: &[String]) -> CorsLayer {
-    let allowed: Vec<String> = allowed.to_vec();
+/// CORS for the browser SDKs: credentials allowed, the origin echoed when allowed. Allowed: the origins listed in
+/// `allowed_origins` (exactly, case-insensitively), and loopback origins only in `dev_mode`. A `*` entry allows
+/// nothing: `Config::validate` refuses it at start-up, and an origin wildcard is never combined with credentials.
+fn cors(config: &Config) -> CorsLayer {
+    let allowed: Vec<String> = config.allowed_origins.iter().filter(|o| o.trim() != "*").cloned().collect();
+    let dev_mode = config.dev_mode;
     let origin = AllowOrigin::predicate(move |origin: &HeaderValue, _| {
         let Ok(o) = origin.to_str() else { return false };
-        is_loopback_origin(o) || allowed.iter().any(|a| a == "*" || a.eq_ignore_ascii_case(o))
+        (dev_mode && is_loopback_origin(o)) || allowed.iter().any(|a| a.eq_ignore_ascii_case(o))
     });
     let headers = [
         "content-type",
@@ -89,7 +99,31 @@ fn cors(allowed: &[String]) -> CorsLayer {
 }
 
 fn is_loopback_origin(origin: &str) -> bool {
-    let rest = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).unwrap_or("");
-    let host = rest.rsplit_once(':').map_or(rest, |(h, _)| h);
-    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+    let Some(authority) = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) else {
+        return false;
+    };
+    let host = match authority.strip_prefix('[') {
+        // `[::1]` or `[::1]:port`
+        Some(v6) => v6.split_once(']').map_or("", |(h, _)| h),
+        None => authority.split_once(':').map_or(authority, |(h, _)| h),
+    };
+    matches!(host.to_ascii_lowercase().as_str(), "localhost" | "127.0.0.1" | "::1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_origin;
+
+    #[test]
+    fn loopback_origins() {
+        for o in
+            ["http://localhost:3000", "https://localhost", "http://127.0.0.1:5173", "http://[::1]", "http://[::1]:8080"]
+        {
+            assert!(is_loopback_origin(o), "{o}");
+        }
+        for o in ["http://localhost.evil.example", "https://app.example", "null", "file://", "http://127.0.0.1.nip.io"]
+        {
+            assert!(!is_loopback_origin(o), "{o}");
+        }
+    }
 }

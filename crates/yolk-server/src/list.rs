@@ -7,7 +7,9 @@
 //! - `_offset` is a page index (Frontegg's meaning, not a row count), 0 when absent.
 //! - `_sortBy` is one of the route's sort keys and `_order` is `ASC` or `DESC` (any case); anything else is a 400.
 //! - A parameter may be repeated or comma-separated (`ids=a&ids=b`, `ids=a,b`) and may carry a `[]` suffix
-//!   (`_tenantIds[]=a`); an empty value counts as absent.
+//!   (`_tenantIds[]=a`); an empty value counts as absent. A list-valued parameter holds at most
+//!   [`MAX_LIST_VALUES`] values; more is a 400 (`ids may hold at most 250 values`), never a statement with
+//!   thousands of placeholders.
 //! - `_links` repeat the request's other parameters, so the next page of a filtered list is filtered too.
 
 use std::marker::PhantomData;
@@ -19,6 +21,12 @@ use yolk_store::PageRequest;
 
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, PathParam};
+
+/// The most values one list-valued query parameter (`ids`, `_externalIds`, `_tenantIds`, `_levels`, ...) may
+/// hold, repeated and comma-separated values together. Each value becomes a placeholder of one statement, so this
+/// bounds the statement a request can build. It covers the largest user page (`_limit` 200), so a client can
+/// always name every user of a page it holds (`GET /users/v3/roles?ids=`, `GET /users/v3?_externalIds=`).
+pub const MAX_LIST_VALUES: usize = 250;
 
 /// What differs between list operations.
 pub trait ListRoute: Send + Sync + 'static {
@@ -107,23 +115,28 @@ impl<R: ListRoute> ApiList<R> {
             .transpose()
     }
 
-    /// Every value of `key`, repeated or comma-separated; `None` when absent.
-    pub fn values(&self, key: &str) -> Option<Vec<String>> {
-        let values: Vec<String> = self
+    /// Every value of `key`, repeated or comma-separated; `None` when absent. More than [`MAX_LIST_VALUES`] is a
+    /// 400 naming `key`. The one way a handler reads a list-valued parameter.
+    pub fn values(&self, key: &str) -> Result<Option<Vec<String>>, ApiError> {
+        let mut values = self
             .params
             .iter()
             .filter(|(k, _)| k == key)
             .flat_map(|(_, v)| v.split(','))
             .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-            .collect();
-        (!values.is_empty()).then_some(values)
+            .filter(|v| !v.is_empty());
+        // Count without collecting past the cap: the extra values are never copied.
+        let taken: Vec<String> = values.by_ref().take(MAX_LIST_VALUES).map(str::to_owned).collect();
+        if values.next().is_some() {
+            return Err(ApiError::BadRequest(format!("{key} may hold at most {MAX_LIST_VALUES} values")));
+        }
+        Ok((!taken.is_empty()).then_some(taken))
     }
 
-    /// Every value of `key` parsed (a 400 naming `key` for a malformed one); `None` when absent.
+    /// Every value of `key` parsed (a 400 naming `key` for a malformed one, or for more than
+    /// [`MAX_LIST_VALUES`]); `None` when absent.
     pub fn parsed<T: PathParam>(&self, key: &str) -> Result<Option<Vec<T>>, ApiError> {
-        self.values(key).map(|vs| vs.iter().map(|v| T::parse(key, v)).collect()).transpose()
+        self.values(key)?.map(|vs| vs.iter().map(|v| T::parse(key, v)).collect()).transpose()
     }
 
     /// The page of `items` out of `total`, with its `_metadata` and `_links`.

@@ -8,6 +8,7 @@ use yolk_domain::Clock;
 use yolk_store::Store;
 
 use crate::config::Config;
+use crate::throttle::Throttle;
 
 /// Shared, cheaply clonable state.
 #[derive(Clone)]
@@ -18,6 +19,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The environment's client id (fixed for the life of the process).
     pub client_id: Arc<str>,
+    /// Per-node rate limits of the password paths.
+    pub throttle: Throttle,
 }
 
 /// What start-up found or created for the environment's credentials.
@@ -38,13 +41,22 @@ impl AppState {
             refresh_ttl_secs: config.refresh_token_ttl,
             vendor_ttl_secs: config.vendor_token_ttl,
             hash_workers: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            access_ttl_ms: config.access_cache_ttl_ms,
+            keys: yolk_core::keys::KeyRingOptions {
+                master_key: config.master_key.as_ref().map(|k| k.expose().to_owned()),
+                master_key_file: config.master_key_file.clone(),
+                reload_interval_secs: config.key_reload_interval,
+            },
         };
         let started = start(store, clock.clone(), options).await?;
+        let throttle =
+            Throttle::new(clock.clone(), config.rate_limit_per_ip, config.rate_limit_failures_per_identifier);
         let state = AppState {
             config: Arc::new(config),
             services: started.services,
             clock,
             client_id: started.client_id.into(),
+            throttle,
         };
         Ok(Bootstrap { state, generated_secret: started.generated_secret })
     }

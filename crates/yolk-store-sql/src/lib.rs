@@ -7,6 +7,12 @@
 //! SQLite has one writer. Rather than let many connections fight over the lock (SQLite's busy handler sleeps),
 //! writes go through a pool of one connection and queue in the pool; reads use a pool of several (WAL mode).
 //! On PostgreSQL both handles are the same pool.
+//!
+//! How long one request may hold the store: on PostgreSQL every pooled connection carries a `statement_timeout`
+//! ([`StoreOptions::statement_timeout`], 10 s by default), so the server cancels a statement that runs, or waits
+//! for a lock, longer; the caller gets [`StoreError::Timeout`] and the transaction rolls back. SQLite statements
+//! cannot be interrupted through sqlx's `Any` driver; there the bounds are the statements themselves (pages and
+//! list filters are bounded by the server), `busy_timeout` for the write lock, and the pools' acquire timeouts.
 
 mod categories;
 mod keys;
@@ -24,7 +30,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, AssertSqlSafe, Executor};
 use yolk_store::{Constraint, Store, StoreError, StoreResult};
 
 pub use migrate::MIGRATIONS;
@@ -52,6 +58,27 @@ impl Backend {
     }
 }
 
+/// How the store bounds its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// On PostgreSQL, the longest a statement may run (waiting for locks included) before the server cancels it,
+    /// answered as [`StoreError::Timeout`]; `None` for no limit. Set as `statement_timeout` on every pooled
+    /// connection (migrations lift it: they may rightly take longer). SQLite has no equivalent reachable through
+    /// sqlx's `Any` driver and ignores it.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl StoreOptions {
+    /// The default statement timeout.
+    pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { statement_timeout: Some(Self::DEFAULT_STATEMENT_TIMEOUT) }
+    }
+}
+
 /// The SQL store.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
@@ -61,8 +88,14 @@ pub struct SqlStore {
 }
 
 impl SqlStore {
-    /// Connects to `url` (creating a SQLite file if missing) without migrating.
+    /// Connects to `url` (creating a SQLite file if missing) without migrating, with the default
+    /// [`StoreOptions`].
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_with(url, StoreOptions::default()).await
+    }
+
+    /// Connects to `url` (creating a SQLite file if missing) without migrating.
+    pub async fn connect_with(url: &str, options: StoreOptions) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         match backend {
@@ -75,10 +108,18 @@ impl SqlStore {
                 Ok(Self { read, write, backend })
             }
             Backend::Postgres => {
+                // Whole milliseconds, at least 1 (`0` would mean no limit to PostgreSQL).
+                let timeout_ms = options.statement_timeout.map_or(0, |t| t.as_millis().clamp(1, i32::MAX as u128));
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(move |conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute(AssertSqlSafe(format!("SET statement_timeout = {timeout_ms}"))).await?;
+                            Ok(())
+                        })
+                    })
                     .connect(url)
                     .await
                     .map_err(backend_err)?;
@@ -87,9 +128,15 @@ impl SqlStore {
         }
     }
 
-    /// Connects and applies pending migrations, recording them as applied at `now`.
+    /// Connects and applies pending migrations, recording them as applied at `now`, with the default
+    /// [`StoreOptions`].
     pub async fn open(url: &str, now: DateTime<Utc>) -> StoreResult<Self> {
-        let store = Self::connect(url).await?;
+        Self::open_with(url, now, StoreOptions::default()).await
+    }
+
+    /// Connects with `options` and applies pending migrations, recording them as applied at `now`.
+    pub async fn open_with(url: &str, now: DateTime<Utc>, options: StoreOptions) -> StoreResult<Self> {
+        let store = Self::connect_with(url, options).await?;
         store.migrate(now).await?;
         Ok(store)
     }
@@ -154,8 +201,19 @@ pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
                 None => backend_err(e),
             }
         }
+        // PostgreSQL's `query_canceled`: the statement timeout fired (or an operator cancelled the query).
+        sqlx::Error::Database(d) if d.code().as_deref() == Some(QUERY_CANCELED) => timeout_err(e),
+        sqlx::Error::PoolTimedOut => timeout_err(e),
         _ => backend_err(e),
     }
+}
+
+/// PostgreSQL's SQLSTATE for a cancelled statement.
+const QUERY_CANCELED: &str = "57014";
+
+fn timeout_err(e: sqlx::Error) -> StoreError {
+    tracing::warn!(error = %e, "the store did not answer in time");
+    StoreError::Timeout(e.to_string())
 }
 
 /// The uniqueness rules of the schema: (PostgreSQL constraint name, SQLite `table.column` list, the rule).
@@ -183,4 +241,16 @@ pub(crate) fn backend_err(e: sqlx::Error) -> StoreError {
 /// `$from, $from+1, ...` for `n` values: placeholders for an `IN (...)` list.
 pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No connection free in time is a timeout too (a 503 for the client), not a backend failure.
+    #[test]
+    fn a_pool_timeout_is_a_store_timeout() {
+        assert!(matches!(db_err(sqlx::Error::PoolTimedOut), StoreError::Timeout(_)));
+        assert!(matches!(db_err(sqlx::Error::RowNotFound), StoreError::Backend(_)));
+    }
 }

@@ -33,22 +33,26 @@ async fn insert_roles(
     Ok(())
 }
 
-/// Inserts an enabled membership with its roles (inside the caller's transaction). `NotFound` for an unknown
-/// tenant or role, `Conflict(Membership)` if the user is already a member.
+/// Inserts an enabled membership (pending or not) with its roles (inside the caller's transaction). `NotFound`
+/// for an unknown tenant or role, `Conflict(Membership)` if the user is already a member.
 pub(crate) async fn insert_membership(
     tx: &mut sqlx::AnyConnection,
     user_id: UserId,
     tenant_id: &TenantId,
     role_ids: &[RoleId],
+    pending: bool,
     created_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO memberships (tenant_id, user_id, disabled, created_at) VALUES ($1, $2, 0, $3)")
-        .bind(tenant_id.as_str())
-        .bind(user_id.to_string())
-        .bind(ms(created_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(missing(Entity::Tenant))?;
+    sqlx::query(
+        "INSERT INTO memberships (tenant_id, user_id, disabled, pending, created_at) VALUES ($1, $2, 0, $3, $4)",
+    )
+    .bind(tenant_id.as_str())
+    .bind(user_id.to_string())
+    .bind(flag(pending))
+    .bind(ms(created_at))
+    .execute(&mut *tx)
+    .await
+    .map_err(missing(Entity::Tenant))?;
     insert_roles(tx, user_id, tenant_id, role_ids).await
 }
 
@@ -93,7 +97,7 @@ impl MembershipStore for SqlStore {
         let ids: Vec<String> = user_ids.iter().map(UserId::to_string).collect();
         let in_list = placeholders(1, ids.len());
         let sql = format!(
-            "SELECT user_id, tenant_id, disabled, created_at FROM memberships WHERE user_id IN ({in_list})
+            "SELECT user_id, tenant_id, disabled, pending, created_at FROM memberships WHERE user_id IN ({in_list})
              ORDER BY created_at, tenant_id"
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -126,6 +130,7 @@ impl MembershipStore for SqlStore {
                 tenant_id,
                 roles,
                 disabled: r.flag("disabled")?,
+                pending: r.flag("pending")?,
                 created_at: r.time("created_at")?,
             });
         }
@@ -141,7 +146,20 @@ impl MembershipStore for SqlStore {
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         fetch_user(&mut *tx, user_id).await?;
-        insert_membership(&mut tx, user_id, tenant_id, role_ids, now).await?;
+        insert_membership(&mut tx, user_id, tenant_id, role_ids, false, now).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn invite_member(
+        &self,
+        user_id: UserId,
+        tenant_id: &TenantId,
+        role_ids: &[RoleId],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        fetch_user(&mut *tx, user_id).await?;
+        insert_membership(&mut tx, user_id, tenant_id, role_ids, true, now).await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -218,7 +236,7 @@ impl MembershipStore for SqlStore {
             crate::tenants::insert_tenant(&mut tx, t).await?;
         }
         if !is_member(&mut tx, user_id, tenant_id).await? {
-            insert_membership(&mut tx, user_id, tenant_id, role_ids, now).await?;
+            insert_membership(&mut tx, user_id, tenant_id, role_ids, false, now).await?;
         }
         let sql = "UPDATE users SET active_tenant_id = $1, updated_at = $2 WHERE id = $3";
         execute(&mut tx, sql, &[tenant_id.into(), now.into(), (&user_id.to_string()).into()]).await?;
@@ -234,8 +252,8 @@ impl MembershipStore for SqlStore {
         let moved = count(&mut tx, "SELECT COUNT(*) FROM memberships WHERE tenant_id = $1", src.as_str()).await?;
         let (to, from) = (target.into(), src.into());
         // New members of the target; users already there keep that membership.
-        let join = "INSERT INTO memberships (tenant_id, user_id, disabled, created_at)
-             SELECT $1, m.user_id, m.disabled, $3 FROM memberships m
+        let join = "INSERT INTO memberships (tenant_id, user_id, disabled, pending, created_at)
+             SELECT $1, m.user_id, m.disabled, m.pending, $3 FROM memberships m
              WHERE m.tenant_id = $2
                AND NOT EXISTS (SELECT 1 FROM memberships t WHERE t.tenant_id = $1 AND t.user_id = m.user_id)";
         execute(&mut tx, join, &[to, from, now.into()]).await?;

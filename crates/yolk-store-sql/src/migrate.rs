@@ -11,6 +11,9 @@ use crate::{Backend, db_err};
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (2, include_str!("../migrations/0002_users_invisible_index.sql")),
+    (3, include_str!("../migrations/0003_pending_memberships.sql")),
+    (4, include_str!("../migrations/0004_signing_key_envelope_and_rotation.sql")),
+    (5, include_str!("../migrations/0005_failed_logins.sql")),
 ];
 
 const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"
@@ -18,16 +21,25 @@ const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"
 pub(crate) async fn run(pool: &AnyPool, backend: Backend, now: DateTime<Utc>) -> StoreResult<usize> {
     let mut conn = pool.acquire().await.map_err(db_err)?;
     if backend == Backend::Postgres {
+        // Neither a migration nor the wait for another node's is bounded by the statement timeout: a migration
+        // over a large table may rightly take longer. The connection leaves the pool afterwards rather than go back
+        // without its timeout.
+        conn.close_on_drop();
+        sqlx::query("SET statement_timeout = 0").execute(&mut *conn).await.map_err(db_err)?;
         sqlx::query("SELECT pg_advisory_lock($1)").bind(LOCK_ID).execute(&mut *conn).await.map_err(db_err)?;
     }
-    let result = apply(&mut conn, now).await;
+    let result = apply(&mut conn, backend, now).await;
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_unlock($1)").bind(LOCK_ID).execute(&mut *conn).await.map_err(db_err)?;
     }
     result
 }
 
-async fn apply(conn: &mut sqlx::AnyConnection, now: DateTime<Utc>) -> StoreResult<usize> {
+/// Applies the pending migrations, each in its own transaction that first re-checks it is still pending. On
+/// PostgreSQL the advisory lock already serializes migrators; on SQLite the transaction starts with
+/// `BEGIN IMMEDIATE`, which takes the database's write lock before the check (another process starting on the
+/// same new file waits on the busy timeout, then finds the migration applied).
+async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend, now: DateTime<Utc>) -> StoreResult<usize> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
     )
@@ -36,15 +48,20 @@ async fn apply(conn: &mut sqlx::AnyConnection, now: DateTime<Utc>) -> StoreResul
     .map_err(db_err)?;
     let mut applied = 0;
     for (version, sql) in MIGRATIONS {
+        let mut tx = match backend {
+            Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => conn.begin().await,
+        }
+        .map_err(db_err)?;
         let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
             .bind(*version)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db_err)?;
         if done.is_some() {
+            tx.rollback().await.map_err(db_err)?;
             continue;
         }
-        let mut tx = conn.begin().await.map_err(db_err)?;
         for statement in statements(sql) {
             sqlx::query(AssertSqlSafe(statement)).execute(&mut *tx).await.map_err(db_err)?;
         }

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
-use yolk_domain::{Session, SessionId};
-use yolk_store::{RotateOutcome, SessionStore, StoreResult};
+use yolk_domain::{PermissionId, Session, SessionId, TenantId, UserId};
+use yolk_store::{RotateOutcome, SessionGrant, SessionStore, StoreResult};
 
 use crate::rows::{RowExt, ms};
 use crate::{SqlStore, db_err};
@@ -125,5 +125,53 @@ impl SessionStore for SqlStore {
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn session_grant(
+        &self,
+        id: SessionId,
+        user: UserId,
+        tenant: &TenantId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionGrant>> {
+        // One row per (role, permission) held; one row of NULLs for a member without roles; none when the session,
+        // user or membership does not admit the caller. Every join is by primary key or its leading columns.
+        let rows = sqlx::query(
+            "SELECT r.level, p.id AS permission_id, p.key AS permission_key
+             FROM sessions s
+             JOIN users u ON u.id = s.user_id
+             JOIN memberships m ON m.user_id = s.user_id AND m.tenant_id = $3
+             LEFT JOIN user_roles ur ON ur.tenant_id = m.tenant_id AND ur.user_id = m.user_id
+             LEFT JOIN roles r ON r.id = ur.role_id
+             LEFT JOIN role_permissions rp ON rp.role_id = r.id
+             LEFT JOIN permissions p ON p.id = rp.permission_id
+             WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $4
+               AND u.locked = 0 AND m.disabled = 0 AND m.pending = 0",
+        )
+        .bind(id.to_string())
+        .bind(user.to_string())
+        .bind(tenant.as_str())
+        .bind(ms(now))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut grant = SessionGrant::default();
+        for r in &rows {
+            if let Some(level) = r.opt_int("level")? {
+                grant.role_levels.push(level);
+            }
+            if let (Some(pid), Some(key)) = (r.opt_id::<PermissionId>("permission_id")?, r.opt_text("permission_key")?)
+            {
+                grant.permissions.push((pid, key));
+            }
+        }
+        grant.role_levels.sort_unstable();
+        grant.role_levels.dedup();
+        grant.permissions.sort_by(|a, b| a.1.cmp(&b.1));
+        grant.permissions.dedup();
+        Ok(Some(grant))
     }
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
+use yolk_domain::values::normalize_email;
 use yolk_domain::{TenantId, User, UserId};
 use yolk_store::users::{IdentifierKind, LoginIdentifier, NewUser, UserQuery, UserSort};
 use yolk_store::{Entity, Mutation, StoreError, StoreResult, UserStore};
@@ -127,7 +128,7 @@ impl UserStore for SqlStore {
         )
         .bind(u.id.to_string())
         .bind(email_or_null(&u.email))
-        .bind(email_or_null(&u.email).map(|e| e.to_lowercase()))
+        .bind(email_or_null(&u.email).map(|e| normalize_email(&e)))
         .bind(u.username.clone())
         .bind(u.name.clone())
         .bind(u.phone_number.clone())
@@ -147,7 +148,7 @@ impl UserStore for SqlStore {
         .await
         .map_err(db_err)?;
         if let Some(tenant_id) = &new.tenant_id {
-            insert_membership(&mut tx, u.id, tenant_id, &new.role_ids, u.created_at).await?;
+            insert_membership(&mut tx, u.id, tenant_id, &new.role_ids, false, u.created_at).await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(u.clone())
@@ -157,9 +158,9 @@ impl UserStore for SqlStore {
         fetch_user(&self.read, id).await
     }
 
-    async fn get_user_by_email(&self, normalized_email: &str) -> StoreResult<User> {
+    async fn get_user_by_email(&self, email: &str) -> StoreResult<User> {
         let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE email_norm = $1")))
-            .bind(normalized_email)
+            .bind(normalize_email(email))
             .fetch_optional(&self.read)
             .await
             .map_err(db_err)?
@@ -169,8 +170,8 @@ impl UserStore for SqlStore {
 
     async fn login_candidate(&self, ident: &LoginIdentifier) -> StoreResult<Option<(User, Option<String>)>> {
         let (column, value) = match ident {
-            LoginIdentifier::Email(e) => ("email_norm", e),
-            LoginIdentifier::Username(u) => ("username", u),
+            LoginIdentifier::Email(e) => ("email_norm", normalize_email(e)),
+            LoginIdentifier::Username(u) => ("username", u.clone()),
         };
         let row =
             sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE {column} = $1")))
@@ -194,7 +195,7 @@ impl UserStore for SqlStore {
              WHERE id = $17",
         )
         .bind(email_or_null(&u.email))
-        .bind(email_or_null(&u.email).map(|e| e.to_lowercase()))
+        .bind(email_or_null(&u.email).map(|e| normalize_email(&e)))
         .bind(u.username.clone())
         .bind(u.name.clone())
         .bind(u.phone_number.clone())
@@ -221,7 +222,7 @@ impl UserStore for SqlStore {
 
     async fn record_login(&self, id: UserId, now: DateTime<Utc>) -> StoreResult<User> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let result = sqlx::query("UPDATE users SET last_login = $1 WHERE id = $2")
+        let result = sqlx::query("UPDATE users SET last_login = $1, failed_logins = 0 WHERE id = $2")
             .bind(ms(now))
             .bind(id.to_string())
             .execute(&mut *tx)
@@ -234,12 +235,16 @@ impl UserStore for SqlStore {
 
     async fn set_user_locked(&self, id: UserId, locked: bool, now: DateTime<Utc>) -> StoreResult<User> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let result = sqlx::query("UPDATE users SET locked = $1, updated_at = $2 WHERE id = $3")
-            .bind(flag(locked))
-            .bind(ms(now))
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await;
+        // Unlocking gives the user a fresh count of attempts.
+        let result = sqlx::query(
+            "UPDATE users SET locked = $1, updated_at = $2,
+             failed_logins = CASE WHEN $1 = 0 THEN 0 ELSE failed_logins END WHERE id = $3",
+        )
+        .bind(flag(locked))
+        .bind(ms(now))
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await;
         touched(result, Entity::User)?;
         if locked {
             revoke_user_sessions(&mut tx, id, now).await?;
@@ -247,6 +252,29 @@ impl UserStore for SqlStore {
         let user = fetch_user(&mut *tx, id).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(user)
+    }
+
+    async fn reserve_login_attempt(&self, id: UserId, max: i64) -> StoreResult<Option<i64>> {
+        let row = sqlx::query(
+            "UPDATE users SET failed_logins = failed_logins + 1
+             WHERE id = $1 AND locked = 0 AND failed_logins < $2 RETURNING failed_logins",
+        )
+        .bind(id.to_string())
+        .bind(max)
+        .fetch_optional(&self.write)
+        .await
+        .map_err(db_err)?;
+        row.map(|r| r.int("failed_logins")).transpose()
+    }
+
+    async fn settle_login_attempt(&self, id: UserId, succeeded: bool) -> StoreResult<()> {
+        let sql = if succeeded {
+            "UPDATE users SET failed_logins = 0 WHERE id = $1"
+        } else {
+            "UPDATE users SET failed_logins = failed_logins - 1 WHERE id = $1 AND failed_logins > 0"
+        };
+        sqlx::query(sql).bind(id.to_string()).execute(&self.write).await.map_err(db_err)?;
+        Ok(())
     }
 
     async fn delete_user(&self, id: UserId) -> StoreResult<()> {
@@ -268,11 +296,11 @@ impl UserStore for SqlStore {
             ));
         }
         if let Some(e) = &q.email {
-            args.push(e.to_lowercase());
+            args.push(normalize_email(e));
             conds.push(format!("email_norm = ${}", args.len()));
         }
         if let Some(f) = &q.filter {
-            args.push(format!("%{}%", like_escape(&f.to_lowercase())));
+            args.push(format!("%{}%", like_escape(&normalize_email(f))));
             conds.push(format!(
                 "(email_norm LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(name, '')) LIKE ${n} ESCAPE '\\')",
                 n = args.len()

@@ -71,6 +71,11 @@ pub enum StoreError {
     /// refused the change; the message is for the client. Nothing was written.
     #[error("invalid: {0}")]
     Invalid(String),
+    /// The database did not answer in time: a statement ran past the statement timeout and was cancelled, or no
+    /// connection came free in time. The transaction was rolled back: nothing was written. Details are for the
+    /// log only.
+    #[error("store timeout: {0}")]
+    Timeout(String),
     /// The database failed; details are for the log only.
     #[error("store backend error: {0}")]
     Backend(String),

@@ -23,6 +23,16 @@ pub trait MembershipStore {
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
 
+    /// Adds the user to a tenant as a pending invitation: listed with the roles, no access until accepted. Errors
+    /// as [`MembershipStore::add_membership`].
+    async fn invite_member(
+        &self,
+        user_id: UserId,
+        tenant_id: &TenantId,
+        role_ids: &[RoleId],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
     /// Enables or disables a membership. Disabling also revokes the user's sessions in that tenant, in the same
     /// transaction. `NotFound(Membership)` if not a member.
     async fn set_membership_disabled(

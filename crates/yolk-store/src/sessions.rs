@@ -1,7 +1,7 @@
 //! Login sessions and their refresh-token chains. Refresh tokens are kept only as SHA-256 hashes.
 
 use chrono::{DateTime, Utc};
-use yolk_domain::{Session, SessionId};
+use yolk_domain::{PermissionId, Session, SessionId, TenantId, UserId};
 
 use crate::StoreResult;
 
@@ -14,6 +14,15 @@ pub enum RotateOutcome {
     Reused,
     /// Unknown, expired, or its session is revoked or expired.
     Invalid,
+}
+
+/// What a live session's user may do in one tenant, as the store holds it now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionGrant {
+    /// The levels of the roles held in the tenant (lower is more privileged).
+    pub role_levels: Vec<i64>,
+    /// The permissions those roles grant: (id, key), sorted by key, distinct.
+    pub permissions: Vec<(PermissionId, String)>,
 }
 
 /// Sessions.
@@ -36,4 +45,15 @@ pub trait SessionStore {
 
     /// Revokes one session; revoking a revoked or unknown session is a no-op.
     async fn revoke_session(&self, id: SessionId, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// What session `id` of `user` may do in `tenant` now, in one read: `None` unless the session is live
+    /// (unrevoked, unexpired), the user exists and is not locked, and its membership in the tenant is enabled and
+    /// not a pending invitation.
+    async fn session_grant(
+        &self,
+        id: SessionId,
+        user: UserId,
+        tenant: &TenantId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionGrant>>;
 }

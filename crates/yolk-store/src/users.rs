@@ -21,7 +21,7 @@ pub struct NewUser {
 /// How a login names the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginIdentifier {
-    /// Lower-cased email.
+    /// An email, in any spelling: the store compares its normalized form (`values::normalize_email`).
     Email(String),
     Username(String),
 }
@@ -54,7 +54,7 @@ pub enum IdentifierKind {
 pub struct UserQuery {
     /// Only members of this tenant.
     pub tenant_id: Option<TenantId>,
-    /// Only this (lower-cased) email.
+    /// Only this email, in any spelling.
     pub email: Option<String>,
     /// Only these ids.
     pub ids: Option<Vec<UserId>>,
@@ -83,8 +83,8 @@ pub trait UserStore {
     /// The user with this id.
     async fn get_user(&self, id: UserId) -> StoreResult<User>;
 
-    /// The user with this lower-cased email.
-    async fn get_user_by_email(&self, normalized_email: &str) -> StoreResult<User>;
+    /// The user with this email, in any spelling (the store compares normalized forms).
+    async fn get_user_by_email(&self, email: &str) -> StoreResult<User>;
 
     /// The user and password hash a login names, if the user exists.
     async fn login_candidate(&self, ident: &LoginIdentifier) -> StoreResult<Option<(User, Option<String>)>>;
@@ -93,11 +93,22 @@ pub trait UserStore {
     /// (email, username).
     async fn update_user(&self, id: UserId, change: Mutation<User>, now: DateTime<Utc>) -> StoreResult<User>;
 
-    /// Records a successful login at `now` (`lastLogin`), without touching `updatedAt`.
+    /// Records a successful login at `now` (`lastLogin`), without touching `updatedAt`; clears the failed-attempt
+    /// count.
     async fn record_login(&self, id: UserId, now: DateTime<Utc>) -> StoreResult<User>;
 
-    /// Locks or unlocks a user; locking revokes every session of the user in the same transaction.
+    /// Locks or unlocks a user; locking revokes every session of the user in the same transaction, unlocking
+    /// clears the failed-attempt count.
     async fn set_user_locked(&self, id: UserId, locked: bool, now: DateTime<Utc>) -> StoreResult<User>;
+
+    /// Reserves one password attempt before the password is checked: counts it and answers the count, atomically,
+    /// unless the user is locked or already has `max` uncleared failures (then `None`, nothing counted). Of any
+    /// number of concurrent attempts on any nodes, at most `max` are let through.
+    async fn reserve_login_attempt(&self, id: UserId, max: i64) -> StoreResult<Option<i64>>;
+
+    /// Settles a reserved attempt: a correct password clears the count; an attempt that could not be checked (the
+    /// hasher refused it) is given back.
+    async fn settle_login_attempt(&self, id: UserId, succeeded: bool) -> StoreResult<()>;
 
     /// Deletes a user with its memberships, roles and sessions.
     async fn delete_user(&self, id: UserId) -> StoreResult<()>;

@@ -1,5 +1,7 @@
-//! The `yolk` binary: `serve` (default) and `migrate`. Configuration layers, highest first: command-line flags,
+//! The `yolk` binary: `serve` (default), `migrate`, `config` and `keys`. Configuration layers, highest first: command-line flags,
 //! `YOLK_*` environment variables, the TOML file given by `--config` (or `YOLK_CONFIG`), built-in defaults.
+
+mod serve;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,7 +15,9 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::Serialize;
 use yolk_domain::SystemClock;
 use yolk_server::{AppState, Config};
-use yolk_store_sql::SqlStore;
+use yolk_store_sql::{SqlStore, StoreOptions};
+
+mod keys;
 
 #[derive(Parser)]
 #[command(name = "yolk", version, about = "A Frontegg-compatible identity server")]
@@ -32,6 +36,9 @@ enum Command {
     Migrate,
     /// Print the effective configuration (secrets redacted) and exit.
     Config,
+    /// The token-signing keys: list, rotate, retire.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 /// Flags; each also reads its `YOLK_*` variable through figment (flags win).
@@ -61,6 +68,10 @@ struct Opts {
     #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     api_key: Option<String>,
+    /// Development mode: pages on loopback origins (localhost, 127.0.0.1, [::1]) may call yolk with credentials.
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    dev_mode: bool,
 }
 
 /// The configuration keys, as they appear in TOML and (upper-cased, `YOLK_`-prefixed) in the environment.
@@ -78,6 +89,17 @@ const CONFIG_KEYS: &[&str] = &[
     "secure_cookies",
     "max_body_bytes",
     "log_format",
+    "master_key",
+    "master_key_file",
+    "key_reload_interval",
+    "dev_mode",
+    "header_read_timeout",
+    "keep_alive_timeout",
+    "max_connections",
+    "access_cache_ttl_ms",
+    "rate_limit_per_ip",
+    "rate_limit_failures_per_identifier",
+    "store_statement_timeout_ms",
 ];
 
 fn load_config(opts: &Opts) -> anyhow::Result<Config> {
@@ -88,9 +110,15 @@ fn load_config(opts: &Opts) -> anyhow::Result<Config> {
     }
     figment = figment
         // Only the configuration keys: other YOLK_* variables (test and tooling knobs) are not configuration.
-        .merge(Env::prefixed("YOLK_").only(CONFIG_KEYS))
-        .merge(Serialized::defaults(opts));
-    figment.extract().context("invalid configuration")
+        .merge(Env::prefixed("YOLK_").only(CONFIG_KEYS));
+    // Taken verbatim: the environment provider would read an all-digit hex key as a number.
+    if let Ok(key) = std::env::var("YOLK_MASTER_KEY") {
+        figment = figment.merge(Serialized::default("master_key", key));
+    }
+    figment = figment.merge(Serialized::defaults(opts));
+    let config: Config = figment.extract().context("invalid configuration")?;
+    config.validate().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+    Ok(config)
 }
 
 fn init_tracing(config: &Config) {
@@ -110,7 +138,8 @@ async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     }
-    SqlStore::open(&url, yolk_domain::Clock::now(&SystemClock)).await.context("opening the store")
+    let options = StoreOptions { statement_timeout: config.store_statement_timeout() };
+    SqlStore::open_with(&url, yolk_domain::Clock::now(&SystemClock), options).await.context("opening the store")
 }
 
 #[tokio::main]
@@ -133,6 +162,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&shown)?);
             Ok(())
         }
+        Command::Keys(command) => keys::run(command, &config, Arc::new(open_store(&config).await?)).await,
         Command::Serve => serve(config, started).await,
     }
 }
@@ -162,9 +192,14 @@ async fn serve(config: Config, started: Instant) -> anyhow::Result<()> {
         ready_ms = started.elapsed().as_millis() as u64,
         "yolk listening on http://{addr}"
     );
-    let app = yolk_server::app(boot.state);
-    let make = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
-    axum::serve(listener, make).with_graceful_shutdown(shutdown).await?;
+    if !boot.state.config.dev_mode && boot.state.config.allowed_origins.is_empty() {
+        tracing::info!(
+            "no browser origin may call yolk with credentials: list your app's origin in allowed_origins \
+             (YOLK_ALLOWED_ORIGINS), or set YOLK_DEV_MODE=true (--dev-mode) to allow loopback origins in development"
+        );
+    }
+    let limits = serve::Limits::from_config(&boot.state.config);
+    serve::run(listener, yolk_server::app(boot.state), limits, shutdown).await;
     store.close().await;
     tracing::info!("yolk stopped");
     Ok(())

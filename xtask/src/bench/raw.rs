@@ -117,7 +117,7 @@ pub fn measure(duration: Duration) -> anyhow::Result<RawLimits> {
         refresh_ttl_secs: 30 * 24 * 3600,
         vendor_ttl_secs: 24 * 3600,
     };
-    let tokens = Tokens::new(Arc::new(ring), settings);
+    let tokens = Tokens::without_credentials(Arc::new(ring), settings);
     let claims = typical_claims(super::server::CLIENT_ID, "http://127.0.0.1:8080");
     let sample = tokens.issue_user_token(&claims).map_err(|e| anyhow::anyhow!("sign: {e}"))?;
     tokens.verify_user_token(&sample).map_err(|e| anyhow::anyhow!("verify: {e}")).context("signed token")?;

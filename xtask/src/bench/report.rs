@@ -216,6 +216,14 @@ impl Report<'_> {
                 let _ = writeln!(s, "| Users v3 reads/s | not measured (see below) | ≥ 10,000/s, p99 ≤ 20 ms | |");
             }
         }
+        if let Some(l) = &res.users_as_member {
+            let _ = writeln!(
+                s,
+                "| Users v3 reads/s with a user token (session, lock and membership checked, cached ≤ 2 s) | {} ({}) | — | |",
+                num(l.rate()),
+                latency(l)
+            );
+        }
         if let Some(kib) = res.idle_rss_kib {
             let _ =
                 writeln!(s, "| Idle RSS | {:.1} MiB | ≤ 25 MB | {} |", mib(kib), met(mib(kib) <= IDLE_RSS_TARGET_MIB));
@@ -258,6 +266,7 @@ impl Report<'_> {
             ("password login", &res.login),
             ("chained refresh", &res.refresh),
             ("users v3 list", &res.users),
+            ("users v3 list (user token)", &res.users_as_member),
         ];
         for (name, r) in rows {
             let Some(r) = r else { continue };
@@ -343,8 +352,12 @@ const METHOD: &str = "## Method\n\n\
   (`POST /identity/resources/auth/v1/user`); token refreshes (`POST /identity/resources/auth/v1/user/token/refresh` \
   with `{\"refreshToken\": ...}`), where every connection owns a session opened by a login beforehand and sends each \
   answer's new refresh token next, since each refresh rotates the token; and \
-  `GET /identity/resources/users/v3?_limit=25&_offset=0` with the environment token and `frontegg-tenant-id`. \
+  `GET /identity/resources/users/v3?_limit=25&_offset=0` with the environment token and `frontegg-tenant-id`, then \
+  with the owner's access token (every request checks that the token's session is live, the user unlocked and the \
+  membership enabled, through the per-node access cache: one store read per session and 2 s at most). \
   Rates count successful answers only; errors are listed in the detail.\n\
+- **Limits**: the per-address rate limit of the password paths (`rate_limit_per_ip`) is off, because every request \
+  comes from the one load-generator address; the per-identifier failure limit and every other limit stay on.\n\
 - **Load generators**: the fixed-request scenarios use `wrk --latency` when it is installed (the harness installs \
   the Debian package if it can), otherwise the generator built into xtask. The chained refresh cannot be expressed \
   with wrk (its Lua hooks are per thread, not per connection), so it always uses the built-in generator: a minimal \

@@ -47,8 +47,10 @@ pub struct StoreResult {
     pub login: Option<LoadResult>,
     /// Chained refreshes.
     pub refresh: Option<LoadResult>,
-    /// Users-list reads.
+    /// Users-list reads with the environment token.
     pub users: Option<LoadResult>,
+    /// Users-list reads with a user token (each checked against the store's session and membership, cached).
+    pub users_as_member: Option<LoadResult>,
     /// Users seeding.
     pub seeded: Option<Seeded>,
     /// `totalItems` the users list reported.
@@ -67,7 +69,10 @@ impl StoreResult {
 
     /// The largest RSS seen under any load, KiB.
     pub fn max_load_rss_kib(&self) -> Option<u64> {
-        [&self.vendor, &self.login, &self.refresh, &self.users].iter().filter_map(|r| r.as_ref()?.max_rss_kib).max()
+        [&self.vendor, &self.login, &self.refresh, &self.users, &self.users_as_member]
+            .iter()
+            .filter_map(|r| r.as_ref()?.max_rss_kib)
+            .max()
     }
 }
 
@@ -142,6 +147,30 @@ async fn loads(
     let resp = http::call(addr, "POST", "/identity/resources/users/v1/signUp", &[], Some(&signup)).await?;
     let tenant_id = resp.json()["tenantId"].as_str().map(str::to_owned);
     let tenant_id = tenant_id.with_context(|| format!("signUp: {} {}", resp.status, resp.text()))?;
+    let owner_id = resp.json()["userId"].as_str().map(str::to_owned).context("signUp: no userId")?;
+    // A new account proves its email before it logs in: the environment verifies the owner, and gives it a role
+    // that reads users (for the member's users-list scenario).
+    let env_headers = [("x-access-token", env_token.as_str()), ("frontegg-tenant-id", tenant_id.as_str())];
+    let verify = format!("/identity/resources/users/v1/{owner_id}/verify");
+    expect_ok(http::call(addr, "POST", &verify, &env_headers, None).await?, "verify the owner")?;
+    let read_users = json!([{ "key": "fe.secure.read.users", "name": "Read users" }]);
+    let created = expect_ok(
+        http::call(addr, "POST", "/identity/resources/permissions/v1", &env_headers, Some(&read_users)).await?,
+        "create a permission",
+    )?;
+    let permission_id = created.json()[0]["id"].as_str().map(str::to_owned).context("permission id")?;
+    let role = json!([{ "key": "bench-reader", "name": "Reader", "level": 0 }]);
+    let created = expect_ok(
+        http::call(addr, "POST", "/identity/resources/roles/v1", &env_headers, Some(&role)).await?,
+        "create a role",
+    )?;
+    let role_id = created.json()[0]["id"].as_str().map(str::to_owned).context("role id")?;
+    let grant = json!({ "permissionIds": [permission_id] });
+    let path = format!("/identity/resources/roles/v1/{role_id}/permissions");
+    expect_ok(http::call(addr, "PUT", &path, &env_headers, Some(&grant)).await?, "grant the permission")?;
+    let assign = json!({ "roleIds": [role_id] });
+    let path = format!("/identity/resources/users/v1/{owner_id}/roles");
+    expect_ok(http::call(addr, "POST", &path, &env_headers, Some(&assign)).await?, "assign the role")?;
 
     let fixed = |name: &'static str, method: &'static str, path: &'static str, body: Option<String>| Fixed {
         name,
@@ -203,7 +232,20 @@ async fn loads(
     println!("    users list: {items} items on the page, totalItems {:?}", result.users_total);
     let reads = Fixed { headers, ..fixed("users v3 list", "GET", USERS_PATH, None) };
     result.users = Some(run_fixed(ctx, server, scratch, reads, args.connections).await?);
+
+    // The same page read by the owner with its access token: the revocation check's cost.
+    let login = http::call(addr, "POST", LOGIN_PATH, &[], Some(&serde_json::from_str(&login_body)?)).await?;
+    let access = login.json()["accessToken"].as_str().map(str::to_owned);
+    let access = access.with_context(|| format!("login: {} {}", login.status, login.text()))?;
+    let headers = vec![("authorization", format!("Bearer {access}"))];
+    let reads = Fixed { headers, ..fixed("users v3 list (user token)", "GET", USERS_PATH, None) };
+    result.users_as_member = Some(run_fixed(ctx, server, scratch, reads, args.connections).await?);
     Ok(())
+}
+
+/// The response if it is a success, else an error naming `what`.
+fn expect_ok(resp: http::Response, what: &str) -> anyhow::Result<http::Response> {
+    if (200..300).contains(&resp.status) { Ok(resp) } else { bail!("{what}: {} {}", resp.status, resp.text()) }
 }
 
 /// A fixed-request scenario.

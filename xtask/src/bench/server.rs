@@ -64,6 +64,9 @@ impl Server {
                 cmd.env_remove(key);
             }
         }
+        // Every request comes from one client address (the load generator), which the per-address limit of the
+        // password paths exists to stop: it is off here. Every other limit stays on (see the report's method).
+        cmd.env("YOLK_RATE_LIMIT_PER_IP", "0");
         let started = Instant::now();
         let child = cmd.spawn().with_context(|| format!("starting {}", spec.bin.display()))?;
         Ok((Self { child, addr }, started))

@@ -11,8 +11,11 @@ mod role;
 
 use std::sync::Arc;
 
+use yolk_domain::values::check_text;
 use yolk_domain::{Clock, Role, TenantId};
 use yolk_store::Store;
+
+use crate::grants::AccessCache;
 
 pub use role::{RoleQuery, RoleSort};
 
@@ -28,12 +31,13 @@ pub const MAX_BATCH: usize = 500;
 pub struct RoleService {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    access: AccessCache,
 }
 
 impl RoleService {
     /// The service over its collaborators.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, access: AccessCache) -> Self {
+        Self { store, clock, access }
     }
 }
 
@@ -45,28 +49,26 @@ fn in_scope(role: &Role, tenant: Option<&TenantId>) -> bool {
     }
 }
 
-/// A required text field: not blank, at most `max` characters. Kept as sent.
+/// A required text field: not blank, at most `max` characters, no control characters. Kept as sent.
 fn required_text(field: &str, value: &str, max: usize) -> Result<String, String> {
     if value.trim().is_empty() {
         return Err(format!("{field} must not be empty"));
     }
-    if value.chars().count() > max {
-        return Err(format!("{field} must be at most {max} characters"));
-    }
+    check_text(field, value, max)?;
     Ok(value.to_owned())
 }
 
-/// An optional description: at most [`MAX_DESCRIPTION`] characters.
+/// An optional description: at most [`MAX_DESCRIPTION`] characters; line breaks and tabs are its only control
+/// characters.
 fn description(value: Option<String>) -> Result<Option<String>, String> {
-    match value {
-        Some(d) if d.chars().count() > MAX_DESCRIPTION => {
-            Err(format!("description must be at most {MAX_DESCRIPTION} characters"))
-        }
-        other => Ok(other),
+    if let Some(d) = &value {
+        check_text("description", &d.replace(['\n', '\r', '\t'], " "), MAX_DESCRIPTION)?;
     }
+    Ok(value)
 }
 
-/// A batch of ids or items from a body: at most [`MAX_BATCH`].
-fn batch<T>(field: &str, items: &[T]) -> Result<(), String> {
+/// A batch of ids or items from a body: at most [`MAX_BATCH`]. Every array of a request body that reaches the
+/// store (each item a placeholder or a statement) is checked with this, before anything is written.
+pub(crate) fn batch<T>(field: &str, items: &[T]) -> Result<(), String> {
     if items.len() > MAX_BATCH { Err(format!("{field} may hold at most {MAX_BATCH} items")) } else { Ok(()) }
 }

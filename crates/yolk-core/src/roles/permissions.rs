@@ -84,12 +84,17 @@ impl RoleService {
             }
             Ok(())
         });
-        self.store.update_permission(id, mutation, self.clock.now()).await.map_err(key_clash(&keys))
+        let permission =
+            self.store.update_permission(id, mutation, self.clock.now()).await.map_err(key_clash(&keys))?;
+        self.access.invalidate();
+        Ok(permission)
     }
 
     /// Deletes a permission; roles stop granting it (tokens issued after lack it).
     pub async fn delete_permission(&self, _: &Environment, id: PermissionId) -> CoreResult<()> {
-        Ok(self.store.delete_permission(id).await?)
+        self.store.delete_permission(id).await?;
+        self.access.invalidate();
+        Ok(())
     }
 
     /// Grants the permission to more roles; roles already granting it keep it. An unknown role is
@@ -101,7 +106,9 @@ impl RoleService {
         role_ids: &[RoleId],
     ) -> CoreResult<Permission> {
         batch("roleIds", role_ids).map_err(CoreError::BadRequest)?;
-        Ok(self.store.add_permission_roles(id, role_ids, self.clock.now()).await?)
+        let done = self.store.add_permission_roles(id, role_ids, self.clock.now()).await?;
+        self.access.invalidate();
+        Ok(done)
     }
 
     /// Classifies permissions for tenants' own roles, all or none.

@@ -187,13 +187,17 @@ impl RoleService {
             }),
             grant_to_members: change.migrate_role == Some(true),
         };
-        self.store.update_role(id, update, self.clock.now()).await.map_err(key_clash(&keys))
+        let role = self.store.update_role(id, update, self.clock.now()).await.map_err(key_clash(&keys))?;
+        self.access.invalidate();
+        Ok(role)
     }
 
     /// Deletes a role; users holding it lose it (their next token lacks it).
     pub async fn delete(&self, _: &Environment, tenant: Option<&TenantId>, id: RoleId) -> CoreResult<()> {
         self.scoped_role(id, tenant).await?;
-        Ok(self.store.delete_role(id).await?)
+        self.store.delete_role(id).await?;
+        self.access.invalidate();
+        Ok(())
     }
 
     /// Replaces the role's permissions; an unknown permission is `NotFound(Permission)` and nothing changes.
@@ -206,7 +210,9 @@ impl RoleService {
     ) -> CoreResult<Role> {
         batch("permissionIds", permission_ids).map_err(CoreError::BadRequest)?;
         self.scoped_role(id, tenant).await?;
-        Ok(self.store.set_role_permissions(id, permission_ids, self.clock.now()).await?)
+        let done = self.store.set_role_permissions(id, permission_ids, self.clock.now()).await?;
+        self.access.invalidate();
+        Ok(done)
     }
 
     /// Moves a role to a tenant, or back to the environment with `None`; moving it to a tenant takes it from the
@@ -214,7 +220,9 @@ impl RoleService {
     pub async fn set_tenant(&self, _: &Environment, id: RoleId, tenant: Option<&TenantId>) -> CoreResult<Role> {
         let current = self.store.get_role(id).await?;
         let keys = vec![current.key];
-        self.store.set_role_tenant(id, tenant, self.clock.now()).await.map_err(key_clash(&keys))
+        let role = self.store.set_role_tenant(id, tenant, self.clock.now()).await.map_err(key_clash(&keys))?;
+        self.access.invalidate();
+        Ok(role)
     }
 
     /// A page of the roles in scope and the total. The environment without a tenant sees every role.
@@ -234,7 +242,8 @@ impl RoleService {
 
     /// Creates a role owned by the tenant in scope, at the level of `base` (an environment role or one of the
     /// tenant's), with `permission_ids` plus every permission classified `ALWAYS`. Permissions classified `NEVER`
-    /// cannot be given to a tenant's role.
+    /// cannot be given to a tenant's role; a member may only use a base not above its own level and give
+    /// permissions it holds.
     pub async fn create_for_tenant(
         &self,
         permit: &Permit<WriteRoles>,
@@ -254,6 +263,15 @@ impl RoleService {
         }
         if let Some(p) = found.iter().find(|p| p.assignment_type == AssignmentType::Never) {
             return Err(bad(format!("Permission {} cannot be assigned to an account role", p.key)));
+        }
+        // A member cannot mint a role stronger than itself: the base level is not above its own, and it gives only
+        // permissions it holds (the ALWAYS ones below are everyone's anyway).
+        let actor = permit.actor();
+        if !actor.may_grant_level(base.level) {
+            return Err(CoreError::Forbidden("A role cannot be based on a role above your own".into()));
+        }
+        if let Some(p) = found.iter().find(|p| !actor.holds_all(&[p.id])) {
+            return Err(CoreError::Forbidden(format!("Cannot grant permission {} that you do not hold", p.key)));
         }
         let always = self.store.list_permissions().await?;
         let mut ids = permission_ids;

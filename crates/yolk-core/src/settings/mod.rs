@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use uuid::Uuid;
 use yolk_domain::password_policy::PasswordPolicy;
-use yolk_domain::settings::{SettingsDocument, Stamped, VendorConfig, parse_document};
+use yolk_domain::settings::{LockoutPolicy, SettingsDocument, Stamped, VendorConfig, parse_document};
 use yolk_domain::{Clock, TenantId};
 use yolk_store::{Constraint, Entity, Store, StoreError};
 
@@ -78,19 +78,57 @@ impl Settings {
         Self { store, clock, tokens }
     }
 
-    /// The environment's document, if stored.
-    pub async fn document<D: SettingsDocument>(&self, _: &Environment) -> CoreResult<Option<Stamped<D>>> {
-        self.get::<D>(Scope::Environment).await
+    /// The environment's document (or with `tenant`, that tenant's), if stored. `NotFound(Tenant)` for an
+    /// unknown tenant.
+    pub async fn document<D: SettingsDocument>(
+        &self,
+        _: &Environment,
+        tenant: Option<&TenantId>,
+    ) -> CoreResult<Option<Stamped<D>>> {
+        self.get::<D>(self.scope(tenant).await?).await
     }
 
-    /// Creates the environment's document from `body`; `Conflict(Setting)` if one exists (race-free).
-    pub async fn create_document<D: SettingsDocument>(&self, _: &Environment, body: Value) -> CoreResult<Stamped<D>> {
-        self.create::<D>(Scope::Environment, body).await
+    /// Creates the environment's (or `tenant`'s) document from `body`; `Conflict(Setting)` if one exists
+    /// (race-free).
+    pub async fn create_document<D: SettingsDocument>(
+        &self,
+        _: &Environment,
+        tenant: Option<&TenantId>,
+        body: Value,
+    ) -> CoreResult<Stamped<D>> {
+        self.create::<D>(self.scope(tenant).await?, body).await
     }
 
-    /// Replaces the environment's document with `body`; `NotFound(Setting)` if there is none.
-    pub async fn replace_document<D: SettingsDocument>(&self, _: &Environment, body: Value) -> CoreResult<Stamped<D>> {
-        self.replace::<D>(Scope::Environment, body).await
+    /// Replaces the environment's (or `tenant`'s) document with `body`; `NotFound(Setting)` if there is none.
+    pub async fn replace_document<D: SettingsDocument>(
+        &self,
+        _: &Environment,
+        tenant: Option<&TenantId>,
+        body: Value,
+    ) -> CoreResult<Stamped<D>> {
+        self.replace::<D>(self.scope(tenant).await?, body).await
+    }
+
+    /// The scope a management call names: the environment, or an existing tenant.
+    async fn scope<'a>(&self, tenant: Option<&'a TenantId>) -> CoreResult<Scope<'a>> {
+        match tenant {
+            Some(t) => {
+                self.store.get_tenant(t).await?;
+                Ok(Scope::Tenant(t))
+            }
+            None => Ok(Scope::Environment),
+        }
+    }
+
+    /// How many wrong passwords in a row lock a user whose active tenant is `tenant`: that tenant's lockout
+    /// policy if it has one, else the environment's; `None` when the policy in force is off or absent.
+    pub(crate) async fn lockout_limit(&self, tenant: Option<&TenantId>) -> CoreResult<Option<i64>> {
+        if let Some(t) = tenant
+            && let Some(p) = self.get::<LockoutPolicy>(Scope::Tenant(t)).await?
+        {
+            return Ok(p.doc.limit());
+        }
+        Ok(self.get::<LockoutPolicy>(Scope::Environment).await?.and_then(|p| p.doc.limit()))
     }
 
     /// Merges `patch` onto the environment's document (or its default).

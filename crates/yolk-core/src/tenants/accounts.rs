@@ -155,12 +155,16 @@ impl TenantService {
     /// Deletes a tenant and the users that belonged only to it; its sub-accounts move up to its parent (Frontegg's
     /// documented behaviour for account deletion).
     pub async fn delete(&self, _: &Environment, id: &TenantId) -> CoreResult<()> {
-        Ok(self.store.delete_tenant(id, self.clock.now()).await?)
+        self.store.delete_tenant(id, self.clock.now()).await?;
+        self.access.invalidate();
+        Ok(())
     }
 
     /// Deletes the caller's own tenant, as [`TenantService::delete`] does.
     pub async fn delete_own(&self, permit: &Permit<DeleteAccount>) -> CoreResult<()> {
-        Ok(self.store.delete_tenant(permit.tenant()?, self.clock.now()).await?)
+        self.store.delete_tenant(permit.tenant()?, self.clock.now()).await?;
+        self.access.invalidate();
+        Ok(())
     }
 
     /// The account settings of the tenant in scope (the tenant's profile).

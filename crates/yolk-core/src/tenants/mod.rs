@@ -16,6 +16,7 @@ use yolk_domain::{Clock, TenantId};
 use yolk_store::{Entity, Store, StoreError};
 
 use crate::access::{Actor, Permit};
+use crate::grants::AccessCache;
 use crate::settings::Settings;
 use crate::{CoreError, CoreResult};
 
@@ -28,12 +29,13 @@ pub struct TenantService {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     settings: Settings,
+    access: AccessCache,
 }
 
 impl TenantService {
     /// The service over its collaborators.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        Self { store, clock, settings }
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings, access: AccessCache) -> Self {
+        Self { store, clock, settings, access }
     }
 
     /// Whether `target` is the caller's tenant (when `include_self`) or below it, for a member caller; the

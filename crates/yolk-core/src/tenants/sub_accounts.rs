@@ -69,6 +69,8 @@ impl TenantService {
     /// strictly below its own.
     pub async fn delete_sub_tenant(&self, permit: &Permit<DeleteSubAccounts>, id: &TenantId) -> CoreResult<()> {
         self.ensure_in_subtree(permit, id, false).await?;
-        Ok(self.store.delete_tenant(id, self.clock.now()).await?)
+        self.store.delete_tenant(id, self.clock.now()).await?;
+        self.access.invalidate();
+        Ok(())
     }
 }

@@ -5,14 +5,16 @@
 use serde_json::Value;
 use yolk_api_types::auth::SignUpRequest;
 use yolk_api_types::users::NewUserFields;
-use yolk_domain::fe_permissions::WriteUsers;
-use yolk_domain::values::{Email, MAX_PICTURE_URL, Username, check_phone_number, metadata_to_string};
+use yolk_domain::fe_permissions::{FePermission, WriteUsers, WriteUsersRoles};
+use yolk_domain::values::{
+    Email, MAX_NAME, Username, check_phone_number, check_text, display_name, metadata_to_string, picture_url,
+};
 use yolk_domain::{Tenant, TenantId, TenantProfile, User, UserId};
 use yolk_store::StoreError;
 use yolk_store::users::NewUser;
 
 use super::{UserService, UserView, visible};
-use crate::access::{Environment, Permit};
+use crate::access::{Actor, Environment, Permit};
 use crate::{CoreError, CoreResult};
 
 /// The `provider` values the spec's `CreateUserDto` enumerates.
@@ -55,15 +57,19 @@ impl UserService {
         tenant: &TenantId,
         input: NewUserFields,
     ) -> CoreResult<UserView> {
-        self.create_member(tenant, input, Existing::Conflict, true, false).await
+        self.create_member(tenant, input, Existing::Conflict, true, &Actor::Environment).await
     }
 
     /// `POST /users/v1`, `/users/v2`: creates an unverified user in the tenant in scope with the chosen roles (or
-    /// the default ones). An email that already belongs to a user adds that user to the tenant instead, leaving
-    /// its profile and password as they are; `Conflict(Membership)` if it is already a member.
+    /// the default ones). An email that already belongs to a user invites that user to the tenant instead: a
+    /// pending membership that grants nothing until accepted, leaving its profile and password as they are;
+    /// `Conflict(Membership)` if it is already a member.
+    ///
+    /// Choosing `roleIds` is granting roles: a member needs `fe.secure.write.usersRoles` for it, and may choose
+    /// only roles it could grant (see [`crate::access::Actor::may_grant`]).
     pub async fn invite(&self, permit: &Permit<WriteUsers>, input: NewUserFields) -> CoreResult<UserView> {
         let tenant = permit.tenant()?.clone();
-        self.create_member(&tenant, input, Existing::AddToTenant, false, permit.is_member()).await
+        self.create_member(&tenant, input, Existing::AddToTenant, false, permit.actor()).await
     }
 
     async fn create_member(
@@ -72,18 +78,30 @@ impl UserService {
         input: NewUserFields,
         existing: Existing,
         verified: bool,
-        tenant_only: bool,
+        actor: &Actor,
     ) -> CoreResult<UserView> {
-        let chosen_roles = input.role_ids.clone();
+        let chosen_roles = input.role_ids.clone().filter(|ids| !ids.is_empty());
+        if let Some(ids) = &chosen_roles {
+            // Before the password is hashed: a request refused for its size costs nothing.
+            crate::roles::batch("roleIds", ids).map_err(CoreError::BadRequest)?;
+        }
+        if chosen_roles.is_some() && !actor.holds(WriteUsersRoles::KEY) {
+            return Err(CoreError::Forbidden(format!("Missing permission {}", WriteUsersRoles::KEY)));
+        }
         let account = self.new_account(input, verified).await?;
         self.require_tenant(tenant).await?;
+        if let Some(ids) = &chosen_roles {
+            super::roles::may_grant_all(actor, &self.roles_for_tenant(tenant, ids).await?)?;
+        }
         let role_ids = self.member_roles(tenant, chosen_roles.as_deref(), false).await?;
         let now = self.clock.now();
         if existing == Existing::AddToTenant && !account.user.email.is_empty() {
-            match self.store.get_user_by_email(&account.user.email.to_lowercase()).await {
+            match self.store.get_user_by_email(&account.user.email).await {
                 Ok(user) => {
-                    self.store.add_membership(user.id, tenant, &role_ids, now).await?;
-                    return self.created_view(user.id, tenant, tenant_only).await;
+                    // An existing account gets no access from an invitation until its mailbox owner accepts it:
+                    // otherwise whoever signed up first with that email (never proving it) would be let in.
+                    self.store.invite_member(user.id, tenant, &role_ids, now).await?;
+                    return self.created_view(user.id, tenant, actor.member().is_some()).await;
                 }
                 Err(StoreError::NotFound(_)) => {}
                 Err(e) => return Err(e.into()),
@@ -98,7 +116,7 @@ impl UserService {
             new_tenant: None,
         };
         let user = self.store.create_user(&new).await?;
-        self.created_view(user.id, tenant, tenant_only).await
+        self.created_view(user.id, tenant, actor.member().is_some()).await
     }
 
     /// The created (or added) user in the tenant's context, showing only that tenant to a member caller (an
@@ -129,7 +147,11 @@ impl UserService {
         let company = optional_text(input.company_name.as_deref())
             .ok_or_else(|| CoreError::BadRequest("companyName is required".into()))?
             .to_owned();
-        // A self sign-up never picks its own roles nor sets what only the environment sets.
+        // A self sign-up is a local account: it never picks its own roles, provider, nor sets what only the
+        // environment sets.
+        if input.user.provider.as_deref().is_some_and(|p| p != "local") {
+            return Err(CoreError::BadRequest("provider must be local".into()));
+        }
         let user = NewUserFields { role_ids: None, external_id: None, vendor_metadata: None, ..input.user };
         let account = self.new_account(user, false).await?;
         let now = self.clock.now();
@@ -182,9 +204,12 @@ impl UserService {
         if let Some(p) = &phone_number {
             check_phone_number(p).map_err(bad)?;
         }
-        let profile_picture_url = optional_text(input.profile_picture_url.as_deref()).map(str::to_owned);
-        if profile_picture_url.as_ref().is_some_and(|u| u.len() > MAX_PICTURE_URL) {
-            return Err(bad(format!("profilePictureUrl must be at most {MAX_PICTURE_URL} characters")));
+        let profile_picture_url =
+            optional_text(input.profile_picture_url.as_deref()).map(picture_url).transpose().map_err(bad)?;
+        // On creation the name is optional: blank means none (the login box sends `""` for an empty field).
+        let name = optional_text(input.name.as_deref()).map(|n| display_name("name", n)).transpose().map_err(bad)?;
+        if let Some(x) = &input.external_id {
+            check_text("externalId", x, MAX_NAME).map_err(bad)?;
         }
         let metadata = input.metadata.as_ref().map(metadata_to_string).transpose().map_err(bad)?.flatten();
         let password_hash = match input.password.as_deref() {
@@ -196,7 +221,7 @@ impl UserService {
         };
         let now = self.clock.now();
         let user = User {
-            name: input.name,
+            name,
             username: username.map(Username::into_string),
             phone_number,
             profile_picture_url,
@@ -209,12 +234,12 @@ impl UserService {
         Ok(Account { user, password_hash })
     }
 
-    /// `POST /vendor-only/users/v1/passwords/verify`: whether the password matches. An unknown email, a user
-    /// without a password and a wrong password all answer `false` after the same hashing work.
+    /// `POST /vendor-only/users/v1/passwords/verify`: whether the password matches, under the lockout policy
+    /// like a login (see [`crate::lockout`]). An unknown email, a user without a password, a wrong password and a
+    /// locked user all answer `false` after the same hashing work.
     pub async fn verify_password(&self, _: &Environment, email: &str, password: &str) -> CoreResult<bool> {
-        let ident = yolk_store::users::LoginIdentifier::Email(email.trim().to_lowercase());
+        let ident = yolk_store::users::LoginIdentifier::Email(email.to_owned());
         let candidate = self.store.login_candidate(&ident).await?;
-        let hash = candidate.as_ref().and_then(|(_, h)| h.as_deref());
-        self.passwords.verify(password, hash).await
+        Ok(self.password_check.check(candidate, password).await?.is_some())
     }
 }

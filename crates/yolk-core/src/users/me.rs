@@ -9,7 +9,7 @@ use yolk_store::{Entity, StoreError};
 
 use super::UserService;
 use crate::access::UserContext;
-use crate::auth::{active_tenant, granted_permissions};
+use crate::auth::{active_tenant, granted_permissions, membership_admits};
 use crate::{CoreError, CoreResult};
 
 /// How far up the parent chain the hierarchy looks for another of the caller's tenants (guards against cycles).
@@ -58,9 +58,7 @@ impl UserService {
         let memberships = self.memberships_of(ctx.user_id()).await?;
         let membership =
             memberships.iter().find(|m| &m.tenant_id == tenant).ok_or(CoreError::NotFound(Entity::Membership))?;
-        if membership.disabled {
-            return Err(CoreError::Forbidden("User is disabled in this tenant".into()));
-        }
+        membership_admits(membership)?;
         let active = tenant.clone();
         let user = self
             .store
@@ -80,8 +78,9 @@ impl UserService {
     /// sits below another of the caller's tenants (at any depth).
     pub async fn my_tenants(&self, ctx: &UserContext, hierarchy: bool) -> CoreResult<MeTenants> {
         let (user, memberships) = self.load(ctx.user_id(), None).await?;
-        // A disabled membership cannot be switched to, so it is not offered.
-        let ids: Vec<TenantId> = memberships.iter().filter(|m| !m.disabled).map(|m| m.tenant_id.clone()).collect();
+        // A disabled or pending membership cannot be switched to, so it is not offered.
+        let ids: Vec<TenantId> =
+            memberships.iter().filter(|m| m.grants_access()).map(|m| m.tenant_id.clone()).collect();
         let query = TenantQuery { tenant_ids: Some(ids.clone()), ..TenantQuery::default() };
         let mut by_id: HashMap<TenantId, Tenant> =
             self.store.list_tenants(&query).await?.0.into_iter().map(|t| (t.tenant_id.clone(), t)).collect();

@@ -25,6 +25,8 @@ use yolk_store::{Entity, Store, StoreError};
 
 use crate::CoreResult;
 use crate::access::Permit;
+use crate::grants::AccessCache;
+use crate::lockout::PasswordCheck;
 use crate::passwords::Passwords;
 use crate::settings::Settings;
 
@@ -48,12 +50,21 @@ pub struct UserService {
     clock: Arc<dyn Clock>,
     passwords: Passwords,
     settings: Settings,
+    access: AccessCache,
+    password_check: PasswordCheck,
 }
 
 impl UserService {
     /// The service over its collaborators.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, passwords: Passwords, settings: Settings) -> Self {
-        Self { store, clock, passwords, settings }
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        passwords: Passwords,
+        settings: Settings,
+        access: AccessCache,
+        password_check: PasswordCheck,
+    ) -> Self {
+        Self { store, clock, passwords, settings, access, password_check }
     }
 
     /// The user and its memberships. With `tenant`, a user who is not a member there is not found.
@@ -88,8 +99,9 @@ impl UserService {
     }
 
     /// Resolves role ids for use in `tenant`: each must exist and be environment-wide or the tenant's own
-    /// (duplicates dropped). An unknown or foreign role is `NotFound(Role)`.
+    /// (duplicates dropped; at most [`crate::roles::MAX_BATCH`]). An unknown or foreign role is `NotFound(Role)`.
     async fn roles_for_tenant(&self, tenant: &TenantId, ids: &[RoleId]) -> CoreResult<Vec<Role>> {
+        crate::roles::batch("roleIds", ids).map_err(crate::CoreError::BadRequest)?;
         let mut seen = HashSet::new();
         let wanted: Vec<RoleId> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
         if wanted.is_empty() {

@@ -3,7 +3,9 @@
 
 use serde_json::Value;
 use yolk_api_types::users::UpdateUserRequest;
-use yolk_domain::values::{Email, MAX_PICTURE_URL, check_phone_number, metadata_to_string};
+use yolk_domain::values::{
+    Email, MAX_NAME, check_phone_number, check_text, display_name, metadata_to_string, picture_url,
+};
 use yolk_domain::{Patch, User, UserId};
 use yolk_store::StoreError;
 
@@ -30,8 +32,9 @@ fn clearable(p: Patch<String>) -> Patch<String> {
 }
 
 impl ProfileChange {
-    /// The one set of profile rules: a name is not blank; a phone number is in international format; a picture
-    /// URL fits the spec's limit; metadata is an object or a JSON string.
+    /// The one set of profile rules (the same as at creation, from `values`): a name is not blank; a phone number
+    /// is in international format; a picture URL is http(s); metadata is an object or a JSON string of bounded
+    /// size; no control characters anywhere.
     fn parse(input: UpdateUserRequest, may_set_external_id: bool) -> CoreResult<Self> {
         let bad = CoreError::BadRequest;
         match &input.vendor_metadata {
@@ -40,28 +43,22 @@ impl ProfileChange {
             Patch::Value(_) => return Err(bad("vendorMetadata is not supported".into())),
         }
         let name = match input.name {
-            Patch::Value(n) if !n.trim().is_empty() => Patch::Value(n.trim().to_owned()),
+            Patch::Value(n) => Patch::Value(display_name("name", &n).map_err(bad)?),
             Patch::Absent => Patch::Absent,
-            _ => return Err(bad("name must not be empty".into())),
+            Patch::Null => return Err(bad("name must not be empty".into())),
         };
         let phone_number =
             clearable(input.phone_number).try_map(|p| check_phone_number(&p).map(|()| p)).map_err(bad)?;
-        let profile_picture_url = clearable(input.profile_picture_url)
-            .try_map(|u| {
-                if u.len() <= MAX_PICTURE_URL {
-                    Ok(u)
-                } else {
-                    Err(format!("profilePictureUrl must be at most {MAX_PICTURE_URL} characters"))
-                }
-            })
-            .map_err(bad)?;
+        let profile_picture_url = clearable(input.profile_picture_url).try_map(|u| picture_url(&u)).map_err(bad)?;
         let metadata = match input.metadata.try_map(|v| metadata_to_string(&v)).map_err(bad)? {
             Patch::Value(None) => Patch::Null,
             Patch::Value(Some(m)) => Patch::Value(m),
             Patch::Null => Patch::Null,
             Patch::Absent => Patch::Absent,
         };
-        let external_id = if may_set_external_id { clearable(input.external_id) } else { Patch::Absent };
+        let external_id = if may_set_external_id { clearable(input.external_id) } else { Patch::Absent }
+            .try_map(|x| check_text("externalId", &x, MAX_NAME).map(|()| x))
+            .map_err(bad)?;
         Ok(Self { name, phone_number, profile_picture_url, metadata, external_id })
     }
 
@@ -117,6 +114,7 @@ impl UserService {
     /// Locks (every session revoked at once; no login or refresh anywhere) or unlocks a user.
     pub async fn set_locked(&self, _: &Environment, id: UserId, locked: bool) -> CoreResult<()> {
         self.store.set_user_locked(id, locked, self.clock.now()).await?;
+        self.access.invalidate();
         Ok(())
     }
 

@@ -26,7 +26,7 @@ impl UserService {
         if email.is_empty() {
             return Err(CoreError::BadRequest("email is required".into()));
         }
-        let user = self.store.get_user_by_email(&email.to_lowercase()).await?;
+        let user = self.store.get_user_by_email(email).await?;
         self.view_in_scope(user.id, permit).await
     }
 

@@ -20,6 +20,7 @@ impl UserService {
             }
             None => self.store.delete_user(id).await?,
         }
+        self.access.invalidate();
         Ok(())
     }
 
@@ -72,7 +73,9 @@ impl UserService {
         if src == target {
             return Err(CoreError::BadRequest("srcTenantId and targetTenantId must differ".into()));
         }
-        Ok(self.store.migrate_tenant_users(src, target, self.clock.now()).await?)
+        let done = self.store.migrate_tenant_users(src, target, self.clock.now()).await?;
+        self.access.invalidate();
+        Ok(done)
     }
 
     /// Enables or disables a member of the tenant in scope: a disabled member stays in the tenant but cannot log
@@ -80,6 +83,7 @@ impl UserService {
     pub async fn set_enabled(&self, permit: &Permit<EnableDisableUsers>, id: UserId, enabled: bool) -> CoreResult<()> {
         let tenant = permit.tenant()?;
         self.store.set_membership_disabled(id, tenant, !enabled, self.clock.now()).await.map_err(member_not_found)?;
+        self.access.invalidate();
         Ok(())
     }
 }

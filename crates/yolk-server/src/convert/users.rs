@@ -37,7 +37,7 @@ pub fn user_dto(view: &UserView, vendor_id: &str) -> UserDto {
         vendor_metadata: None,
         tenant_id: context.as_ref().map(ToString::to_string),
         tenant_ids: memberships.iter().map(|m| m.tenant_id.to_string()).collect(),
-        activated_for_tenant: current.is_some_and(|m| !m.disabled),
+        activated_for_tenant: current.is_some_and(Membership::grants_access),
         roles: current.map(|m| m.roles.iter().map(|r| role_dto(r, vendor_id)).collect()).unwrap_or_default(),
         permissions: Vec::new(),
         tenants: memberships

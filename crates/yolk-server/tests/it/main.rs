@@ -5,9 +5,12 @@ mod response_schema;
 mod spec;
 mod support;
 
+mod cors;
 mod env_auth;
 mod health;
 mod identity;
+mod password_queue;
 mod routing;
+mod security;
 mod spec_coverage;
 mod tenants;

@@ -26,7 +26,8 @@ async fn trailing_and_double_slashes_resolve_without_redirect() {
 
 #[tokio::test]
 async fn cors_preflight_allows_credentials_for_loopback_origins() {
-    let app = TestApp::new().await;
+    // Loopback origins are allowed in development mode only (`cors.rs` has the production cases).
+    let app = TestApp::with_config(yolk_server::Config { dev_mode: true, ..Default::default() }).await;
     let res = app
         .request(axum::http::Method::OPTIONS, "/frontegg/identity/resources/auth/v1/user")
         .header("origin", "http://localhost:3000")

@@ -16,7 +16,7 @@ use yolk_server::{AppState, Config};
 use yolk_store::Store;
 use yolk_store::roles::NewRole;
 use yolk_store::users::NewUser;
-use yolk_store_sql::SqlStore;
+use yolk_store_sql::{SqlStore, StoreOptions};
 use yolk_testkit::TestDb;
 
 /// The environment credentials every test app uses.
@@ -30,7 +30,7 @@ pub struct TestApp {
     pub state: AppState,
     pub store: Arc<dyn Store>,
     pub clock: Arc<ManualClock>,
-    pub db: TestDb,
+    pub db: Arc<TestDb>,
     service: yolk_server::normalize::Normalized<axum::Router>,
 }
 
@@ -40,22 +40,45 @@ impl TestApp {
         Self::with_config(Config::default()).await
     }
 
-    /// A fresh app with `config` (credentials are always the test ones).
+    /// A fresh app with `config` (credentials are always the test ones; the store is opened as the binary opens
+    /// it, with `store_statement_timeout_ms`).
     pub async fn with_config(mut config: Config) -> Self {
         let db = TestDb::new().await;
-        let store: Arc<dyn Store> = Arc::new(SqlStore::open(&db.url, chrono::Utc::now()).await.expect("open store"));
+        let options = StoreOptions { statement_timeout: config.store_statement_timeout() };
+        let store = SqlStore::open_with(&db.url, chrono::Utc::now(), options).await.expect("open store");
+        let store: Arc<dyn Store> = Arc::new(store);
         store.ensure_signing_key(yolk_testkit::signing_key()).await.expect("seed key");
         config.client_id = Some(CLIENT_ID.into());
         config.api_key = Some(API_KEY.into());
         let clock = Arc::new(ManualClock::new());
         let boot = AppState::bootstrap(config, store.clone(), clock.clone()).await.expect("bootstrap");
         let service = yolk_server::app(boot.state.clone());
-        Self { state: boot.state, store, clock, db, service }
+        Self { state: boot.state, store, clock, db: Arc::new(db), service }
+    }
+
+    /// A second node of the same service: its own state (and caches) over the same store and clock.
+    pub async fn second_node(&self) -> Self {
+        self.node_with((*self.state.config).clone()).await
+    }
+
+    /// This node started again with another API key, as an operator changes `YOLK_API_KEY` and restarts: a new state
+    /// (fresh caches) over the same store and clock, whose start-up replaces the stored credential. `self` stays up,
+    /// as another node of the service that has not restarted.
+    pub async fn restarted_with_api_key(&self, api_key: &str) -> Self {
+        let mut config = (*self.state.config).clone();
+        config.api_key = Some(api_key.to_owned());
+        self.node_with(config).await
+    }
+
+    async fn node_with(&self, config: Config) -> Self {
+        let boot = AppState::bootstrap(config, self.store.clone(), self.clock.clone()).await.expect("bootstrap");
+        let service = yolk_server::app(boot.state.clone());
+        Self { state: boot.state, store: self.store.clone(), clock: self.clock.clone(), db: self.db.clone(), service }
     }
 
     /// A request to `path`.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder<'_> {
-        RequestBuilder { app: self, method, path: path.to_owned(), headers: Vec::new(), body: None }
+        RequestBuilder { app: self, method, path: path.to_owned(), headers: Vec::new(), body: None, peer: None }
     }
 
     pub fn get(&self, path: &str) -> RequestBuilder<'_> {
@@ -76,7 +99,12 @@ impl TestApp {
 
     /// An environment token, through `POST /auth/vendor`.
     pub async fn vendor_token(&self) -> String {
-        let res = self.post("/auth/vendor").json(json!({ "clientId": CLIENT_ID, "secret": API_KEY })).send().await;
+        self.vendor_token_for(API_KEY).await
+    }
+
+    /// An environment token for this secret, through `POST /auth/vendor` (asserting 200).
+    pub async fn vendor_token_for(&self, secret: &str) -> String {
+        let res = self.post("/auth/vendor").json(json!({ "clientId": CLIENT_ID, "secret": secret })).send().await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text);
         res.body["token"].as_str().expect("token").to_owned()
     }
@@ -138,6 +166,18 @@ impl TestApp {
         is_default: bool,
         permissions: &[&str],
     ) -> RoleId {
+        self.seed_role_at_level(key, tenant_id, is_default, 0, permissions).await
+    }
+
+    /// [`TestApp::seed_role`] at a level (lower is more privileged).
+    pub async fn seed_role_at_level(
+        &self,
+        key: &str,
+        tenant_id: Option<&str>,
+        is_default: bool,
+        level: i64,
+        permissions: &[&str],
+    ) -> RoleId {
         let mut permission_ids = Vec::new();
         for p in permissions {
             permission_ids.push(self.seed_permission(p).await);
@@ -149,7 +189,7 @@ impl TestApp {
             name: format!("Role {key}"),
             description: None,
             tenant_id: tenant_id.map(tenant),
-            level: 0,
+            level,
             is_default,
             first_user_role: false,
             permission_ids,
@@ -197,9 +237,16 @@ pub struct RequestBuilder<'a> {
     path: String,
     headers: Vec<(String, String)>,
     body: Option<(Vec<u8>, Option<String>)>,
+    peer: Option<std::net::SocketAddr>,
 }
 
 impl RequestBuilder<'_> {
+    /// Sends as the server's serve loop does for a client at `ip` (the peer address it attaches).
+    pub fn peer_ip(mut self, ip: [u8; 4]) -> Self {
+        self.peer = Some(std::net::SocketAddr::from((ip, 40_000)));
+        self
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
@@ -241,7 +288,10 @@ impl RequestBuilder<'_> {
             }
             None => Body::empty(),
         };
-        let req = req.body(body).expect("request");
+        let mut req = req.body(body).expect("request");
+        if let Some(peer) = self.peer {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        }
         let method = req.method().clone();
         let res = self.app.service.clone().oneshot(req).await.expect("infallible");
         let status = res.status();

@@ -15,6 +15,7 @@ contract!(
     switching_the_active_tenant_joins_it_once,
     migrating_tenant_users_keeps_environment_roles,
     membership_writes_stamp_the_given_time,
+    an_invited_membership_is_pending_and_keeps_that_when_migrated,
 );
 
 async fn memberships_carry_roles_and_permissions(db: Db) {
@@ -199,4 +200,22 @@ async fn membership_writes_stamp_the_given_time(db: Db) {
     assert_eq!(joined(&db).await, expected);
     let moved = db.get_user(u.id).await.unwrap();
     assert_eq!((moved.active_tenant_id, moved.updated_at), (Some(tid("t4")), at(30)));
+}
+
+async fn an_invited_membership_is_pending_and_keeps_that_when_migrated(db: Db) {
+    db.tenants(&["t1", "t2", "t3"]).await;
+    let r = db.role("r", None, &[]).await;
+    let u = db.user_in("a@x.io", "t1", &[]).await;
+    db.invite_member(u.id, &tid("t2"), &[r.id], at(1)).await.unwrap();
+    let pending =
+        |m: &[yolk_domain::Membership]| m.iter().map(|m| (m.tenant_id.to_string(), m.pending)).collect::<Vec<_>>();
+    let m = db.memberships(&[u.id]).await.unwrap().remove(&u.id).unwrap();
+    assert_eq!(pending(&m), [("t1".into(), false), ("t2".into(), true)]);
+    assert!(m[0].grants_access() && !m[1].grants_access());
+    assert_eq!(db.held(u.id, "t2").await, ["r"], "the invited roles wait with the membership");
+    assert_conflict(db.invite_member(u.id, &tid("t1"), &[], at(2)).await, Constraint::Membership);
+    assert_not_found(db.invite_member(UserId::new(), &tid("t3"), &[], at(2)).await, Entity::User);
+    db.migrate_tenant_users(&tid("t2"), &tid("t3"), at(3)).await.unwrap();
+    let m = db.memberships(&[u.id]).await.unwrap().remove(&u.id).unwrap();
+    assert_eq!(pending(&m), [("t1".into(), false), ("t3".into(), true)], "a migration grants no access");
 }

@@ -1,15 +1,16 @@
 //! `SessionStore`: refresh-token rotation, reuse detection, revocation and expiry.
 
-use yolk_domain::SessionId;
-use yolk_store::{RotateOutcome, SessionStore};
+use yolk_domain::{SessionId, User, UserId};
+use yolk_store::{MembershipStore, PermissionStore, RotateOutcome, SessionStore, UserStore};
 
-use crate::{Db, at, session};
+use crate::{Db, at, permission, session, set, tid};
 
 contract!(
     refresh_rotation_spends_once_and_reuse_revokes,
     concurrent_rotations_of_one_token_let_exactly_one_win,
     expired_and_revoked_sessions_do_not_rotate,
     sessions_are_judged_at_the_given_time,
+    a_session_grant_is_refused_by_every_revocation,
 );
 
 async fn refresh_rotation_spends_once_and_reuse_revokes(db: Db) {
@@ -83,4 +84,43 @@ async fn sessions_are_judged_at_the_given_time(db: Db) {
     assert_eq!(db.rotate_refresh_token("h1", "h2", at(600)).await.unwrap(), RotateOutcome::Invalid);
     assert_eq!(db.rotate_refresh_token("h1", "h2", at(599)).await.unwrap(), RotateOutcome::Rotated(s));
     assert_eq!(db.session_by_refresh_token("h2", at(599)).await.unwrap().map(|x| x.expires_at), Some(at(600)));
+}
+
+async fn a_session_grant_is_refused_by_every_revocation(db: Db) {
+    db.tenants(&["t1", "t2"]).await;
+    let perms = db.create_permissions(&[permission("b.write"), permission("a.read")]).await.unwrap();
+    let admin = db.role("admin", None, &[perms[0].id, perms[1].id]).await;
+    let viewer = db.role("viewer", Some("t1"), &[perms[1].id]).await;
+    let u = db.user_in("a@x.io", "t1", &[admin.id, viewer.id]).await;
+    let s = db.session(u.id, "t1", "h1").await;
+    let (t1, t2) = (tid("t1"), tid("t2"));
+    let g = db.session_grant(s.id, u.id, &t1, at(1)).await.unwrap().expect("a live session is granted");
+    let keys: Vec<&str> = g.permissions.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(keys, ["a.read", "b.write"], "distinct, sorted by key");
+    assert_eq!(g.role_levels, [0]);
+    // Not a member of t2 yet; a member without roles is granted nothing but admitted.
+    assert_eq!(db.session_grant(s.id, u.id, &t2, at(1)).await.unwrap(), None);
+    db.add_membership(u.id, &t2, &[], at(1)).await.unwrap();
+    assert_eq!(db.session_grant(s.id, u.id, &t2, at(1)).await.unwrap(), Some(Default::default()));
+    // A session of another user, an unknown session, an expired one: refused.
+    assert_eq!(db.session_grant(s.id, UserId::new(), &t1, at(1)).await.unwrap(), None);
+    assert_eq!(db.session_grant(SessionId::new(), u.id, &t1, at(1)).await.unwrap(), None);
+    assert_eq!(db.session_grant(s.id, u.id, &t1, at(601)).await.unwrap(), None);
+    // Disabled membership, pending invitation, locked user, revoked session: refused.
+    db.set_membership_disabled(u.id, &t2, true, at(2)).await.unwrap();
+    assert_eq!(db.session_grant(s.id, u.id, &t2, at(2)).await.unwrap(), None);
+    let other = db.user_in("b@x.io", "t2", &[]).await;
+    db.invite_member(other.id, &t1, &[admin.id], at(2)).await.unwrap();
+    let os = db.session(other.id, "t2", "o1").await;
+    assert_eq!(db.session_grant(os.id, other.id, &t1, at(2)).await.unwrap(), None);
+    db.update_user(u.id, set(|u: &mut User| u.locked = true), at(3)).await.unwrap();
+    assert_eq!(db.session_grant(s.id, u.id, &t1, at(3)).await.unwrap(), None);
+    db.update_user(u.id, set(|u: &mut User| u.locked = false), at(4)).await.unwrap();
+    assert!(db.session_grant(s.id, u.id, &t1, at(4)).await.unwrap().is_some());
+    db.revoke_session(s.id, at(5)).await.unwrap();
+    assert_eq!(db.session_grant(s.id, u.id, &t1, at(5)).await.unwrap(), None);
+    // Removed from the tenant: refused (a fresh session, so only the membership decides).
+    let s2 = db.session(u.id, "t1", "h2").await;
+    db.remove_from_tenant(u.id, &t1, at(6)).await.unwrap();
+    assert_eq!(db.session_grant(s2.id, u.id, &t1, at(6)).await.unwrap(), None);
 }

@@ -18,6 +18,7 @@ contract!(
     concurrent_user_updates_keep_both_changes,
     record_login_sets_last_login_not_updated_at,
     locking_a_user_revokes_its_sessions,
+    concurrent_login_attempts_never_exceed_the_maximum,
     deleting_a_user_takes_its_memberships_and_sessions,
     user_writes_stamp_the_given_time,
 );
@@ -221,4 +222,36 @@ async fn user_writes_stamp_the_given_time(db: Db) {
     let switched = db.set_active_tenant(u.id, &tid("t2"), None, &[], at(40)).await.unwrap();
     assert_eq!((switched.active_tenant_id, switched.updated_at), (Some(tid("t2")), at(40)));
     assert_eq!(db.get_user(u.id).await.unwrap().updated_at, at(40));
+}
+
+async fn concurrent_login_attempts_never_exceed_the_maximum(db: Db) {
+    db.tenants(&["t1"]).await;
+    let u = db.user_in("a@x.io", "t1", &[]).await;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move { store.reserve_login_attempt(u.id, 5).await }));
+    }
+    let mut counts = Vec::new();
+    for t in tasks {
+        if let Some(n) = t.await.unwrap().unwrap() {
+            counts.push(n);
+        }
+    }
+    counts.sort_unstable();
+    assert_eq!(counts, [1, 2, 3, 4, 5], "exactly max attempts get through, each with its own count");
+    assert_eq!(db.reserve_login_attempt(u.id, 5).await.unwrap(), None);
+    // A voided attempt is given back; a success clears the count.
+    db.settle_login_attempt(u.id, false).await.unwrap();
+    assert_eq!(db.reserve_login_attempt(u.id, 5).await.unwrap(), Some(5));
+    db.settle_login_attempt(u.id, true).await.unwrap();
+    assert_eq!(db.reserve_login_attempt(u.id, 5).await.unwrap(), Some(1));
+    // A locked user gets no attempt; unlocking starts a fresh count; a login clears it too.
+    db.set_user_locked(u.id, true, at(1)).await.unwrap();
+    assert_eq!(db.reserve_login_attempt(u.id, 5).await.unwrap(), None);
+    db.set_user_locked(u.id, false, at(2)).await.unwrap();
+    assert_eq!(db.reserve_login_attempt(u.id, 5).await.unwrap(), Some(1));
+    db.record_login(u.id, at(3)).await.unwrap();
+    assert_eq!(db.reserve_login_attempt(u.id, 2).await.unwrap(), Some(1));
+    assert_eq!(db.reserve_login_attempt(UserId::new(), 5).await.unwrap(), None, "an unknown user gets nothing");
 }

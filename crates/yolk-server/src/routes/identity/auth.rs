@@ -7,12 +7,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use yolk_api_types::auth::{PasswordLoginRequest, RefreshTokenRequest, SignUpRequest};
+use yolk_core::CoreError;
 use yolk_core::auth::IssuedTokens;
 use yolk_domain::settings::CookieSameSite;
+use yolk_domain::values::normalize_email;
 
 use crate::convert::{auth_body, sign_up_body};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, bearer_token};
+use crate::extract::{ApiJson, ClientAddr, bearer_token};
 use crate::state::AppState;
 
 /// General routes.
@@ -25,13 +27,24 @@ pub fn router() -> Router<AppState> {
         .route("/resources/users/v1/signUp/username", post(sign_up_user_username))
 }
 
-/// Password login by email or username: `AuthenticationResponseDto` plus the refresh cookie.
+/// Password login by email or username: `AuthenticationResponseDto` plus the refresh cookie. Rate-limited per
+/// client address and per identifier (see `throttle`) before any hashing.
 async fn login_with_password(
     State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
     ApiJson(body): ApiJson<PasswordLoginRequest>,
 ) -> ApiResult<Response> {
-    let issued = state.services.auth.login(body.email.as_deref(), body.username.as_deref(), &body.password).await?;
-    Ok(token_response(&state, StatusCode::OK, &issued))
+    let identifier = match (body.email.as_deref(), body.username.as_deref()) {
+        (Some(e), _) if !e.trim().is_empty() => format!("email:{}", normalize_email(e)),
+        (_, Some(u)) => format!("username:{}", u.trim().to_lowercase()),
+        _ => String::new(),
+    };
+    state.throttle.admit(ip, &identifier)?;
+    let result = state.services.auth.login(body.email.as_deref(), body.username.as_deref(), &body.password).await;
+    if matches!(result, Err(CoreError::Unauthorized(_))) {
+        state.throttle.failed(&identifier);
+    }
+    Ok(token_response(&state, StatusCode::OK, &result?))
 }
 
 /// Rotates the refresh token from the cookie (browser SDKs) or the body (mobile SDKs).
@@ -89,14 +102,15 @@ fn token_response(state: &AppState, status: StatusCode, issued: &IssuedTokens) -
 }
 
 /// `SameSite` and `Secure` for the refresh cookie: the environment's `cookieSameSite`; `None` needs `Secure`
-/// (browsers drop it otherwise), and `secure_cookies` adds `Secure` to any setting.
+/// (browsers drop it otherwise), and `secure_cookies` or an https issuer (yolk served over TLS) adds `Secure` to any
+/// setting, so the session never travels over plain http.
 fn cookie_attributes(state: &AppState, same_site: CookieSameSite) -> String {
     let same_site = match same_site {
         CookieSameSite::Strict => "Strict",
         CookieSameSite::None => "None",
         CookieSameSite::Lax => "Lax",
     };
-    let secure = state.config.secure_cookies || same_site == "None";
+    let secure = state.config.secure_cookies || same_site == "None" || state.config.serves_https();
     format!("SameSite={same_site}{}", if secure { "; Secure" } else { "" })
 }
 
@@ -115,7 +129,13 @@ fn set_refresh_cookie(state: &AppState, response: &mut Response, issued: &Issued
 }
 
 fn clear_cookie(state: &AppState) -> String {
-    let attrs = if state.config.secure_cookies { "SameSite=None; Secure" } else { "SameSite=Lax" };
+    let attrs = if state.config.secure_cookies {
+        "SameSite=None; Secure"
+    } else if state.config.serves_https() {
+        "SameSite=Lax; Secure"
+    } else {
+        "SameSite=Lax"
+    };
     format!(
         "{}=; Path=/; HttpOnly; {attrs}; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
         state.refresh_cookie_name()

@@ -1,19 +1,23 @@
-//! identity.json tag Core settings: the environment configuration (with the public key the SDKs verify tokens
-//! with) and the captcha policy. Both are settings documents: `POST` merges the given fields into the stored
-//! configuration (the login paths read it on every call); the captcha policy can only be disabled (see
-//! `yolk_domain::settings::CaptchaPolicy`).
+//! identity.json tags Core settings and Lockout policy: the environment configuration (with the public key the
+//! SDKs verify tokens with), the captcha policy and the lockout policy. All are settings documents: `POST` merges
+//! the given fields into the stored configuration (the login paths read it on every call); the captcha policy can
+//! only be disabled (see `yolk_domain::settings::CaptchaPolicy`); the lockout policy (the environment's, or a
+//! tenant's with `frontegg-tenant-id`) is enforced by every password check (`yolk_core::lockout`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::Value;
-use yolk_api_types::configurations::{CaptchaPolicyResponse, VendorConfigBasicResponse, VendorConfigResponse};
-use yolk_domain::settings::{CaptchaPolicy, VendorConfig};
+use yolk_api_types::configurations::{
+    CaptchaPolicyResponse, LockoutPolicyResponse, VendorConfigBasicResponse, VendorConfigResponse,
+};
+use yolk_core::CoreError;
+use yolk_domain::settings::{CaptchaPolicy, LockoutPolicy, VendorConfig};
 
 use crate::convert::{vendor_config_basic_dto, vendor_config_dto};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, VendorAuth};
+use crate::extract::{ApiJson, TenantHeader, VendorAuth};
 use crate::state::AppState;
 
 /// `/resources/configurations/v1...`.
@@ -24,6 +28,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/resources/configurations/v1/captcha-policy",
             get(get_captcha_policy).post(create_captcha_policy).put(update_captcha_policy),
+        )
+        .route(
+            "/resources/configurations/v1/lockout-policy",
+            get(get_lockout_policy).post(create_lockout_policy).patch(update_lockout_policy),
         )
 }
 
@@ -58,7 +66,7 @@ async fn get_vendor_config_basic(
 
 /// The captcha policy; 404 when none was created.
 async fn get_captcha_policy(env: VendorAuth, State(state): State<AppState>) -> ApiResult<Json<CaptchaPolicyResponse>> {
-    let policy = state.services.settings.document::<CaptchaPolicy>(&env).await?;
+    let policy = state.services.settings.document::<CaptchaPolicy>(&env, None).await?;
     policy.map(Json).ok_or_else(|| ApiError::NotFound("Captcha policy not found".into()))
 }
 
@@ -68,7 +76,7 @@ async fn create_captcha_policy(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<CaptchaPolicyResponse>)> {
-    let policy = state.services.settings.create_document::<CaptchaPolicy>(&env, body).await?;
+    let policy = state.services.settings.create_document::<CaptchaPolicy>(&env, None, body).await?;
     Ok((StatusCode::CREATED, Json(policy)))
 }
 
@@ -78,5 +86,46 @@ async fn update_captcha_policy(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Json<CaptchaPolicyResponse>> {
-    Ok(Json(state.services.settings.replace_document::<CaptchaPolicy>(&env, body).await?))
+    Ok(Json(state.services.settings.replace_document::<CaptchaPolicy>(&env, None, body).await?))
+}
+
+/// The lockout policy of the environment (or of the tenant in `frontegg-tenant-id`); 404 when none was created.
+async fn get_lockout_policy(
+    env: VendorAuth,
+    TenantHeader(tenant): TenantHeader,
+    State(state): State<AppState>,
+) -> ApiResult<Json<LockoutPolicyResponse>> {
+    let policy = state.services.settings.document::<LockoutPolicy>(&env, tenant.as_ref()).await?;
+    policy.map(Json).ok_or_else(|| ApiError::NotFound("Lockout policy is not defined".into()))
+}
+
+/// Creates the lockout policy (201); 409 if there is one.
+async fn create_lockout_policy(
+    env: VendorAuth,
+    TenantHeader(tenant): TenantHeader,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<(StatusCode, Json<LockoutPolicyResponse>)> {
+    let policy = state.services.settings.create_document::<LockoutPolicy>(&env, tenant.as_ref(), body).await;
+    match policy {
+        Ok(p) => Ok((StatusCode::CREATED, Json(p))),
+        Err(CoreError::Conflict(_)) => Err(ApiError::Conflict("Lockout Policy already exists".into())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Replaces the lockout policy's fields (both are required); 404 if none was created.
+async fn update_lockout_policy(
+    env: VendorAuth,
+    TenantHeader(tenant): TenantHeader,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Json<LockoutPolicyResponse>> {
+    match state.services.settings.replace_document::<LockoutPolicy>(&env, tenant.as_ref(), body).await {
+        Ok(p) => Ok(Json(p)),
+        Err(CoreError::NotFound(yolk_store::Entity::Setting)) => {
+            Err(ApiError::NotFound("Lockout Policy not found. Try to use the Create Lockout Policy API".into()))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -56,7 +56,7 @@ async fn list_roles_v2(
 ) -> ApiResult<Json<Page<RoleDto>>> {
     let permit = scope.require::<ReadRoles>()?;
     let levels = list
-        .values("_levels")
+        .values("_levels")?
         .map(|vs| vs.iter().map(|v| v.parse::<i64>()).collect::<Result<Vec<_>, _>>())
         .transpose()
         .map_err(|_| crate::error::ApiError::BadRequest("_levels must be integers".into()))?;

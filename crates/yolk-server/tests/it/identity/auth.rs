@@ -222,9 +222,28 @@ async fn tampered_expired_and_hs256_tokens_are_refused() {
     assert!(err.to_string().contains("expired"), "{err}");
 }
 
+/// By default (as in Frontegg) a new account must prove its email first: sign-up starts no session, and the
+/// password alone does not log in.
+#[tokio::test]
+async fn sign_up_by_default_asks_for_activation_and_starts_no_session() {
+    let app = TestApp::new().await;
+    let res = app
+        .post("/identity/resources/users/v1/signUp")
+        .json(json!({ "email": "new@corp.io", "password": "Passw0rd!", "companyName": "Corp" }))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(res.body["shouldActivate"], true);
+    assert!(res.body.get("authResponse").is_none_or(Value::is_null), "{}", res.text);
+    assert!(res.cookie(&cookie_name()).is_none());
+    let res = app.post(LOGIN).json(json!({ "email": "new@corp.io", "password": "Passw0rd!" })).send().await;
+    assert_error(&res, StatusCode::UNAUTHORIZED);
+}
+
 #[tokio::test]
 async fn sign_up_creates_tenant_and_user_who_can_then_log_in() {
     let app = TestApp::new().await;
+    set_config(&app, json!({ "allowNotVerifiedUsersLogin": true })).await;
     let res = app
         .post("/frontegg/identity/resources/users/v1/signUp")
         .json(json!({ "email": "new@corp.io", "password": "Passw0rd!", "name": "New", "companyName": "Corp",
@@ -276,6 +295,7 @@ async fn sign_up_validates_email_password_and_company() {
 #[tokio::test]
 async fn sign_up_with_username_then_login_by_username() {
     let app = TestApp::new().await;
+    set_config(&app, json!({ "allowNotVerifiedUsersLogin": true })).await;
     let res = app
         .post("/identity/resources/users/v1/signUp/username")
         .json(json!({ "username": "neo.anderson", "password": "Passw0rd!", "companyName": "Matrix" }))

@@ -44,6 +44,9 @@ async fn a_tenant_admin_creates_its_own_role_at_the_base_roles_level() {
     let w = world().await;
     let app = &w.app;
     let perm = create_permission(app, &w.vt, "reports.read").await;
+    // A member gives only permissions it holds: the admin role holds this one too.
+    let held: Vec<String> = app.store.list_permissions().await.unwrap().iter().map(|p| p.id.to_string()).collect();
+    set_permissions(app, &w.vt, &w.admin_role, &held.iter().map(String::as_str).collect::<Vec<_>>()).await;
     let res = app
         .post(ROLES_V2)
         .bearer(&w.ann)
@@ -98,6 +101,9 @@ async fn classification_governs_what_a_tenant_role_may_hold() {
         create_permission(app, &w.vt, "app.login").await,
         create_permission(app, &w.vt, "reports.read").await,
     );
+    // The admin holds what it gives (NEVER aside: no role of a tenant may hold it, whoever creates it).
+    let all: Vec<String> = app.store.list_permissions().await.unwrap().iter().map(|p| p.id.to_string()).collect();
+    set_permissions(app, &w.vt, &w.admin_role, &all.iter().map(String::as_str).collect::<Vec<_>>()).await;
     for (id, kind) in [(&never, "NEVER"), (&always, "ALWAYS")] {
         let res = app
             .put("/identity/resources/permissions/v1/classification")

@@ -15,9 +15,6 @@ use crate::extract::{PathParam, TenantScope};
 use crate::list::{ApiList, ListRoute};
 use crate::state::AppState;
 
-/// Most ids one `GET /resources/users/v3/roles` may name.
-pub const MAX_ROLE_LOOKUP_IDS: usize = 250;
-
 /// The user lists (`/users/v3`, `/users/v1`).
 pub struct UsersList;
 
@@ -70,12 +67,12 @@ fn query(list: &ApiList<UsersList>) -> ApiResult<UserQuery> {
     };
     Ok(UserQuery {
         tenant_id: list.text("_tenantId").map(|t| PathParam::parse("_tenantId", t)).transpose()?,
-        email: list.text("_email").map(str::to_lowercase),
+        email: list.text("_email").map(str::to_owned),
         ids: list.parsed("ids")?,
         filter: list.text("_filter").map(str::to_owned),
         name_prefix: list.text("_namePrefix").map(str::to_owned),
         identifier,
-        external_ids: list.values("_externalIds"),
+        external_ids: list.values("_externalIds")?,
         sort: list.sort,
         descending: list.descending,
         page: list.page_request(),
@@ -94,7 +91,7 @@ fn identifier_kind(raw: &str) -> ApiResult<IdentifierKind> {
 
 /// `GET /resources/users/v3/roles?ids=`: `[{userId, tenantId, roleIds}]` for the named users that are members
 /// of the tenant in scope (others are left out). The environment without a tenant gets one entry per
-/// membership. At most 250 ids.
+/// membership. At most [`crate::list::MAX_LIST_VALUES`] ids.
 pub async fn list_users_roles_v3(
     State(state): State<AppState>,
     scope: TenantScope,
@@ -104,9 +101,6 @@ pub async fn list_users_roles_v3(
     let ids: Vec<UserId> = list.parsed("ids")?.unwrap_or_default();
     if ids.is_empty() {
         return Err(ApiError::BadRequest("ids is required".into()));
-    }
-    if ids.len() > MAX_ROLE_LOOKUP_IDS {
-        return Err(ApiError::BadRequest(format!("ids may name at most {MAX_ROLE_LOOKUP_IDS} users")));
     }
     let found = state.services.users.roles_of(&permit, &ids).await?;
     let out = found.into_iter().map(|(id, m)| user_role_ids_dto(id, &m, &state.client_id)).collect();

@@ -38,7 +38,13 @@ async fn create_user_v2_makes_a_member_with_the_given_roles_who_can_log_in() {
     let stored = vendor_get(&app, &vendor, &id).await;
     assert_eq!(tenant_ids(&stored), [tenant.as_str()]);
     assert_eq!(stored["phoneNumber"], "+15550100");
-    let login = app.post(super::LOGIN).json(json!({ "email": "new@acme.io", "password": "Str0ng-pass!" })).send().await;
+    // An invited user has not proved its email: no login (Frontegg's default) until verified.
+    let creds = json!({ "email": "new@acme.io", "password": "Str0ng-pass!" });
+    let login = app.post(super::LOGIN).json(creds.clone()).send().await;
+    assert_error(&login, StatusCode::UNAUTHORIZED);
+    let res = app.post(&format!("/identity/resources/users/v1/{id}/verify")).bearer(&vendor).send().await;
+    assert!(res.status.is_success(), "{}", res.text);
+    let login = app.post(super::LOGIN).json(creds).send().await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.text);
     let claims = claims(login.body["accessToken"].as_str().unwrap());
     assert_eq!(claims["roles"], json!(["editor"]));
