@@ -12,6 +12,23 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// Seeds aws-lc's random generator on a thread of its own, now, rather than on the first call that needs it.
+///
+/// aws-lc seeds its generator once per process from CPU jitter as well as the OS, and that first seeding took
+/// about 40 ms on the reference machine (`perf`: `tree_jitter_initialize_once`), most of the SQLite start-up. The
+/// server calls this first thing, so the seeding overlaps opening the store instead of delaying the first
+/// signature. Nothing waits for the thread: a call that needs random bytes before it ends waits for the seeding as
+/// it would have anyway.
+pub fn seed_rng_in_background() {
+    let spawned = std::thread::Builder::new().name("rng-seed".into()).spawn(|| {
+        let mut byte = [0u8; 1];
+        // A failure here is reported by the call that next needs randomness.
+        let _ = aws_lc_rs::rand::fill(&mut byte);
+    });
+    // Without a thread, the first call that needs randomness seeds it, as before.
+    drop(spawned);
+}
+
 /// Lower-case hex SHA-256 of a secret: how refresh tokens and API secrets are stored.
 pub fn sha256_hex(secret: &str) -> String {
     hex::encode(digest(&SHA256, secret.as_bytes()))

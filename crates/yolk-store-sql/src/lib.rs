@@ -13,6 +13,12 @@
 //! for a lock, longer; the caller gets [`StoreError::Timeout`] and the transaction rolls back. SQLite statements
 //! cannot be interrupted through sqlx's `Any` driver; there the bounds are the statements themselves (pages and
 //! list filters are bounded by the server), `busy_timeout` for the write lock, and the pools' acquire timeouts.
+//!
+//! TLS to PostgreSQL: a URL that names `sslmode` is obeyed. One that does not, and points at a loopback host
+//! (`localhost`, `127.0.0.0/8`, `::1`), connects without TLS ([`postgres_url_for_connect`]): the bytes never leave
+//! the machine, and sqlx's default (`prefer`) spent about 200 ms per new connection on loading the trust roots and
+//! the handshake (start-up 350–430 ms on this machine, every pooled connection paying it again). Any other host
+//! keeps sqlx's default.
 
 mod categories;
 mod keys;
@@ -57,6 +63,9 @@ impl Backend {
         }
     }
 }
+
+/// How long a node keeps retrying to open a SQLite file another process holds locked (see [`SqlStore::open_with`]).
+pub const SQLITE_OPEN_RETRY: Duration = Duration::from_secs(10);
 
 /// How the store bounds its connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +129,7 @@ impl SqlStore {
                             Ok(())
                         })
                     })
-                    .connect(url)
+                    .connect(&postgres_url_for_connect(url))
                     .await
                     .map_err(backend_err)?;
                 Ok(Self { read: pool.clone(), write: pool, backend })
@@ -135,10 +144,36 @@ impl SqlStore {
     }
 
     /// Connects with `options` and applies pending migrations, recording them as applied at `now`.
+    ///
+    /// On SQLite, nodes starting together on a new file contend for its lock in ways the busy timeout does not
+    /// cover (switching the file to WAL, its first recovery): a "database is locked" while opening is retried for
+    /// up to [`SQLITE_OPEN_RETRY`], and every attempt starts over on fresh connections.
     pub async fn open_with(url: &str, now: DateTime<Utc>, options: StoreOptions) -> StoreResult<Self> {
-        let store = Self::connect_with(url, options).await?;
-        store.migrate(now).await?;
-        Ok(store)
+        let deadline = std::time::Instant::now() + SQLITE_OPEN_RETRY;
+        let mut pause = Duration::from_millis(10);
+        loop {
+            let attempt = async {
+                let store = Self::connect_with(url, options).await?;
+                match store.migrate(now).await {
+                    Ok(_) => Ok(store),
+                    Err(e) => {
+                        store.close().await;
+                        Err(e)
+                    }
+                }
+            };
+            match attempt.await {
+                Err(StoreError::Backend(msg))
+                    if matches!(Backend::from_url(url), Ok(Backend::Sqlite))
+                        && msg.contains("database is locked")
+                        && std::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Applies pending migrations (idempotent; safe when several nodes start at once).
@@ -156,6 +191,30 @@ impl SqlStore {
         self.read.close().await;
         self.write.close().await;
     }
+}
+
+/// The PostgreSQL URL to connect with: `url` itself, plus `sslmode=disable` when it names no `sslmode` and its host
+/// is a loopback address (see the module docs). A URL that does not parse is passed on unchanged for sqlx to
+/// report.
+pub fn postgres_url_for_connect(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else { return url.to_owned() };
+    if parsed.query_pairs().any(|(k, _)| k == "sslmode" || k == "ssl-mode") {
+        return url.to_owned();
+    }
+    let loopback = match parsed.host() {
+        // `postgres:` is not a special scheme to the URL standard: an IPv4 address comes back as a domain.
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || d.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if !loopback {
+        return url.to_owned();
+    }
+    parsed.query_pairs_mut().append_pair("sslmode", "disable");
+    parsed.into()
 }
 
 fn sqlite_pool(size: u32) -> AnyPoolOptions {
@@ -248,6 +307,24 @@ mod tests {
     use super::*;
 
     /// No connection free in time is a timeout too (a 503 for the client), not a backend failure.
+    #[test]
+    fn loopback_postgres_urls_without_sslmode_connect_without_tls() {
+        use super::postgres_url_for_connect as f;
+        assert_eq!(
+            f("postgres://postgres@127.0.0.1:5432/test"),
+            "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+        );
+        assert_eq!(
+            f("postgres://u@localhost/db?application_name=y"),
+            "postgres://u@localhost/db?application_name=y&sslmode=disable"
+        );
+        assert_eq!(f("postgresql://u@[::1]:5432/db"), "postgresql://u@[::1]:5432/db?sslmode=disable");
+        // An explicit choice is obeyed, and a remote host keeps sqlx's default.
+        assert_eq!(f("postgres://u@127.0.0.1/db?sslmode=require"), "postgres://u@127.0.0.1/db?sslmode=require");
+        assert_eq!(f("postgres://u@db.example.com/db"), "postgres://u@db.example.com/db");
+        assert_eq!(f("not a url"), "not a url");
+    }
+
     #[test]
     fn a_pool_timeout_is_a_store_timeout() {
         assert!(matches!(db_err(sqlx::Error::PoolTimedOut), StoreError::Timeout(_)));

@@ -145,6 +145,7 @@ async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
+    yolk_core::secrets::seed_rng_in_background();
     let cli = Cli::parse();
     let config = load_config(&cli.opts)?;
     init_tracing(&config);

@@ -78,10 +78,10 @@ async fn migrations_are_idempotent(db: Db) {
 /// the file lock the same way) all migrate it without error: each migration re-checks inside a `BEGIN IMMEDIATE`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn nodes_started_together_on_a_new_sqlite_file_all_migrate() {
-    for _ in 0..5 {
+    for _ in 0..10 {
         let db = TestDb::sqlite();
         let url = db.url.clone();
-        let opens: Vec<_> = (0..4)
+        let opens: Vec<_> = (0..8)
             .map(|i| {
                 tokio::spawn({
                     let url = url.clone();
