@@ -1,8 +1,8 @@
 //! Password hashing: argon2id with OWASP parameters (m = 19 MiB, t = 2, p = 1) on a fixed set of dedicated
 //! threads (one per CPU). Hashing never runs on the async runtime, a login flood queues instead of spawning
-//! threads, and memory stays bounded: each worker reuses its own 19 MiB working area, where tokio's blocking pool
-//! would leave one in the allocator arena of every thread it ever used (measured: ~450 MiB RSS under login load
-//! before, see BENCHMARKS.md).
+//! threads, and memory stays bounded: each worker verifies in its own reused 19 MiB working area ([`MEMORY`]),
+//! where tokio's blocking pool would leave one in the allocator arena of every thread it ever used (measured:
+//! ~450 MiB RSS under login load before, see BENCHMARKS.md).
 //!
 //! The queue cannot be flooded (issue 6, item 5): it holds at most [`queue_capacity`] jobs — what the workers
 //! finish well within the server's request timeout — and a job is refused at once when it is full
@@ -14,7 +14,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use std::cell::RefCell;
+
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version};
+use subtle::ConstantTimeEq as _;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
@@ -92,6 +95,41 @@ fn hash_blocking(password: &str) -> CoreResult<String> {
         .map_err(|e| CoreError::Internal(format!("argon2 hash: {e}")))
 }
 
+/// The most argon2 memory (in 1 KiB blocks) a worker keeps between verifications: 64 MiB. A stored hash with a
+/// larger `m` (an imported one) is verified with memory of its own, freed afterwards.
+const MAX_KEPT_BLOCKS: usize = 64 * 1024;
+
+thread_local! {
+    /// The worker's argon2 working area, reused by every verification on this thread. Allocating 19 MiB per
+    /// verification cost a page fault per 4 KiB page, every time: 6–8 % of a worker's time in the kernel under a
+    /// login load (`perf`, `exc_page_fault` / `do_anonymous_page`).
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether `password` matches the argon2 PHC string `phc`, computed in the worker's reused memory. The output is
+/// compared in constant time. An unparsable hash matches nothing.
+fn verify_blocking(password: &[u8], phc: &str) -> bool {
+    let Ok(hash) = PasswordHash::new(phc) else { return false };
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else { return false };
+    let Ok(algorithm) = Algorithm::try_from(hash.algorithm.as_str()) else { return false };
+    let Ok(version) = hash.version.map_or(Ok(Version::default()), Version::try_from) else { return false };
+    let Ok(params) = Params::try_from(&hash) else { return false };
+    let argon = Argon2::new(algorithm, version, params);
+    let blocks = argon.params().block_count();
+    if blocks > MAX_KEPT_BLOCKS {
+        return argon.verify_password(password, &hash).is_ok();
+    }
+    let mut buffer = [0u8; 64];
+    let Some(out) = buffer.get_mut(..expected.len()) else { return false };
+    let computed = MEMORY.with_borrow_mut(|memory| {
+        if memory.len() < blocks {
+            memory.resize(blocks, Block::new());
+        }
+        argon.hash_password_into_with_memory(password, salt, &mut *out, &mut memory[..blocks]).is_ok()
+    });
+    computed && bool::from(out.ct_eq(expected.as_bytes()))
+}
+
 impl Passwords {
     /// A hasher with `workers` threads (use the number of CPUs) and a queue of [`queue_capacity`]`(workers)`.
     /// The threads end when the last clone is dropped.
@@ -138,7 +176,7 @@ impl Passwords {
             Some(h) => (h.to_owned(), true),
             None => (DUMMY_HASH.to_owned(), false),
         };
-        self.run(move || argon2().verify_password(password.as_bytes(), hash.as_str()).is_ok() && real).await
+        self.run(move || verify_blocking(password.as_bytes(), &hash) && real).await
     }
 
     /// The queue's counters and depth.
@@ -196,6 +234,32 @@ mod tests {
         assert!(p.verify("correct horse", Some(&h)).await.unwrap());
         assert!(!p.verify("wrong", Some(&h)).await.unwrap());
         assert!(!p.verify("correct horse", None).await.unwrap());
+    }
+
+    /// The reused-memory verification agrees with argon2's own, for the production parameters and for others (an
+    /// imported hash), in any order on one thread (the kept memory only grows), and refuses what it cannot parse.
+    #[test]
+    fn verification_in_reused_memory_agrees_with_argon2() {
+        let production = hash_blocking("correct horse").unwrap();
+        let small = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8 * 1024, 1, 1, Some(16)).unwrap())
+            .hash_password(b"battery staple")
+            .unwrap()
+            .to_string();
+        let argon2i = Argon2::new(Algorithm::Argon2i, Version::V0x10, Params::new(4 * 1024, 3, 1, None).unwrap())
+            .hash_password(b"staple")
+            .unwrap()
+            .to_string();
+        for _ in 0..2 {
+            assert!(verify_blocking(b"correct horse", &production));
+            assert!(!verify_blocking(b"correct horsf", &production));
+            assert!(verify_blocking(b"battery staple", &small));
+            assert!(!verify_blocking(b"correct horse", &small));
+            assert!(verify_blocking(b"staple", &argon2i));
+            assert!(!verify_blocking(b"staplf", &argon2i));
+        }
+        assert!(!verify_blocking(b"", "$argon2id$v=19$m=19456,t=2,p=1$bm9wZQ"), "no output: matches nothing");
+        assert!(!verify_blocking(b"x", "not a hash"));
+        assert!(!verify_blocking(b"x", "$2b$10$abcdefghijklmnopqrstuv"), "not argon2");
     }
 
     #[test]
