@@ -14,6 +14,8 @@
 //! cannot be interrupted through sqlx's `Any` driver; there the bounds are the statements themselves (pages and
 //! list filters are bounded by the server), `busy_timeout` for the write lock, and the pools' acquire timeouts.
 
+#[doc(hidden)]
+pub mod bulk;
 mod categories;
 mod keys;
 mod memberships;
