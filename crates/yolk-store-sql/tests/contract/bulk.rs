@@ -4,7 +4,7 @@
 use yolk_domain::{RoleId, TenantId, User};
 use yolk_store::users::{NewUser, UserQuery, UserSort};
 use yolk_store::{Constraint, Entity, MembershipStore, PageRequest, UserStore};
-use yolk_store_sql::bulk::{self, BulkUser, ROWS_PER_STATEMENT};
+use yolk_store_sql::bulk::{self, BulkUser, SQLITE_ROWS_PER_STATEMENT};
 
 use crate::{Db, assert_conflict, assert_not_found, at, tid, users_query};
 
@@ -180,7 +180,8 @@ async fn bulk_loading_refuses_what_create_user_refuses(db: Db) {
 
 async fn bulk_loading_spans_several_statements(db: Db) {
     db.tenants(&["big", "small"]).await;
-    let n = 2 * ROWS_PER_STATEMENT + 3;
+    // Several full statements and a partial one, on either store.
+    let n = 2 * SQLITE_ROWS_PER_STATEMENT + 3;
     let users = (0..n).map(|i| BulkUser {
         user: User { name: Some(format!("u{i:05}")), ..User::new(format!("u{i}@big.io"), at(i as i64)) },
         password_hash: None,
