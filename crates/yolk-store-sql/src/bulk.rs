@@ -159,13 +159,13 @@ where
     {
         let mut conn = store.write.acquire().await.map_err(db_err)?;
         let tenant = "SELECT tenant_id FROM tenants WHERE tenant_id = $1";
-        if !exists(&mut *conn, tenant, &[tenant_id.into()]).await? {
+        if !exists(&mut conn, tenant, &[tenant_id.into()]).await? {
             return Err(StoreError::NotFound(Entity::Tenant));
         }
         for role in role_ids {
             let role = role.to_string();
             let usable = "SELECT id FROM roles WHERE id = $1 AND (tenant_id IS NULL OR tenant_id = $2)";
-            if !exists(&mut *conn, usable, &[(&role).into(), tenant_id.into()]).await? {
+            if !exists(&mut conn, usable, &[(&role).into(), tenant_id.into()]).await? {
                 return Err(StoreError::NotFound(Entity::Role));
             }
         }
