@@ -27,6 +27,8 @@ pub struct GrowthPoint {
     pub tenant_users: usize,
     /// The small tenant (the newest of the store) rather than one of the sizes.
     pub small: bool,
+    /// One page alone on the idle server (the probe before the load), milliseconds.
+    pub alone_ms: f64,
     /// Its users v3 page under load.
     pub result: LoadResult,
 }
@@ -66,10 +68,11 @@ impl Growth {
         (largest.tenant_users > smallest.tenant_users).then_some((largest, smallest))
     }
 
-    /// p50 of the largest tenant over p50 of the smallest.
+    /// p50 of the largest tenant over p50 of the smallest, when both answered pages during their runs.
     pub fn p50_ratio(&self) -> Option<f64> {
         let (large, small) = self.extremes()?;
-        (small.result.p50_ms > 0.0).then(|| large.result.p50_ms / small.result.p50_ms)
+        let answered = large.result.ok > 0 && small.result.ok > 0 && small.result.p50_ms > 0.0;
+        answered.then(|| large.result.p50_ms / small.result.p50_ms)
     }
 }
 
@@ -247,7 +250,9 @@ async fn measure(ctx: &Context, server: &Server, scratch: &Path, plan: &[Planned
     for p in measured {
         let headers = vec![("x-access-token", token.clone()), ("frontegg-tenant-id", p.tenant.as_str().to_owned())];
         let probe_headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let sent = Instant::now();
         let probe = http::call(addr, "GET", USERS_PATH, &probe_headers, None).await?;
+        let alone_ms = ms(sent.elapsed());
         let total_items = probe.json()["_metadata"]["totalItems"].as_u64();
         if probe.status != 200 || total_items != Some(p.users as u64) {
             bail!(
@@ -261,7 +266,7 @@ async fn measure(ctx: &Context, server: &Server, scratch: &Path, plan: &[Planned
         println!("    {} ({} users):", p.tenant.as_str(), p.users);
         let fixed = Fixed { name, method: "GET", path: USERS_PATH, headers, body: None, expect: 200 };
         let result = run_fixed(ctx, server, scratch, fixed, ctx.args.growth_connections).await?;
-        points.push(GrowthPoint { tenant_users: p.users, small: p.small, result });
+        points.push(GrowthPoint { tenant_users: p.users, small: p.small, alone_ms, result });
     }
     Ok(points)
 }

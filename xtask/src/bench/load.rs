@@ -304,6 +304,32 @@ pub fn cpu_delta(before: Option<f64>, after: Option<f64>) -> Option<f64> {
     Some((after? - before?).max(0.0))
 }
 
+/// CPU time used so far by every process named `postgres`, seconds.
+fn postgres_cpu_secs() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0.0 };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "postgres"))
+        .filter_map(cpu_secs)
+        .sum()
+}
+
+/// Waits until the server (and, with `postgres`, the PostgreSQL processes) has worked off what the last load left
+/// in flight: until they use less than a tenth of a core over 200 ms, at most 60 s. A load generator that stops
+/// leaves requests behind (the server may still run their queries after the connections close); a fixed pause
+/// would charge that backlog to the next scenario whenever pages are slow. Returns how long it waited.
+pub async fn drain(server_pid: u32, postgres: bool) -> Duration {
+    let started = Instant::now();
+    let busy = || cpu_secs(server_pid).unwrap_or(0.0) + if postgres { postgres_cpu_secs() } else { 0.0 };
+    loop {
+        let before = busy();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if busy() - before < 0.02 || started.elapsed() > Duration::from_secs(60) {
+            return started.elapsed();
+        }
+    }
+}
+
 /// What a [`RssSampler`] saw of the server during a run.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sampled {

@@ -301,8 +301,17 @@ impl Report<'_> {
             (
                 "same, p50 of the largest growth tenant vs the smallest".into(),
                 Box::new(|t| format!("within {}×", t.growth_p50_ratio)),
-                Box::new(|res, t| match growth_of(res).and_then(|g| Some((g.extremes()?, g.p50_ratio()?))) {
-                    Some(((large, small), ratio)) => format!(
+                Box::new(|res, t| match growth_of(res).and_then(|g| Some((g.extremes()?, g.p50_ratio()))) {
+                    Some(((large, small), None)) => {
+                        let silent = if large.result.ok == 0 { large } else { small };
+                        format!(
+                            "no page answered during the {} s run at {} users (one page alone: {:.0} ms) ❌",
+                            self.args.duration,
+                            count(silent.tenant_users as u64),
+                            silent.alone_ms
+                        )
+                    }
+                    Some(((large, small), Some(ratio))) => format!(
                         "{ratio:.2}× ({} users {:.2} ms, {} users {:.2} ms) {}",
                         count(large.tenant_users as u64),
                         large.result.p50_ms,
@@ -609,24 +618,34 @@ impl Report<'_> {
              all in one store of {} users:\n",
             count(g.store_users)
         );
-        s.push_str("| Tenant | Users in the tenant | Connections | req/s | p50 | p99 | Errors | Max RSS |\n");
-        s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        s.push_str(
+            "| Tenant | Users in the tenant | One page alone | Connections | req/s | p50 | p99 | Errors | Max RSS |\n",
+        );
+        s.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for p in &g.points {
             let r = &p.result;
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {:.2} ms | {:.2} ms | {} | {} |",
+                "| {} | {} | {:.1} ms | {} | {} | {} | {} | {} | {} |",
                 if p.small { "small, the newest of the store" } else { "growth" },
                 count(p.tenant_users as u64),
+                p.alone_ms,
                 r.connections,
                 num(r.rate()),
-                r.p50_ms,
-                r.p99_ms,
+                answered_ms(r, r.p50_ms),
+                answered_ms(r, r.p99_ms),
                 r.errors,
                 rss(r.max_rss_kib),
             );
         }
         s.push('\n');
+        if g.points.iter().any(|p| p.result.ok == 0) {
+            let _ = writeln!(
+                s,
+                "- No latency where no page was answered during the {} s run: each took longer with {} in flight.",
+                self.args.duration, self.args.growth_connections
+            );
+        }
         if let Some(ratio) = g.p50_ratio() {
             let _ = writeln!(s, "- p50 of the largest tenant over the smallest: {ratio:.2}×.");
         }
@@ -808,8 +827,10 @@ impl Report<'_> {
   {} connections (throughput) and {} (latency: at 256, latency only follows from throughput), then with the owner's \
   access token (every request checks that the token's session is live, the user unlocked and the membership \
   enabled, through the per-node access cache). After those, the growth curve: the same page for each growth \
-  tenant at {} connections, on a server restarted on the loaded store. Rates count successful answers only; \
-  errors are listed in the detail.\n\
+  tenant at {} connections, on a server restarted on the loaded store, after one page alone (the probe, whose \
+  time is shown). After each scenario the harness waits until the server, and PostgreSQL's processes, are idle \
+  (under a tenth of a core over 200 ms, at most 60 s), so that requests a slow scenario left in flight are not \
+  charged to the next. Rates count successful answers only; errors are listed in the detail.\n\
 - **Login against the hash limit, on shared cores**: the load generator and the server share the machine. Right \
   before the login scenario the argon2id limit is measured again, in-process on all cores while the server idles \
   (the machine's state minutes earlier may differ). During the scenario the generator's CPU time is read from \
@@ -837,6 +858,11 @@ impl Report<'_> {
             self.args.connections, self.args.latency_connections, self.args.growth_connections,
         )
     }
+}
+
+/// A latency of a run, or `—` when the run answered nothing.
+fn answered_ms(r: &LoadResult, v: f64) -> String {
+    if r.ok == 0 { "—".into() } else { format!("{v:.2} ms") }
 }
 
 fn growth_of(res: &StoreResult) -> Option<&Growth> {
@@ -927,9 +953,19 @@ mod tests {
                 idle_rss_kib: Some(14_000),
                 rss_after_kib: Some(40_000),
                 points: vec![
-                    GrowthPoint { tenant_users: 1_000, small: false, result: load(5_000.0, 6.0, 9.0, 32) },
-                    GrowthPoint { tenant_users: 100_000, small: false, result: load(4_000.0, 8.0, 12.0, 32) },
-                    GrowthPoint { tenant_users: 25, small: true, result: load(5_000.0, 6.0, 9.0, 32) },
+                    GrowthPoint {
+                        tenant_users: 1_000,
+                        small: false,
+                        alone_ms: 2.0,
+                        result: load(5_000.0, 6.0, 9.0, 32),
+                    },
+                    GrowthPoint {
+                        tenant_users: 100_000,
+                        small: false,
+                        alone_ms: 3.0,
+                        result: load(4_000.0, 8.0, 12.0, 32),
+                    },
+                    GrowthPoint { tenant_users: 25, small: true, alone_ms: 2.0, result: load(5_000.0, 6.0, 9.0, 32) },
                 ],
             })),
             ..Default::default()
@@ -982,5 +1018,53 @@ mod tests {
         assert!(row("| Peers: login").contains("| 1.19× ✅ |"));
         assert!(text.contains("| users v3, small tenant (25 users) | wrk | 32 |"), "{text}");
         assert!(text.contains("minute, on `/auth/vendor` and the login) is 480,000 instead of 600,"), "{text}");
+    }
+
+    #[test]
+    fn a_growth_tenant_that_answered_nothing_fails_the_ratio_and_shows_no_latency() {
+        let silent = LoadResult { ok: 0, elapsed: Duration::from_secs(10), connections: 32, ..Default::default() };
+        let sqlite = StoreResult {
+            growth: Some(Ok(Growth {
+                store_users: 1_000_000,
+                loaded: 1_000_000,
+                load_elapsed: Duration::from_secs(30),
+                analyze_elapsed: None,
+                ready_ms: 45.0,
+                idle_rss_kib: None,
+                rss_after_kib: None,
+                points: vec![
+                    GrowthPoint {
+                        tenant_users: 1_000,
+                        small: false,
+                        alone_ms: 2.0,
+                        result: load(5_000.0, 6.0, 9.0, 32),
+                    },
+                    GrowthPoint { tenant_users: 100_000, small: false, alone_ms: 12_345.0, result: silent },
+                ],
+            })),
+            ..Default::default()
+        };
+        let stores = [(StoreKind::Sqlite, Ok(sqlite))];
+        let (f, a) = (facts(), args(&[]));
+        let report = Report {
+            facts: &f,
+            pg_version: None,
+            command: String::new(),
+            args: &a,
+            use_wrk: true,
+            raw: RawLimits::default(),
+            rate_limit_per_ip: 600,
+            stores: &stores,
+            peers: None,
+        };
+        let text = report.render();
+        assert!(
+            text.contains("| no page answered during the 10 s run at 100,000 users (one page alone: 12345 ms) ❌ |"),
+            "{text}"
+        );
+        assert!(text.contains("| growth | 100,000 | 12345.0 ms | 32 | 0.0 | — | — | 0 | ? |"), "{text}");
+        assert!(text.contains(
+            "| Peers: users page vs better-auth member page (25 of 10,000, 256 connections) | yolk ahead | not run"
+        ));
     }
 }

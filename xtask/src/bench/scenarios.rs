@@ -220,6 +220,7 @@ async fn loads(
     println!("    chained refresh: {} connections, {} s (built-in)", args.refresh_connections, args.duration);
     let r = load::run(addr, plan, args.refresh_connections, Duration::from_secs(args.duration), server.pid()).await?;
     print_result("chained refresh", &r);
+    settle(server).await;
     result.refresh = Some(r);
 
     match seed_users(addr, &env_token, &tenant_id, args.users.saturating_sub(1), args.seed_concurrency).await? {
@@ -308,9 +309,16 @@ pub(super) async fn run_fixed(
         load::run(server.addr, plan, connections, duration, server.pid()).await?
     };
     print_result(s.name, &r);
-    // Let queued work drain before the next scenario.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    settle(server).await;
     Ok(r)
+}
+
+/// Lets the work the last load left in flight drain before the next scenario.
+pub(super) async fn settle(server: &Server) {
+    let waited = load::drain(server.pid(), server.postgres).await;
+    if waited > Duration::from_secs(1) {
+        println!("      (the server worked off the load's backlog in {:.1} s)", waited.as_secs_f64());
+    }
 }
 
 pub(super) fn print_result(name: &str, r: &LoadResult) {

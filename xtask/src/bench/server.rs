@@ -50,6 +50,8 @@ pub struct Server {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Whether its store is PostgreSQL (whose processes work for it).
+    pub postgres: bool,
 }
 
 /// A free local port (bound then released; the server binds it right after).
@@ -88,7 +90,7 @@ impl Server {
         cmd.env("YOLK_RATE_LIMIT_PER_IP", spec.rate_limit_per_ip.to_string());
         let started = Instant::now();
         let child = cmd.spawn().with_context(|| format!("starting {}", spec.bin.display()))?;
-        Ok((Self { child, addr }, started))
+        Ok((Self { child, addr, postgres: spec.database_url.is_some() }, started))
     }
 
     /// The process id.
