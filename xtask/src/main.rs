@@ -21,9 +21,9 @@ enum Command {
     /// Benchmark yolk (release build) on SQLite and PostgreSQL and write BENCHMARKS.md.
     ///
     /// All load goes to 127.0.0.1 only and every scenario stops by itself after --duration seconds. A full run
-    /// with the defaults takes about 12 minutes plus the build (20 s of raw limits; per store about 2 minutes of
-    /// scenarios and 1-3 minutes of bulk loading a million users for the growth curve; with --peers about 3 more
-    /// minutes). PostgreSQL is measured when `pg_isready -h <pg-host>` answers: a fresh database
+    /// with the defaults takes 15 to 25 minutes plus the build (20 s of raw limits; per store about 2 minutes of
+    /// scenarios, 1-3 minutes of bulk loading a million users and 1-5 minutes of growth curve, longer when pages
+    /// are slow; with --peers about 4 more minutes). PostgreSQL is measured when `pg_isready -h <pg-host>` answers: a fresh database
     /// `yolk_bench_<random>` is created and dropped after.
     Bench(BenchArgs),
 }

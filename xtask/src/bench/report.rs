@@ -811,7 +811,7 @@ impl Report<'_> {
   the tenant and its owner (who logs in), then `POST /identity/resources/users/v1` (environment token + \
   `frontegg-tenant-id`, no password) adds the other users (`--seed-concurrency` in flight). The **growth curve**'s \
   tenants are loaded through the store with `yolk_store_sql::bulk::insert_members` while the server is stopped: \
-  multi-row `INSERT`s (500 users a statement, 50,000 a transaction, the same SQL on both stores) writing what \
+  multi-row `INSERT`s (500 users a statement on SQLite, 32 on PostgreSQL, 50,000 a transaction) writing what \
   `create_user` writes for a user joining a tenant (the user row, the membership, the tenant's default roles), \
   for users like the API's (local, unverified, no password); the contract tests check that such users are listed \
   and counted exactly like users created one by one. Filler users of another tenant come first (the oldest), then \
