@@ -181,10 +181,12 @@ where
     outcome
 }
 
-/// SQLite's page cache of the writer connection during a load, KiB: the users' and memberships' indexes are keyed
-/// by random UUIDs, so each insert lands on a random page; with SQLite's default cache (2 MiB) a load of 100,000
-/// users spent most of its time copying pages from and to the OS (12,600 users/s instead of 39,000/s at 20,000).
-const BULK_CACHE: i64 = 256 * 1024;
+/// SQLite's page cache of the writer connection during a load, KiB (an upper bound: pages are allocated as used):
+/// the users' and memberships' indexes are keyed by random UUIDs, so each insert lands on a random page; with
+/// SQLite's default cache (2 MiB) a load of 100,000 users spent most of its time copying pages from and to the OS
+/// (12,600 users/s instead of 39,000/s at 20,000). The randomly written indexes of a million members take about
+/// 250 MB.
+const BULK_CACHE: i64 = 1024 * 1024;
 /// SQLite's default page cache, KiB (`cache_size = -2000`).
 const DEFAULT_CACHE: i64 = 2000;
 
