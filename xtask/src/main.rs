@@ -21,8 +21,10 @@ enum Command {
     /// Benchmark yolk (release build) on SQLite and PostgreSQL and write BENCHMARKS.md.
     ///
     /// All load goes to 127.0.0.1 only and every scenario stops by itself after --duration seconds. A full run
-    /// with the defaults takes about 3 minutes (20 s of raw limits, about a minute per store) plus the build. PostgreSQL is measured when
-    /// `pg_isready -h <pg-host>` answers: a fresh database `yolk_bench_<random>` is created and dropped after.
+    /// with the defaults takes 15 to 25 minutes plus the build (20 s of raw limits; per store about 2 minutes of
+    /// scenarios, 1-3 minutes of bulk loading a million users and 1-5 minutes of growth curve, longer when pages
+    /// are slow; with --peers about 4 more minutes). PostgreSQL is measured when `pg_isready -h <pg-host>` answers: a fresh database
+    /// `yolk_bench_<random>` is created and dropped after.
     Bench(BenchArgs),
 }
 
@@ -41,6 +43,33 @@ pub struct BenchArgs {
     /// Concurrent connections for /auth/vendor and the users-list reads.
     #[arg(long, default_value_t = 256)]
     pub connections: usize,
+    /// Connections of the users-list latency scenario (the p99 target is judged here: at 256 connections latency
+    /// only follows from throughput).
+    #[arg(long, default_value_t = 32)]
+    pub latency_connections: usize,
+    /// Tenant sizes of the growth curve (comma-separated): a tenant of each size is bulk-loaded into the store and
+    /// its users v3 page measured; a tenant of --small-tenant users is added last.
+    #[arg(long, value_delimiter = ',', default_values_t = [1_000, 10_000, 100_000])]
+    pub growth_sizes: Vec<usize>,
+    /// Users of the small tenant measured at the end of the growth curve (the newest tenant of the store).
+    #[arg(long, default_value_t = 25)]
+    pub small_tenant: usize,
+    /// Users in the store during the growth curve: filler users of another tenant (the oldest) make up the rest.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub store_users: usize,
+    /// Connections of the growth-curve scenarios.
+    #[arg(long, default_value_t = 32)]
+    pub growth_connections: usize,
+    /// Skip the growth curve (no bulk loading).
+    #[arg(long)]
+    pub no_growth: bool,
+    /// After yolk, run the peer kit (`<peers-kit>/run-all.sh <duration>`: oidc-provider and better-auth) on the
+    /// same machine and report each pair as a ratio.
+    #[arg(long)]
+    pub peers: bool,
+    /// The peer kit [default: ../shared/peers beside the workspace].
+    #[arg(long)]
+    pub peers_kit: Option<PathBuf>,
     /// Concurrent connections for password logins (hashing is CPU-bound: more only queue).
     #[arg(long, default_value_t = 16)]
     pub login_connections: usize,

@@ -20,6 +20,8 @@
 //! the handshake (start-up 350–430 ms on this machine, every pooled connection paying it again). Any other host
 //! keeps sqlx's default.
 
+#[doc(hidden)]
+pub mod bulk;
 mod categories;
 mod keys;
 mod memberships;

@@ -3,8 +3,8 @@
 //! and sorted at the end for exact percentiles.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -35,6 +35,10 @@ pub struct LoadResult {
     pub generator: &'static str,
     /// Connections used.
     pub connections: usize,
+    /// CPU time the server used during the run, seconds (user + system, from `/proc`).
+    pub server_cpu_secs: Option<f64>,
+    /// CPU time the load generator used during the run, seconds.
+    pub generator_cpu_secs: Option<f64>,
 }
 
 impl LoadResult {
@@ -43,6 +47,21 @@ impl LoadResult {
         let secs = self.elapsed.as_secs_f64();
         if secs > 0.0 { self.ok as f64 / secs } else { 0.0 }
     }
+
+    /// Cores the server kept busy on average (CPU seconds per second of the run).
+    pub fn server_cores(&self) -> Option<f64> {
+        per_second(self.server_cpu_secs, self.elapsed)
+    }
+
+    /// Cores the load generator kept busy on average.
+    pub fn generator_cores(&self) -> Option<f64> {
+        per_second(self.generator_cpu_secs, self.elapsed)
+    }
+}
+
+fn per_second(cpu: Option<f64>, elapsed: Duration) -> Option<f64> {
+    let secs = elapsed.as_secs_f64();
+    cpu.filter(|_| secs > 0.0).map(|c| c / secs)
 }
 
 /// The requests a connection sends.
@@ -140,6 +159,7 @@ pub async fn run(
         conns.push(Conn::connect(addr).await.context("connecting the load generator")?);
     }
     let sampler = RssSampler::start(server_pid);
+    let own_cpu = cpu_secs(std::process::id());
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::with_capacity(connections);
@@ -157,7 +177,8 @@ pub async fn run(
         }
     }
     let elapsed = started.elapsed();
-    let max_rss_kib = sampler.stop();
+    let generator_cpu_secs = cpu_delta(own_cpu, cpu_secs(std::process::id()));
+    let sampled = sampler.stop();
     let mut lat = total.latencies_us;
     lat.sort_unstable();
     Ok(LoadResult {
@@ -166,10 +187,12 @@ pub async fn run(
         elapsed,
         p50_ms: percentile(&lat, 50.0),
         p99_ms: percentile(&lat, 99.0),
-        max_rss_kib,
+        max_rss_kib: sampled.max_rss_kib,
         first_error: total.first_error,
         generator: "built-in",
         connections,
+        server_cpu_secs: sampled.cpu_secs,
+        generator_cpu_secs,
     })
 }
 
@@ -240,8 +263,86 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Samples a process's RSS every 20 ms on its own thread, keeping the maximum.
+/// Clock ticks per second of `/proc/<pid>/stat`'s times (`getconf CLK_TCK`; 100 on Linux unless told otherwise).
+fn clock_ticks() -> f64 {
+    static TICKS: OnceLock<f64> = OnceLock::new();
+    *TICKS.get_or_init(|| {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<f64>().ok())
+            .filter(|t| *t > 0.0)
+            .unwrap_or(100.0)
+    })
+}
+
+/// A process's state letter and the CPU time it has used (user + system, all its threads), seconds.
+pub fn proc_cpu(pid: u32) -> Option<(char, f64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&stat).map(|(state, ticks)| (state, ticks / clock_ticks()))
+}
+
+/// The state letter and `utime + stime` (clock ticks) of a `/proc/<pid>/stat` line.
+fn parse_stat(stat: &str) -> Option<(char, f64)> {
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let state = fields.first()?.chars().next()?;
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((state, utime + stime))
+}
+
+/// The CPU time a process has used, seconds.
+pub fn cpu_secs(pid: u32) -> Option<f64> {
+    proc_cpu(pid).map(|(_, secs)| secs)
+}
+
+/// `after - before` when both are known.
+pub fn cpu_delta(before: Option<f64>, after: Option<f64>) -> Option<f64> {
+    Some((after? - before?).max(0.0))
+}
+
+/// CPU time used so far by every process named `postgres`, seconds.
+fn postgres_cpu_secs() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0.0 };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "postgres"))
+        .filter_map(cpu_secs)
+        .sum()
+}
+
+/// Waits until the server (and, with `postgres`, the PostgreSQL processes) has worked off what the last load left
+/// in flight: until they use less than a tenth of a core over 200 ms, at most 60 s. A load generator that stops
+/// leaves requests behind (the server may still run their queries after the connections close); a fixed pause
+/// would charge that backlog to the next scenario whenever pages are slow. Returns how long it waited.
+pub async fn drain(server_pid: u32, postgres: bool) -> Duration {
+    let started = Instant::now();
+    let busy = || cpu_secs(server_pid).unwrap_or(0.0) + if postgres { postgres_cpu_secs() } else { 0.0 };
+    loop {
+        let before = busy();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if busy() - before < 0.02 || started.elapsed() > Duration::from_secs(60) {
+            return started.elapsed();
+        }
+    }
+}
+
+/// What a [`RssSampler`] saw of the server during a run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sampled {
+    /// The largest RSS, KiB.
+    pub max_rss_kib: Option<u64>,
+    /// CPU time used between start and stop, seconds.
+    pub cpu_secs: Option<f64>,
+}
+
+/// Samples a process's RSS every 20 ms on its own thread, keeping the maximum, and its CPU time at start and stop.
 pub struct RssSampler {
+    pid: u32,
+    cpu_at_start: Option<f64>,
     stop: Arc<AtomicBool>,
     handle: std::thread::JoinHandle<Option<u64>>,
 }
@@ -251,6 +352,7 @@ impl RssSampler {
     pub fn start(pid: u32) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let cpu_at_start = cpu_secs(pid);
         let handle = std::thread::spawn(move || {
             let mut max = rss_kib(pid);
             while !flag.load(Ordering::Relaxed) {
@@ -259,12 +361,31 @@ impl RssSampler {
             }
             max
         });
-        Self { stop, handle }
+        Self { pid, cpu_at_start, stop, handle }
     }
 
-    /// Stops and returns the largest RSS seen, KiB.
-    pub fn stop(self) -> Option<u64> {
+    /// Stops; the largest RSS seen and the CPU time used since the start.
+    pub fn stop(self) -> Sampled {
+        let cpu = cpu_delta(self.cpu_at_start, cpu_secs(self.pid));
         self.stop.store(true, Ordering::Relaxed);
-        self.handle.join().ok().flatten()
+        Sampled { max_rss_kib: self.handle.join().ok().flatten(), cpu_secs: cpu }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cpu_time_from_a_stat_line() {
+        let line =
+            "4242 (wrk (x) y) Z 1 4242 4242 0 -1 4194560 100 0 0 0 150 37 0 0 20 0 2 0 99 0 0 18446744073709551615";
+        assert_eq!(parse_stat(line), Some(('Z', 187.0)));
+        assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn this_process_has_used_some_cpu() {
+        assert!(cpu_secs(std::process::id()).is_some_and(|s| s >= 0.0));
     }
 }

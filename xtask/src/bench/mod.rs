@@ -1,9 +1,12 @@
 //! `cargo xtask bench`: builds the release binary, measures the raw limits, then each store's figures, and writes
 //! the report.
 
+mod growth;
+mod hashlimit;
 mod http;
 mod load;
 mod machine;
+mod peers;
 mod raw;
 mod report;
 mod scenarios;
@@ -70,6 +73,8 @@ pub struct Context {
     pub use_wrk: bool,
     /// The PostgreSQL server.
     pub pg: server::PgServer,
+    /// `rate_limit_per_ip` of the benchmark servers.
+    pub rate_limit_per_ip: u32,
 }
 
 /// Runs the benchmark.
@@ -122,7 +127,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     );
 
     let pg = server::PgServer { host: args.pg_host.clone(), port: args.pg_port, user: args.pg_user.clone() };
-    let ctx = Context { args: args.clone(), yolk_bin, use_wrk, pg };
+    let rate_limit_per_ip = server::bench_rate_limit_per_ip(raw.rs256_all);
+    println!(
+        "==> rate_limit_per_ip {rate_limit_per_ip} (default {}): twice the RS256 signatures of a minute",
+        server::DEFAULT_RATE_LIMIT_PER_IP
+    );
+    let ctx = Context { args: args.clone(), yolk_bin, use_wrk, pg, rate_limit_per_ip };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.client_threads.max(1))
         .enable_all()
@@ -150,6 +160,14 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     drop(runtime);
 
+    let peers = args.peers.then(|| {
+        let kit = args.peers_kit.clone().unwrap_or_else(|| root.join("..").join("shared").join("peers"));
+        let log = std::env::temp_dir().join(format!("yolk-bench-peers-{}.log", std::process::id()));
+        let results = peers::run(&kit, args.duration, &log);
+        println!("    peers' stderr: {}", log.display());
+        (kit, results)
+    });
+
     let report = report::Report {
         facts: &facts,
         pg_version,
@@ -157,7 +175,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         args: &args,
         use_wrk,
         raw,
+        rate_limit_per_ip,
         stores: &stores,
+        peers: peers.as_ref().map(|(_, r)| r),
     };
     let text = report.render();
     println!();

@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use serde_json::json;
 
+use super::growth::{self, Growth};
 use super::http::{self, Conn};
 use super::load::{self, LoadResult, Plan};
 use super::server::{API_KEY, CLIENT_ID, PgDb, Server, ServerSpec};
-use super::{Context, wrk};
+use super::{Context, hashlimit, wrk};
 use crate::StoreKind;
 
 /// The signed-up user who logs in.
@@ -21,7 +22,7 @@ const OWNER_PASSWORD: &str = "Bench-Passw0rd!2024";
 /// The login path.
 const LOGIN_PATH: &str = "/identity/resources/auth/v1/user";
 /// The users-list read.
-const USERS_PATH: &str = "/identity/resources/users/v3?_limit=25&_offset=0";
+pub(super) const USERS_PATH: &str = "/identity/resources/users/v3?_limit=25&_offset=0";
 /// The users management create.
 const CREATE_USER_PATH: &str = "/identity/resources/users/v1";
 
@@ -49,12 +50,18 @@ pub struct StoreResult {
     pub refresh: Option<LoadResult>,
     /// Users-list reads with the environment token.
     pub users: Option<LoadResult>,
+    /// The same at `--latency-connections` (the p99 target).
+    pub users_latency: Option<LoadResult>,
     /// Users-list reads with a user token (each checked against the store's session and membership, cached).
     pub users_as_member: Option<LoadResult>,
     /// Users seeding.
     pub seeded: Option<Seeded>,
     /// `totalItems` the users list reported.
     pub users_total: Option<u64>,
+    /// argon2id verifications per second on all cores, measured in-process right before the login scenario.
+    pub login_hash_limit: Option<f64>,
+    /// The growth curve, or why it is missing.
+    pub growth: Option<Result<Growth, String>>,
     /// Why a figure is missing, and other remarks.
     pub notes: Vec<String>,
 }
@@ -69,7 +76,7 @@ impl StoreResult {
 
     /// The largest RSS seen under any load, KiB.
     pub fn max_load_rss_kib(&self) -> Option<u64> {
-        [&self.vendor, &self.login, &self.refresh, &self.users, &self.users_as_member]
+        [&self.vendor, &self.login, &self.refresh, &self.users, &self.users_latency, &self.users_as_member]
             .iter()
             .filter_map(|r| r.as_ref()?.max_rss_kib)
             .max()
@@ -91,6 +98,7 @@ pub async fn bench_store(ctx: &Context, kind: StoreKind) -> anyhow::Result<Store
         data_dir: scratch.path().join("data"),
         database_url: pg_db.as_ref().map(|d| d.url()),
         log: scratch.path().join("yolk.log"),
+        rate_limit_per_ip: ctx.rate_limit_per_ip,
     };
     let mut result = StoreResult::default();
 
@@ -119,12 +127,19 @@ pub async fn bench_store(ctx: &Context, kind: StoreKind) -> anyhow::Result<Store
 
     let outcome = loads(ctx, &server, &mut result, scratch.path(), pg_db.as_ref()).await;
     server.stop()?;
-    drop(pg_db);
     outcome?;
+    if !ctx.args.no_growth {
+        let growth = growth::run(ctx, &spec, pg_db.as_ref(), scratch.path()).await;
+        if let Err(e) = &growth {
+            println!("    growth curve failed: {e:#}");
+        }
+        result.growth = Some(growth.map_err(|e| format!("{e:#}")));
+    }
+    drop(pg_db);
     Ok(result)
 }
 
-fn ms(d: Duration) -> f64 {
+pub(super) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
@@ -191,6 +206,11 @@ async fn loads(
     result.vendor = Some(r);
 
     let login_body = json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD }).to_string();
+    // The hash limit in the same conditions, right before: the server is up and idle, nothing else runs.
+    println!("    argon2id limit right before the logins ({} s)...", args.raw_duration);
+    let limit = hashlimit::argon2_per_sec(Duration::from_secs(args.raw_duration))?;
+    println!("      {limit:.1}/s on all cores");
+    result.login_hash_limit = Some(limit);
     let login = fixed("password login", "POST", LOGIN_PATH, Some(login_body.clone()));
     result.login = Some(run_fixed(ctx, server, scratch, login, args.login_connections).await?);
 
@@ -200,6 +220,7 @@ async fn loads(
     println!("    chained refresh: {} connections, {} s (built-in)", args.refresh_connections, args.duration);
     let r = load::run(addr, plan, args.refresh_connections, Duration::from_secs(args.duration), server.pid()).await?;
     print_result("chained refresh", &r);
+    settle(server).await;
     result.refresh = Some(r);
 
     match seed_users(addr, &env_token, &tenant_id, args.users.saturating_sub(1), args.seed_concurrency).await? {
@@ -230,8 +251,10 @@ async fn loads(
     result.users_total = body["_metadata"]["totalItems"].as_u64();
     let items = body["items"].as_array().map_or(0, Vec::len);
     println!("    users list: {items} items on the page, totalItems {:?}", result.users_total);
-    let reads = Fixed { headers, ..fixed("users v3 list", "GET", USERS_PATH, None) };
+    let reads = Fixed { headers: headers.clone(), ..fixed("users v3 list", "GET", USERS_PATH, None) };
     result.users = Some(run_fixed(ctx, server, scratch, reads, args.connections).await?);
+    let reads = Fixed { headers, ..fixed("users v3 list (latency)", "GET", USERS_PATH, None) };
+    result.users_latency = Some(run_fixed(ctx, server, scratch, reads, args.latency_connections).await?);
 
     // The same page read by the owner with its access token: the revocation check's cost.
     let login = http::call(addr, "POST", LOGIN_PATH, &[], Some(&serde_json::from_str(&login_body)?)).await?;
@@ -244,21 +267,22 @@ async fn loads(
 }
 
 /// The response if it is a success, else an error naming `what`.
-fn expect_ok(resp: http::Response, what: &str) -> anyhow::Result<http::Response> {
+pub(super) fn expect_ok(resp: http::Response, what: &str) -> anyhow::Result<http::Response> {
     if (200..300).contains(&resp.status) { Ok(resp) } else { bail!("{what}: {} {}", resp.status, resp.text()) }
 }
 
 /// A fixed-request scenario.
-struct Fixed {
-    name: &'static str,
-    method: &'static str,
-    path: &'static str,
-    headers: Vec<(&'static str, String)>,
-    body: Option<String>,
-    expect: u16,
+pub(super) struct Fixed {
+    pub name: &'static str,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<String>,
+    pub expect: u16,
 }
 
-async fn run_fixed(
+/// Runs a fixed-request scenario after checking its status once.
+pub(super) async fn run_fixed(
     ctx: &Context,
     server: &Server,
     scratch: &std::path::Path,
@@ -285,19 +309,29 @@ async fn run_fixed(
         load::run(server.addr, plan, connections, duration, server.pid()).await?
     };
     print_result(s.name, &r);
-    // Let queued work drain before the next scenario.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    settle(server).await;
     Ok(r)
 }
 
-fn print_result(name: &str, r: &LoadResult) {
+/// Lets the work the last load left in flight drain before the next scenario.
+pub(super) async fn settle(server: &Server) {
+    let waited = load::drain(server.pid(), server.postgres).await;
+    if waited > Duration::from_secs(1) {
+        println!("      (the server worked off the load's backlog in {:.1} s)", waited.as_secs_f64());
+    }
+}
+
+pub(super) fn print_result(name: &str, r: &LoadResult) {
     println!(
-        "      {name}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, max RSS {} KiB",
+        "      {name}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, max RSS {} KiB, CPU: server {:.2} cores, \
+         generator {:.2}",
         r.rate(),
         r.p50_ms,
         r.p99_ms,
         r.errors,
-        r.max_rss_kib.unwrap_or(0)
+        r.max_rss_kib.unwrap_or(0),
+        r.server_cores().unwrap_or(f64::NAN),
+        r.generator_cores().unwrap_or(f64::NAN),
     );
     if let Some(e) = &r.first_error {
         println!("      first error: {e}");

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 
-use super::load::{LoadResult, RssSampler};
+use super::load::{LoadResult, RssSampler, proc_cpu};
 
 /// Whether `wrk` runs.
 fn wrk_on_path() -> bool {
@@ -101,16 +101,20 @@ pub fn run(
     let threads = threads.clamp(1, connections.max(1));
     let url = format!("http://{addr}{}", req.path);
     let sampler = RssSampler::start(server_pid);
-    let out = Command::new("wrk")
+    let child = Command::new("wrk")
         .arg(format!("-t{threads}"))
         .arg(format!("-c{connections}"))
         .arg(format!("-d{}s", duration.as_secs().max(1)))
         .args(["--timeout", "10s", "--latency", "-s"])
         .arg(&script_path)
         .arg(&url)
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .context("running wrk")?;
-    let max_rss_kib = sampler.stop();
+    let generator_cpu_secs = cpu_until_exit(child.id());
+    let out = child.wait_with_output().context("waiting for wrk")?;
+    let sampled = sampler.stop();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
     // wrk reports a broken script on stderr and then runs without it, still exiting 0.
@@ -118,9 +122,26 @@ pub fn run(
         bail!("wrk failed: {text}{stderr}");
     }
     let mut result = parse(&text).with_context(|| format!("parsing wrk output:\n{text}"))?;
-    result.max_rss_kib = max_rss_kib;
+    result.max_rss_kib = sampled.max_rss_kib;
+    result.server_cpu_secs = sampled.cpu_secs;
+    result.generator_cpu_secs = generator_cpu_secs;
     result.connections = connections;
     Ok(result)
+}
+
+/// Waits (polling every 10 ms) until process `pid`, a child not yet reaped, has exited, and returns the CPU time it
+/// used: read from `/proc/<pid>/stat` once it is a zombie, when the times of all its threads are final. wrk's
+/// output is a few hundred bytes, so it never blocks on the unread pipes meanwhile.
+fn cpu_until_exit(pid: u32) -> Option<f64> {
+    let mut last = None;
+    loop {
+        match proc_cpu(pid) {
+            Some(('Z' | 'X', secs)) => return Some(secs),
+            Some((_, secs)) => last = Some(secs),
+            None => return last,
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// A wrk duration (`812.00us`, `4.10ms`, `1.20s`, `2.00m`) in milliseconds.

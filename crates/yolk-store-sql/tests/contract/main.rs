@@ -49,6 +49,7 @@ macro_rules! contract {
     };
 }
 
+mod bulk;
 mod categories;
 mod keys;
 mod memberships;
