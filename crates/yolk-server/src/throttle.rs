@@ -37,7 +37,8 @@ struct Limiter {
 impl Limiter {
     fn new(per_minute: u32) -> Option<Self> {
         (per_minute > 0).then(|| {
-            let interval = Duration::milliseconds(60_000 / i64::from(per_minute)).max(Duration::milliseconds(1));
+            // In microseconds: whole milliseconds would cap every limit above 60,000 a minute at 1,000 a second.
+            let interval = Duration::microseconds(60_000_000 / i64::from(per_minute)).max(Duration::microseconds(1));
             Self {
                 interval,
                 tolerance: interval * (i32::try_from(per_minute).unwrap_or(i32::MAX) - 1),
@@ -137,6 +138,26 @@ mod tests {
         assert!(t.admit(None, "a").is_ok(), "no address, no address limit");
         clock.advance_secs(20);
         assert!(t.admit(ip, "a").is_ok());
+    }
+
+    /// A limit above 60,000 a minute keeps its rate: 120,000 a minute is 2,000 a second once the burst is spent,
+    /// not the 1,000 a second an interval in whole milliseconds allowed.
+    #[test]
+    fn a_high_limit_keeps_its_steady_rate() {
+        let clock = Arc::new(ManualClock::new());
+        let t = Throttle::new(clock.clone(), 120_000, 0);
+        let ip = Some(IpAddr::from([10, 0, 0, 1]));
+        let mut burst = 0;
+        while t.admit(ip, "a").is_ok() {
+            burst += 1;
+        }
+        assert_eq!(burst, 120_000);
+        clock.advance_secs(1);
+        let mut next_second = 0;
+        while t.admit(ip, "a").is_ok() {
+            next_second += 1;
+        }
+        assert_eq!(next_second, 2_000);
     }
 
     #[test]
