@@ -5,6 +5,7 @@ pub mod access;
 pub mod auth;
 mod error;
 pub mod grants;
+mod jws;
 pub mod keys;
 pub mod lockout;
 pub mod passwords;
