@@ -195,6 +195,22 @@ impl CredentialCache {
         Ok(Some((creds, generation)))
     }
 
+    /// The credential in force and its generation: the cached reading while it is younger than the TTL (no store
+    /// query), else read from the store. `POST /auth/vendor` checks a secret against this, and reads the store
+    /// again when it does not match (see [`crate::auth::AuthService::environment_token`]), so a new secret works
+    /// at once and an old one at most the TTL after the change: the bound environment tokens already have.
+    pub async fn current(&self) -> CoreResult<Option<(EnvironmentCredentials, String)>> {
+        let now = self.0.clock.now();
+        {
+            let known = self.known();
+            let fresh = known.reading.as_ref().filter(|r| r.read_at <= now && now - r.read_at < self.0.ttl);
+            if let Some(r) = fresh {
+                return Ok(Some((r.creds.clone(), r.generation.clone())));
+            }
+        }
+        self.read().await
+    }
+
     /// Whether `generation` is the one in force: from the cached reading while it is younger than the TTL, else
     /// (and, at most once per `MISMATCH_RECHECK_MS`, when it differs) from the store.
     pub async fn admits(&self, generation: &str) -> CoreResult<bool> {
@@ -316,6 +332,14 @@ impl Tokens {
     pub async fn current_credentials(&self) -> CoreResult<EnvironmentCredentials> {
         let none = || CoreError::Internal("no credentials".into());
         let (creds, _) = self.credentials.as_ref().ok_or_else(none)?.read().await?.ok_or_else(none)?;
+        Ok(creds)
+    }
+
+    /// The credential in force as this node knows it: its cached reading while younger than the TTL, else read
+    /// from the store (see [`CredentialCache::current`]).
+    pub async fn known_credentials(&self) -> CoreResult<EnvironmentCredentials> {
+        let none = || CoreError::Internal("no credentials".into());
+        let (creds, _) = self.credentials.as_ref().ok_or_else(none)?.current().await?.ok_or_else(none)?;
         Ok(creds)
     }
 
