@@ -1,5 +1,7 @@
 //! JWTs: the environment (vendor) token and the user token. RS256 only: verification pins the algorithm, so a
-//! token signed with HS256 (or `none`) is refused whatever its header says.
+//! token signed with HS256 (or `none`) is refused whatever its header says. Tokens are signed and checked with the
+//! ring's keys parsed once (`jws.rs`); a token that verified is kept in a bounded per-node cache
+//! (`verified.rs`) until its `exp`, while the key that verified it is in the ring.
 //!
 //! An environment token is bound to the credential (client id and secret) it was issued under: it names the
 //! credential's generation ([`credential_generation`]), and it verifies only while that is the generation in force.
