@@ -313,8 +313,9 @@ impl Tokens {
         }
     }
 
-    /// The same service with a verified-token cache of at most `entries` tokens (0: every token is verified in
-    /// full), instead of [`DEFAULT_VERIFIED_CACHE_ENTRIES`]. Clones made before do not share the new cache.
+    /// The same service with a verified-token cache of `entries` tokens (rounded down to a multiple of 32, at
+    /// least 32; 0: every token is verified in full) instead of [`DEFAULT_VERIFIED_CACHE_ENTRIES`]. Clones made
+    /// before do not share the new cache.
     pub fn with_verified_cache(mut self, entries: usize) -> Self {
         self.verified = Arc::new(VerifiedCache::new(entries));
         self

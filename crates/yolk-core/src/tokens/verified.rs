@@ -72,7 +72,8 @@ pub(super) fn token_digest(token: &str) -> Digest {
 }
 
 impl VerifiedCache {
-    /// A cache of at most `entries` tokens (0 turns it off).
+    /// A cache of `entries` tokens rounded down to a multiple of 32 (two generations in each of 16 shards), at
+    /// least 32; 0 turns it off.
     pub(super) fn new(entries: usize) -> Self {
         let generation = entries / (SHARDS * 2);
         let generation = if entries > 0 { generation.max(1) } else { 0 };
