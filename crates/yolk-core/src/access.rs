@@ -215,7 +215,7 @@ impl Gate {
                 let tenant = tenant_header.map(parse_tenant_header).transpose()?;
                 return Ok(TenantScope { tenant, actor: Actor::Environment });
             }
-            VerifiedToken::User(claims) => *claims,
+            VerifiedToken::User(claims) => claims,
         };
         if let Some(h) = tenant_header
             && h.trim() != claims.tenant_id
@@ -236,7 +236,7 @@ impl Gate {
         tenant_header: Option<&str>,
     ) -> CoreResult<UserContext> {
         let claims = match self.tokens.verify_any(token.ok_or_else(unauthorized)?).await? {
-            VerifiedToken::User(claims) => *claims,
+            VerifiedToken::User(claims) => claims,
             VerifiedToken::Vendor(_) => return self.named_user(user_header, tenant_header).await,
         };
         let (user_id, tenant_id, session_id, _) = self.session_grant(&claims).await?;

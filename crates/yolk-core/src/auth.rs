@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use yolk_domain::settings::{CookieSameSite, VendorConfig};
-use yolk_domain::{Clock, Membership, PermissionId, Session, SessionId, TenantId, User, UserId};
+use yolk_domain::{Clock, Membership, PermissionId, Session, SessionId, TenantId, User};
 use yolk_store::users::LoginIdentifier;
-use yolk_store::{RotateOutcome, Store};
+use yolk_store::{RotateOutcome, Store, TenantAccess, TokenGrants};
 
 use crate::grants::AccessCache;
 use crate::lockout::PasswordCheck;
@@ -60,15 +60,28 @@ impl AuthService {
     }
 
     /// `POST /auth/vendor`: exchanges the environment's `clientId` and secret for an environment token and its
-    /// lifetime in seconds. Both are compared in constant time against the stored client id and secret hash; any
+    /// lifetime in seconds. Both are compared in constant time against the client id and secret hash in force; any
     /// mismatch is one 401. The token names the credential's generation: it verifies while that credential is in
-    /// force. Reading the credential also refreshes this node's view of it, so the token works here at once.
+    /// force.
+    ///
+    /// The credential comes from this node's cached reading while it is younger than the TTL (no store query on
+    /// the hot path); a pair that does not match it is checked once more against the store, which also refreshes
+    /// the reading. So a new secret works at once, and a replaced one buys tokens on a node that has not seen the
+    /// change for at most the TTL: the bound its tokens already have (see `tokens::CredentialCache`).
     pub async fn environment_token(&self, client_id: &str, secret: &str) -> CoreResult<(String, i64)> {
-        let creds = self.tokens.current_credentials().await?;
-        let id_ok = constant_time_eq(client_id, &creds.client_id);
-        let secret_ok = constant_time_eq(&sha256_hex(secret), &creds.secret_sha256);
-        if !(id_ok && secret_ok) {
-            return Err(CoreError::Unauthorized("Invalid client id or secret".into()));
+        let secret_hash = sha256_hex(secret);
+        let matches = |creds: &yolk_domain::EnvironmentCredentials| {
+            // Both compared, whatever the first gives.
+            let id_ok = constant_time_eq(client_id, &creds.client_id);
+            let secret_ok = constant_time_eq(&secret_hash, &creds.secret_sha256);
+            id_ok && secret_ok
+        };
+        let mut creds = self.tokens.known_credentials().await?;
+        if !matches(&creds) {
+            creds = self.tokens.current_credentials().await?;
+            if !matches(&creds) {
+                return Err(CoreError::Unauthorized("Invalid client id or secret".into()));
+            }
         }
         self.tokens.issue_vendor_token(&creds, self.clock.now())
     }
@@ -104,8 +117,8 @@ impl AuthService {
     /// Opens a session for an authenticated user (password login, signup, later: MFA, SSO).
     pub async fn start_session(&self, user: User) -> CoreResult<IssuedTokens> {
         let now = self.clock.now();
-        let memberships = self.memberships(user.id).await?;
-        let tenant_id = active_tenant(&user, &memberships)
+        let tenants = self.store.token_tenants(user.id).await?;
+        let tenant_id = first_admitting(&user, tenants.iter().map(|t| (&t.tenant_id, t.admits)))
             .ok_or_else(|| CoreError::Unauthorized("User is not assigned to any tenant".into()))?;
         let refresh_token = random_token();
         let config = self.settings.vendor_config_in_force().await?;
@@ -119,7 +132,7 @@ impl AuthService {
             revoked: false,
         };
         self.store.create_session(&session, &sha256_hex(&refresh_token)).await?;
-        self.issue(user, &memberships, &tenant_id, &session, refresh_token, now, &config).await
+        self.issue(user, &tenants, &tenant_id, &session, refresh_token, now, &config).await
     }
 
     /// Rotates a refresh token: the old one is spent, a new one and a new access token are issued. Reuse of a spent
@@ -151,20 +164,16 @@ impl AuthService {
             self.access.invalidate();
             return Err(CoreError::Unauthorized("User is locked".into()));
         }
-        let memberships = self.memberships(user.id).await?;
+        let tenants = self.store.token_tenants(user.id).await?;
+        let admits = |id: &TenantId| tenants.iter().any(|t| &t.tenant_id == id && t.admits);
         let tenant_id = user
             .active_tenant_id
             .clone()
-            .filter(|t| memberships.iter().any(|m| &m.tenant_id == t && m.grants_access()))
-            .or_else(|| {
-                memberships
-                    .iter()
-                    .find(|m| m.tenant_id == session.tenant_id && m.grants_access())
-                    .map(|m| m.tenant_id.clone())
-            })
-            .or_else(|| active_tenant(&user, &memberships))
+            .filter(|t| admits(t))
+            .or_else(|| admits(&session.tenant_id).then(|| session.tenant_id.clone()))
+            .or_else(|| first_admitting(&user, tenants.iter().map(|t| (&t.tenant_id, t.admits))))
             .ok_or_else(|| CoreError::Unauthorized("Session expired".into()))?;
-        self.issue(user, &memberships, &tenant_id, &session, refresh_token, now, &config).await
+        self.issue(user, &tenants, &tenant_id, &session, refresh_token, now, &config).await
     }
 
     /// Ends the session a refresh token or a valid user access token (its `sid`) names. Unknown or invalid tokens
@@ -187,22 +196,27 @@ impl AuthService {
         Ok(())
     }
 
-    async fn memberships(&self, user_id: UserId) -> CoreResult<Vec<Membership>> {
-        Ok(self.store.memberships(&[user_id]).await?.remove(&user_id).unwrap_or_default())
-    }
-
     #[expect(clippy::too_many_arguments, reason = "the pieces of one token issue, all required")]
     async fn issue(
         &self,
         user: User,
-        memberships: &[Membership],
+        tenants: &[TenantAccess],
         tenant_id: &TenantId,
         session: &Session,
         refresh_token: String,
         now: DateTime<Utc>,
         config: &VendorConfig,
     ) -> CoreResult<IssuedTokens> {
-        let mut claims = self.user_claims(&user, memberships, tenant_id, session.id, now).await?;
+        // Only what the token carries is read: the keys of the roles and permissions held in its tenant (none when
+        // the environment leaves both out of tokens).
+        let grants = if (config.add_roles_to_jwt || config.add_permissions_to_jwt)
+            && tenants.iter().any(|t| &t.tenant_id == tenant_id)
+        {
+            self.store.token_grants(user.id, tenant_id).await?
+        } else {
+            TokenGrants::default()
+        };
+        let mut claims = self.user_claims(&user, tenants, tenant_id, grants, session.id, now);
         let ttl = config.default_token_expiration.unwrap_or(self.tokens.settings().access_ttl_secs);
         claims.exp = claims.iat + ttl;
         if !config.add_roles_to_jwt {
@@ -224,18 +238,18 @@ impl AuthService {
         })
     }
 
-    /// The claims of a user token for `tenant_id`: role keys and the keys of the permissions those roles grant.
-    async fn user_claims(
+    /// The claims of a user token for `tenant_id`, with the role and permission keys held there (`grants`).
+    fn user_claims(
         &self,
         user: &User,
-        memberships: &[Membership],
+        tenants: &[TenantAccess],
         tenant_id: &TenantId,
+        grants: TokenGrants,
         session_id: SessionId,
         now: DateTime<Utc>,
-    ) -> CoreResult<UserClaims> {
-        let (roles, permissions) = self.authorization(memberships, tenant_id).await?;
+    ) -> UserClaims {
         let settings = self.tokens.settings();
-        Ok(UserClaims {
+        UserClaims {
             sub: user.id.to_string(),
             name: user.name.clone().unwrap_or_default(),
             email: user.email.clone(),
@@ -245,10 +259,10 @@ impl AuthService {
                 .as_deref()
                 .and_then(|m| serde_json::from_str(m).ok())
                 .unwrap_or_else(|| serde_json::json!({})),
-            roles,
-            permissions,
+            roles: grants.roles,
+            permissions: grants.permissions,
             tenant_id: tenant_id.to_string(),
-            tenant_ids: memberships.iter().filter(|m| m.grants_access()).map(|m| m.tenant_id.to_string()).collect(),
+            tenant_ids: tenants.iter().filter(|t| t.admits).map(|t| t.tenant_id.to_string()).collect(),
             profile_picture_url: user.profile_picture_url.clone(),
             sid: session_id.to_string(),
             token_type: USER_TOKEN_TYPE.to_owned(),
@@ -259,23 +273,7 @@ impl AuthService {
             exp: now.timestamp() + settings.access_ttl_secs,
             super_user: user.super_user.then_some(true),
             invisible: user.invisible.then_some(true),
-        })
-    }
-
-    /// Role keys and permission keys a user holds in a tenant, sorted.
-    async fn authorization(
-        &self,
-        memberships: &[Membership],
-        tenant_id: &TenantId,
-    ) -> CoreResult<(Vec<String>, Vec<String>)> {
-        let Some(m) = memberships.iter().find(|m| &m.tenant_id == tenant_id) else {
-            return Ok((Vec::new(), Vec::new()));
-        };
-        let roles: Vec<String> = m.roles.iter().map(|r| r.key.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-        let permission_ids = granted_permissions(m);
-        let permissions =
-            if permission_ids.is_empty() { Vec::new() } else { self.store.permission_keys(&permission_ids).await? };
-        Ok((roles, permissions))
+        }
     }
 }
 
@@ -287,11 +285,17 @@ pub fn granted_permissions(m: &Membership) -> Vec<PermissionId> {
 /// The tenant a new session starts in: the user's active tenant if that membership still grants access, else
 /// the first one that does (never a disabled membership nor a pending invitation).
 pub fn active_tenant(user: &User, memberships: &[Membership]) -> Option<TenantId> {
+    first_admitting(user, memberships.iter().map(|m| (&m.tenant_id, m.grants_access())))
+}
+
+/// [`active_tenant`] over (tenant, admits) pairs in membership order.
+fn first_admitting<'a>(user: &User, tenants: impl Iterator<Item = (&'a TenantId, bool)> + Clone) -> Option<TenantId> {
+    let mut admitting = tenants.filter(|(_, admits)| *admits).map(|(t, _)| t);
     user.active_tenant_id
         .as_ref()
-        .filter(|t| memberships.iter().any(|m| &m.tenant_id == *t && m.grants_access()))
+        .filter(|active| admitting.clone().any(|t| t == *active))
+        .or_else(|| admitting.next())
         .cloned()
-        .or_else(|| memberships.iter().find(|m| m.grants_access()).map(|m| m.tenant_id.clone()))
 }
 
 /// Refuses a membership that does not let the user in: disabled, or an invitation not yet accepted.

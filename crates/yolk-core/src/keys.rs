@@ -21,12 +21,13 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, TimeDelta, Utc};
 use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use yolk_domain::settings::{SettingsDocument, Stamped, VendorConfig};
 use yolk_domain::{Clock, PrivateKey, SigningKey};
 use yolk_store::Store;
 use yolk_store::keys::Reseal;
 
+use crate::jws::JwsKey;
 use crate::{CoreError, CoreResult};
 pub use envelope::MasterKey;
 
@@ -206,14 +207,14 @@ pub fn key_statuses(keys: &[SigningKey], timings: &KeyTimings, now: DateTime<Utc
         .collect()
 }
 
-/// One key of a ring, opened.
-struct RingKey {
+/// One key of a ring, opened: its private half parsed once (signing never parses it again), its public half parsed
+/// once for verification.
+pub(crate) struct RingKey {
     kid: String,
     active_from: DateTime<Utc>,
     /// SHA-256 of the stored envelope: a reload reuses the opened key while the envelope is unchanged.
     envelope_digest: Vec<u8>,
-    encoding: EncodingKey,
-    decoding: DecodingKey,
+    jws: JwsKey,
     public_pem: String,
     jwk: Jwk,
 }
@@ -228,21 +229,17 @@ impl RingKey {
     fn open(key: &SigningKey, master: Option<&MasterKey>) -> CoreResult<Self> {
         let private_pem = envelope::open(master, &key.kid, &key.private_key)?;
         let bad = |what: &str| CoreError::Internal(format!("signing key {}: {what}", key.kid));
+        // jsonwebtoken reads the PEMs (PKCS#8 or PKCS#1) into PKCS#1 DER; aws-lc-rs parses that once, here.
         let encoding = EncodingKey::from_rsa_pem(private_pem.as_bytes()).map_err(|_| bad("unreadable private key"))?;
         drop(private_pem);
         let decoding =
             DecodingKey::from_rsa_pem(key.public_pem.as_bytes()).map_err(|_| bad("unreadable public key"))?;
+        let public_der = decoding.try_get_as_bytes().map_err(|_| bad("unreadable public key"))?;
+        let jws = JwsKey::new(&key.kid, encoding.as_bytes(), public_der).map_err(bad)?;
         // The public half is stored in clear: a key pair that does not sign-and-verify is refused, not published.
-        let probe = jsonwebtoken::encode(
-            &Header::new(Algorithm::RS256),
-            &serde_json::json!({ "sub": "probe", "exp": i64::MAX / 2, "iat": 0 }),
-            &encoding,
-        )
-        .map_err(|_| bad("cannot sign"))?;
-        let mut validation = Validation::new(Algorithm::RS256);
-        validation.validate_aud = false;
-        jsonwebtoken::decode::<serde_json::Value>(&probe, &decoding, &validation)
-            .map_err(|_| bad("the public key does not match the private key"))?;
+        if !jws.self_check() {
+            return Err(bad("the public key does not match the private key"));
+        }
         let mut jwk = Jwk::from_encoding_key(&encoding, Algorithm::RS256).map_err(|e| bad(&format!("jwk: {e}")))?;
         jwk.common.key_id = Some(key.kid.clone());
         jwk.common.public_key_use = Some(PublicKeyUse::Signature);
@@ -251,11 +248,26 @@ impl RingKey {
             kid: key.kid.clone(),
             active_from: key.active_from,
             envelope_digest: envelope_digest(key),
-            encoding,
-            decoding,
+            jws,
             public_pem: key.public_pem.clone(),
             jwk,
         })
+    }
+
+    /// The key's id.
+    #[cfg(test)]
+    pub(crate) fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// Signs `claims` as a compact JWS (RS256, this key's `kid` in the header).
+    pub(crate) fn sign<T: serde::Serialize>(&self, claims: &T) -> CoreResult<String> {
+        self.jws.sign(claims).map_err(|e| CoreError::Internal(format!("sign: {e}")))
+    }
+
+    /// Whether `signature` is this key's RS256 signature of `signing_input`.
+    pub(crate) fn verifies(&self, signing_input: &str, signature: &str) -> bool {
+        self.jws.verify(signing_input, signature)
     }
 }
 
@@ -291,14 +303,13 @@ impl KeyRing {
         Ok(Self { keys, jwks, clock })
     }
 
-    fn signer(&self) -> &RingKey {
+    fn signer(&self) -> &Arc<RingKey> {
         &self.keys[signer_index(self.keys.iter().map(|k| k.active_from), self.clock.now())]
     }
 
-    /// The kid and key that sign now, read together (a rotation's switch can fall between two separate reads).
-    pub fn signing_key(&self) -> (&str, &EncodingKey) {
-        let k = self.signer();
-        (&k.kid, &k.encoding)
+    /// The key that signs now: its kid and the key are one value (a rotation's switch cannot fall between them).
+    pub(crate) fn signing_key(&self) -> &Arc<RingKey> {
+        self.signer()
     }
 
     /// The kid of the key that signs now.
@@ -306,14 +317,24 @@ impl KeyRing {
         &self.signer().kid
     }
 
-    /// The key that signs now.
-    pub fn encoding_key(&self) -> &EncodingKey {
-        &self.signer().encoding
+    /// Signs `claims` as a compact JWS with the key that signs now (RS256; header `typ`, `alg`, `kid`).
+    pub fn sign<T: serde::Serialize>(&self, claims: &T) -> CoreResult<String> {
+        self.signer().sign(claims)
     }
 
-    /// The verification key for a kid.
-    pub fn decoding_key(&self, kid: &str) -> Option<&DecodingKey> {
-        self.keys.iter().find(|k| k.kid == kid).map(|k| &k.decoding)
+    /// The key that verifies tokens naming `kid`: a key of the ring.
+    pub(crate) fn verifying_key(&self, kid: &str) -> Option<&Arc<RingKey>> {
+        self.keys.iter().find(|k| k.kid == kid)
+    }
+
+    /// Whether `key` (an opened key, compared by identity) is still one of this ring's.
+    pub(crate) fn holds(&self, key: *const RingKey) -> bool {
+        self.keys.iter().any(|k| std::ptr::eq(Arc::as_ptr(k), key))
+    }
+
+    /// Whether a key `kid` is in the ring (it verifies the tokens it signed).
+    pub fn verifies_kid(&self, kid: &str) -> bool {
+        self.verifying_key(kid).is_some()
     }
 
     /// The signing key's public half as an SPKI PEM (what the SDKs fetch as `publicKey`).
@@ -347,7 +368,7 @@ impl SharedKeyRing {
         self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    fn replace(&self, ring: KeyRing) {
+    pub(crate) fn replace(&self, ring: KeyRing) {
         *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(ring);
     }
 
@@ -691,10 +712,10 @@ mod tests {
         let published: Vec<&str> =
             jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
         assert_eq!(published, [new.kid.as_str(), old.kid.as_str()]);
-        assert!(ring.decoding_key(&old.kid).is_some() && ring.decoding_key(&new.kid).is_some());
-        assert!(ring.decoding_key("unknown").is_none());
+        assert!(ring.verifies_kid(&old.kid) && ring.verifies_kid(&new.kid));
+        assert!(!ring.verifies_kid("unknown"));
         clock.advance_secs(120);
-        assert_eq!(ring.signing_key().0, new.kid, "from its active_from on, the new key signs");
+        assert_eq!(ring.signing_key().kid(), new.kid, "from its active_from on, the new key signs");
         assert_eq!(ring.public_pem(), new.public_pem);
     }
 

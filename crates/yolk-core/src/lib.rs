@@ -5,6 +5,7 @@ pub mod access;
 pub mod auth;
 mod error;
 pub mod grants;
+mod jws;
 pub mod keys;
 pub mod lockout;
 pub mod passwords;
@@ -63,7 +64,7 @@ impl Services {
         clock: Arc<dyn Clock>,
         access_ttl_ms: u64,
     ) -> Self {
-        let settings = Settings::new(store.clone(), clock.clone(), tokens.settings().clone());
+        let settings = Settings::new(store.clone(), clock.clone(), tokens.settings().clone(), access_ttl_ms);
         let access = AccessCache::new(store.clone(), clock.clone(), access_ttl_ms);
         let password_check =
             PasswordCheck::new(store.clone(), settings.clone(), passwords.clone(), clock.clone(), access.clone());

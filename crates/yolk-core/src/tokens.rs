@@ -1,24 +1,31 @@
 //! JWTs: the environment (vendor) token and the user token. RS256 only: verification pins the algorithm, so a
-//! token signed with HS256 (or `none`) is refused whatever its header says.
+//! token signed with HS256 (or `none`) is refused whatever its header says. Tokens are signed and checked with the
+//! ring's keys parsed once (`jws.rs`); a token that verified is kept in a bounded per-node cache
+//! (`verified.rs`) until its `exp`, while the key that verified it is in the ring.
 //!
 //! An environment token is bound to the credential (client id and secret) it was issued under: it names the
 //! credential's generation ([`credential_generation`]), and it verifies only while that is the generation in force.
 //! So changing the API key (a restart with another `YOLK_API_KEY`) ends every environment token issued under the
 //! old one: on the node that made the change at once, on the others within the [`CredentialCache`]'s TTL.
 
+mod verified;
+
+use std::borrow::Cow;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
-use jsonwebtoken::{Algorithm, Header, Validation, decode, decode_header, encode};
 use serde::{Deserialize, Serialize};
 use yolk_domain::{Clock, EnvironmentCredentials};
 use yolk_store::Store;
 
 use crate::access::VENDOR_JWT_ERROR;
+use crate::jws;
 use crate::keys::{KeyRing, SharedKeyRing};
 use crate::{CoreError, CoreResult};
+pub use verified::DEFAULT_ENTRIES as DEFAULT_VERIFIED_CACHE_ENTRIES;
+use verified::{Lookup, VerifiedCache, token_digest};
 
 /// The `type` claim of environment tokens.
 pub const VENDOR_TOKEN_TYPE: &str = "vendor";
@@ -74,13 +81,13 @@ pub struct UserClaims {
     pub invisible: Option<bool>,
 }
 
-/// A verified token of either kind.
+/// A verified token of either kind. Cheap to clone: the claims are shared (with the verified-token cache).
 #[derive(Debug, Clone)]
 pub enum VerifiedToken {
     /// An environment token.
-    Vendor(VendorClaims),
+    Vendor(Arc<VendorClaims>),
     /// A user access token.
-    User(Box<UserClaims>),
+    User(Arc<UserClaims>),
 }
 
 /// Token lifetimes and the issuer.
@@ -190,6 +197,22 @@ impl CredentialCache {
         Ok(Some((creds, generation)))
     }
 
+    /// The credential in force and its generation: the cached reading while it is younger than the TTL (no store
+    /// query), else read from the store. `POST /auth/vendor` checks a secret against this, and reads the store
+    /// again when it does not match (see [`crate::auth::AuthService::environment_token`]), so a new secret works
+    /// at once and an old one at most the TTL after the change: the bound environment tokens already have.
+    pub async fn current(&self) -> CoreResult<Option<(EnvironmentCredentials, String)>> {
+        let now = self.0.clock.now();
+        {
+            let known = self.known();
+            let fresh = known.reading.as_ref().filter(|r| r.read_at <= now && now - r.read_at < self.0.ttl);
+            if let Some(r) = fresh {
+                return Ok(Some((r.creds.clone(), r.generation.clone())));
+            }
+        }
+        self.read().await
+    }
+
     /// Whether `generation` is the one in force: from the cached reading while it is younger than the TTL, else
     /// (and, at most once per `MISMATCH_RECHECK_MS`, when it differs) from the store.
     pub async fn admits(&self, generation: &str) -> CoreResult<bool> {
@@ -233,26 +256,74 @@ impl CredentialCache {
     }
 }
 
+/// The claims verification reads before it knows the token's kind.
+#[derive(Deserialize)]
+struct Probe<'a> {
+    #[serde(rename = "type", borrow, default)]
+    token_type: Option<Cow<'a, str>>,
+    #[serde(default)]
+    exp: Option<i64>,
+    #[serde(borrow, default)]
+    sub: Option<Cow<'a, str>>,
+}
+
+/// Seconds since the epoch on the system clock: what `exp` is checked against (as `jsonwebtoken` did).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn invalid_token() -> CoreError {
+    CoreError::Unauthorized("Invalid authorization token".into())
+}
+
 /// Issues and verifies tokens with the key ring (the one in force: it is reloaded from the store while the node
-/// runs, see `keys`), and checks environment tokens against the credential in force.
+/// runs, see `keys`), and checks environment tokens against the credential in force. Clones share the ring, the
+/// credential cache and the verified-token cache.
 #[derive(Clone)]
 pub struct Tokens {
     keys: SharedKeyRing,
     settings: Arc<TokenSettings>,
     /// `None` only in a service built by [`Tokens::without_credentials`]: it refuses every environment token.
     credentials: Option<CredentialCache>,
+    /// Tokens this node verified recently (see `tokens/verified.rs`).
+    verified: Arc<VerifiedCache>,
 }
 
 impl Tokens {
     /// A token service over `keys`, checking environment tokens against the credential in force.
     pub fn new(keys: impl Into<SharedKeyRing>, settings: TokenSettings, credentials: CredentialCache) -> Self {
-        Self { keys: keys.into(), settings: Arc::new(settings), credentials: Some(credentials) }
+        Self {
+            keys: keys.into(),
+            settings: Arc::new(settings),
+            credentials: Some(credentials),
+            verified: Arc::new(VerifiedCache::new(DEFAULT_VERIFIED_CACHE_ENTRIES)),
+        }
     }
 
     /// A token service for user tokens alone (a tool with no store, such as the benchmark): it refuses every
     /// environment token and cannot issue one.
     pub fn without_credentials(keys: impl Into<SharedKeyRing>, settings: TokenSettings) -> Self {
-        Self { keys: keys.into(), settings: Arc::new(settings), credentials: None }
+        Self {
+            keys: keys.into(),
+            settings: Arc::new(settings),
+            credentials: None,
+            verified: Arc::new(VerifiedCache::new(DEFAULT_VERIFIED_CACHE_ENTRIES)),
+        }
+    }
+
+    /// The same service with a verified-token cache of `entries` tokens (rounded down to a multiple of 32, at
+    /// least 32; 0: every token is verified in full) instead of [`DEFAULT_VERIFIED_CACHE_ENTRIES`]. Clones made
+    /// before do not share the new cache.
+    pub fn with_verified_cache(mut self, entries: usize) -> Self {
+        self.verified = Arc::new(VerifiedCache::new(entries));
+        self
+    }
+
+    /// The most tokens the verified-token cache holds.
+    pub fn verified_cache_capacity(&self) -> usize {
+        self.verified.capacity()
     }
 
     /// The settings in force.
@@ -267,33 +338,21 @@ impl Tokens {
         Ok(creds)
     }
 
+    /// The credential in force as this node knows it: its cached reading while younger than the TTL, else read
+    /// from the store (see [`CredentialCache::current`]).
+    pub async fn known_credentials(&self) -> CoreResult<EnvironmentCredentials> {
+        let none = || CoreError::Internal("no credentials".into());
+        let (creds, _) = self.credentials.as_ref().ok_or_else(none)?.current().await?.ok_or_else(none)?;
+        Ok(creds)
+    }
+
     /// The key ring in force.
     pub fn keys(&self) -> Arc<KeyRing> {
         self.keys.snapshot()
     }
 
     fn sign<T: Serialize>(&self, claims: &T) -> CoreResult<String> {
-        let ring = self.keys.snapshot();
-        let (kid, key) = ring.signing_key();
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(kid.to_owned());
-        encode(&header, claims, key).map_err(|e| CoreError::Internal(format!("sign: {e}")))
-    }
-
-    fn verify<T: for<'de> Deserialize<'de>>(&self, token: &str) -> Result<T, jsonwebtoken::errors::Error> {
-        let header = decode_header(token)?;
-        let ring = self.keys.snapshot();
-        let kid = header.kid.as_deref().unwrap_or(ring.signing_kid());
-        let key = ring
-            .decoding_key(kid)
-            .ok_or_else(|| jsonwebtoken::errors::Error::from(jsonwebtoken::errors::ErrorKind::InvalidKeyFormat))?;
-        let mut validation = Validation::new(Algorithm::RS256);
-        validation.leeway = 0;
-        validation.validate_aud = false;
-        // `iss` is not pinned: nodes of one environment may answer at different addresses (each defaults its
-        // issuer to its listen address). The shared signing key binds a token to the environment.
-        validation.set_required_spec_claims(&["exp", "iat", "sub"]);
-        Ok(decode::<T>(token, key, &validation)?.claims)
+        self.keys.snapshot().sign(claims)
     }
 
     /// A new environment token for `creds` (the credential in force, just checked) and its lifetime in seconds.
@@ -331,24 +390,70 @@ impl Tokens {
     }
 
     /// [`Tokens::verify_any`] without the credential check: only for callers that refuse environment tokens.
+    /// A token verified before (byte for byte) comes from the verified-token cache while it has not expired and
+    /// the key that verified it is still in the ring.
     fn decode_any(&self, token: &str) -> CoreResult<VerifiedToken> {
-        let claims = self.verify::<serde_json::Value>(token).map_err(|e| {
-            CoreError::Unauthorized(match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "Token expired".into(),
-                _ => "Invalid authorization token".into(),
-            })
-        })?;
-        let invalid = || CoreError::Unauthorized("Invalid authorization token".into());
-        match claims.get("type").and_then(serde_json::Value::as_str) {
+        self.decode_any_at(token, unix_now())
+    }
+
+    /// [`Tokens::decode_any`] at `now` (seconds since the epoch).
+    fn decode_any_at(&self, token: &str, now: i64) -> CoreResult<VerifiedToken> {
+        let ring = self.keys.snapshot();
+        let d = token_digest(token);
+        match self.verified.get(&d, &ring, now) {
+            Lookup::Hit(verified) => return Ok(verified),
+            Lookup::Expired => return Err(CoreError::Unauthorized("Token expired".into())),
+            Lookup::Miss => {}
+        }
+        let (verified, exp, key) = self.verify_signed(token, &ring, now)?;
+        self.verified.insert(d, verified.clone(), exp, key);
+        Ok(verified)
+    }
+
+    /// The full check of a token: three parts, header `alg` RS256 (nothing else, whatever else the header says),
+    /// a `kid` of the ring (or none: the signing key), the signature, then `exp` (present, not passed), `sub`
+    /// (present) and the token's kind by its `type`. Returns the claims, `exp` and the key that verified them.
+    fn verify_signed(
+        &self,
+        token: &str,
+        ring: &KeyRing,
+        now: i64,
+    ) -> CoreResult<(VerifiedToken, i64, std::sync::Weak<crate::keys::RingKey>)> {
+        let parts = jws::split(token).ok_or_else(invalid_token)?;
+        let header = jws::decode_part(parts.header).ok_or_else(invalid_token)?;
+        let header: jws::JoseHeader<'_> = serde_json::from_slice(&header).map_err(|_| invalid_token())?;
+        if header.alg != jws::ALG || header.crit.is_some() {
+            return Err(invalid_token());
+        }
+        let key = match header.kid.as_deref() {
+            Some(kid) => ring.verifying_key(kid),
+            None => Some(ring.signing_key()),
+        };
+        let key = key.ok_or_else(invalid_token)?;
+        if !key.verifies(parts.signing_input, parts.signature) {
+            return Err(invalid_token());
+        }
+        let payload = jws::decode_part(parts.payload).ok_or_else(invalid_token)?;
+        let probe: Probe<'_> = serde_json::from_slice(&payload).map_err(|_| invalid_token())?;
+        let (Some(exp), Some(_)) = (probe.exp, &probe.sub) else { return Err(invalid_token()) };
+        if exp < now {
+            return Err(CoreError::Unauthorized("Token expired".into()));
+        }
+        let verified = match probe.token_type.as_deref() {
             Some(VENDOR_TOKEN_TYPE) => {
-                let c: VendorClaims = serde_json::from_value(claims).map_err(|_| invalid())?;
-                if c.sub == self.settings.client_id { Ok(VerifiedToken::Vendor(c)) } else { Err(invalid()) }
+                let c: VendorClaims = serde_json::from_slice(&payload).map_err(|_| invalid_token())?;
+                if c.sub != self.settings.client_id {
+                    return Err(invalid_token());
+                }
+                VerifiedToken::Vendor(Arc::new(c))
             }
             Some(USER_TOKEN_TYPE) => {
-                serde_json::from_value(claims).map(|c| VerifiedToken::User(Box::new(c))).map_err(|_| invalid())
+                let c: UserClaims = serde_json::from_slice(&payload).map_err(|_| invalid_token())?;
+                VerifiedToken::User(Arc::new(c))
             }
-            _ => Err(CoreError::Unauthorized("Invalid token type".into())),
-        }
+            _ => return Err(CoreError::Unauthorized("Invalid token type".into())),
+        };
+        Ok((verified, exp, Arc::downgrade(key)))
     }
 
     /// Signs user claims.
@@ -357,9 +462,9 @@ impl Tokens {
     }
 
     /// Verifies a user access token.
-    pub fn verify_user_token(&self, token: &str) -> CoreResult<UserClaims> {
+    pub fn verify_user_token(&self, token: &str) -> CoreResult<Arc<UserClaims>> {
         match self.decode_any(token)? {
-            VerifiedToken::User(c) => Ok(*c),
+            VerifiedToken::User(c) => Ok(c),
             VerifiedToken::Vendor(_) => Err(CoreError::Unauthorized("Invalid token type".into())),
         }
     }
@@ -367,8 +472,245 @@ impl Tokens {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::OnceLock;
+
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+    use yolk_domain::{PrivateKey, SigningKey};
+
     use super::*;
+    use crate::keys::generate_signing_key;
     use crate::secrets::sha256_hex;
+
+    const CLIENT_ID: &str = "b3a1c0de-0000-4000-8000-00000000beef";
+
+    /// Two keys for the whole test binary (generating one takes a while in debug builds).
+    fn test_key(i: usize) -> SigningKey {
+        static KEYS: OnceLock<[SigningKey; 2]> = OnceLock::new();
+        let keys = KEYS.get_or_init(|| {
+            let now = Utc::now() - Duration::seconds(5);
+            [generate_signing_key(now).unwrap(), generate_signing_key(now).unwrap()]
+        });
+        keys[i].clone()
+    }
+
+    fn private_pem(key: &SigningKey) -> String {
+        let PrivateKey::Clear(pem) = &key.private_key else { panic!("a clear test key") };
+        pem.clone()
+    }
+
+    fn settings() -> TokenSettings {
+        TokenSettings {
+            issuer: "http://127.0.0.1:8080".into(),
+            client_id: CLIENT_ID.into(),
+            access_ttl_secs: 300,
+            refresh_ttl_secs: 3600,
+            vendor_ttl_secs: 3600,
+        }
+    }
+
+    fn tokens_over(keys: &[SigningKey]) -> (Tokens, SharedKeyRing) {
+        let shared = SharedKeyRing::new(KeyRing::from_keys(keys).unwrap());
+        (Tokens::without_credentials(shared.clone(), settings()), shared)
+    }
+
+    fn user_claims(exp_in: i64) -> UserClaims {
+        let now = unix_now();
+        UserClaims {
+            sub: "0b9d4f8e-2c7a-4e1b-8d3f-5a6c7e8f9a0b".into(),
+            name: "Ada \"Countess\" Lovelace é".into(),
+            email: "ada@example.com".into(),
+            email_verified: true,
+            metadata: serde_json::json!({ "plan": "pro" }),
+            roles: vec!["Admin".into()],
+            permissions: vec!["fe.secure.read.users".into(), "fe.secure.write.users".into()],
+            tenant_id: "6f1c2a4e-3b8d-4c1e-9f2a-7d5e8b9c0a1b".into(),
+            tenant_ids: vec!["6f1c2a4e-3b8d-4c1e-9f2a-7d5e8b9c0a1b".into()],
+            profile_picture_url: None,
+            sid: "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f".into(),
+            token_type: USER_TOKEN_TYPE.into(),
+            application_id: CLIENT_ID.into(),
+            aud: CLIENT_ID.into(),
+            iss: "http://127.0.0.1:8080".into(),
+            iat: now,
+            exp: now + exp_in,
+            super_user: None,
+            invisible: Some(true),
+        }
+    }
+
+    fn header_json(token: &str) -> serde_json::Value {
+        let part = token.split('.').next().unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    }
+
+    fn message(e: CoreError) -> String {
+        match e {
+            CoreError::Unauthorized(m) => m,
+            other => panic!("expected a 401, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tokens_signed_with_the_parsed_once_key_are_the_ones_jsonwebtoken_signs_and_verifies() {
+        let key = test_key(0);
+        let (tokens, _) = tokens_over(std::slice::from_ref(&key));
+        let claims = user_claims(300);
+        let token = tokens.issue_user_token(&claims).unwrap();
+
+        // The header has exactly the fields jsonwebtoken wrote: typ, alg and kid.
+        let header = header_json(&token);
+        assert_eq!(header, serde_json::json!({ "typ": "JWT", "alg": "RS256", "kid": key.kid }));
+        let parsed = jsonwebtoken::decode_header(&token).unwrap();
+        let mut expected = Header::new(Algorithm::RS256);
+        expected.kid = Some(key.kid.clone());
+        assert_eq!(parsed, expected);
+
+        // Byte for byte what jsonwebtoken::encode gives (RSASSA-PKCS1-v1_5 is deterministic).
+        let encoding = EncodingKey::from_rsa_pem(private_pem(&key).as_bytes()).unwrap();
+        assert_eq!(token, jsonwebtoken::encode(&expected, &claims, &encoding).unwrap());
+
+        // jsonwebtoken verifies it against the published public PEM (what the SDKs fetch).
+        let decoding = DecodingKey::from_rsa_pem(key.public_pem.as_bytes()).unwrap();
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.validate_aud = false;
+        let decoded = jsonwebtoken::decode::<UserClaims>(&token, &decoding, &validation).unwrap();
+        assert_eq!(decoded.claims, claims);
+
+        // An environment token too.
+        let vendor = VendorClaims {
+            sub: CLIENT_ID.into(),
+            token_type: VENDOR_TOKEN_TYPE.into(),
+            iss: "http://127.0.0.1:8080".into(),
+            iat: unix_now(),
+            exp: unix_now() + 60,
+            credential_generation: "0123456789abcdef".into(),
+        };
+        let signed = tokens.sign(&vendor).unwrap();
+        assert_eq!(signed, jsonwebtoken::encode(&expected, &vendor, &encoding).unwrap());
+        let decoded = jsonwebtoken::decode::<VendorClaims>(&signed, &decoding, &validation).unwrap();
+        assert_eq!(decoded.claims.credential_generation, "0123456789abcdef");
+        assert!(matches!(tokens.decode_any(&signed).unwrap(), VerifiedToken::Vendor(c) if c.sub == CLIENT_ID));
+
+        // And yolk verifies what jsonwebtoken signs.
+        let theirs = jsonwebtoken::encode(&expected, &user_claims(60), &encoding).unwrap();
+        assert_eq!(*tokens.verify_user_token(&theirs).unwrap(), user_claims(60));
+    }
+
+    #[test]
+    fn only_rs256_signed_by_a_key_of_the_ring_verifies() {
+        let key = test_key(0);
+        let (tokens, _) = tokens_over(std::slice::from_ref(&key));
+        let claims = user_claims(300);
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
+        let good = tokens.issue_user_token(&claims).unwrap();
+        assert!(tokens.verify_user_token(&good).is_ok());
+        let signature = good.rsplit('.').next().unwrap();
+        let head = |json: serde_json::Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(&json).unwrap());
+
+        let mut refused = vec![
+            // alg none, with and without a signature.
+            format!("{}.{body}.", head(serde_json::json!({ "alg": "none", "typ": "JWT" }))),
+            format!("{}.{body}.{signature}", head(serde_json::json!({ "alg": "none", "typ": "JWT" }))),
+            // A valid RS256 signature under a header that says something else (the header is signed too, but the
+            // algorithm is refused before anything is checked).
+            format!("{}.{body}.{signature}", head(serde_json::json!({ "alg": "HS256", "kid": key.kid }))),
+            // A critical extension yolk does not understand.
+            format!(
+                "{}.{body}.{signature}",
+                head(serde_json::json!({ "alg": "RS256", "kid": key.kid, "crit": ["b64"] }))
+            ),
+            // Unknown kid.
+            format!("{}.{body}.{signature}", head(serde_json::json!({ "alg": "RS256", "kid": "unknown" }))),
+            // Claims changed under the signature.
+            format!("{}.{}.{signature}", good.split('.').next().unwrap(), URL_SAFE_NO_PAD.encode(b"{\"sub\":\"x\"}")),
+            // Not a JWS.
+            "not-a-token".into(),
+            format!("{good}.extra"),
+            format!("{good}="),
+        ];
+        // HS256 with the public key as the secret (the classic algorithm confusion), with and without the kid.
+        let pem = key.public_pem.as_bytes();
+        for kid in [None, Some(key.kid.clone())] {
+            let header = Header { kid, ..Header::new(Algorithm::HS256) };
+            refused.push(jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(pem)).unwrap());
+        }
+        // Another RSA algorithm with the ring's own key.
+        let encoding = EncodingKey::from_rsa_pem(private_pem(&key).as_bytes()).unwrap();
+        for alg in [Algorithm::RS384, Algorithm::RS512, Algorithm::PS256] {
+            let header = Header { kid: Some(key.kid.clone()), ..Header::new(alg) };
+            refused.push(jsonwebtoken::encode(&header, &claims, &encoding).unwrap());
+        }
+        // RS256 by a key that is not in the ring, naming a ring kid.
+        let stranger = test_key(1);
+        let other = EncodingKey::from_rsa_pem(private_pem(&stranger).as_bytes()).unwrap();
+        let header = Header { kid: Some(key.kid.clone()), ..Header::new(Algorithm::RS256) };
+        refused.push(jsonwebtoken::encode(&header, &claims, &other).unwrap());
+
+        for token in &refused {
+            // Twice: a refusal is never cached as anything else.
+            for _ in 0..2 {
+                let e = tokens.decode_any(token).err().unwrap_or_else(|| panic!("accepted: {token}"));
+                assert_eq!(message(e), "Invalid authorization token", "{token}");
+            }
+        }
+        assert_eq!(tokens.verified.len(), 1, "only the good token was cached");
+    }
+
+    #[test]
+    fn expiry_is_enforced_for_cached_tokens_too() {
+        let (tokens, _) = tokens_over(&[test_key(0)]);
+        let expired = tokens.issue_user_token(&user_claims(-1)).unwrap();
+        assert_eq!(message(tokens.decode_any(&expired).unwrap_err()), "Token expired");
+
+        let claims = user_claims(60);
+        let token = tokens.issue_user_token(&claims).unwrap();
+        let now = unix_now();
+        assert!(tokens.decode_any_at(&token, now).is_ok());
+        assert_eq!(tokens.verified.len(), 1);
+        assert!(tokens.decode_any_at(&token, claims.exp).is_ok(), "valid through its exp second");
+        assert_eq!(message(tokens.decode_any_at(&token, claims.exp + 1).unwrap_err()), "Token expired");
+        assert_eq!(tokens.verified.len(), 0, "an expired entry is dropped when met");
+        assert_eq!(message(tokens.decode_any_at(&token, claims.exp + 1).unwrap_err()), "Token expired");
+    }
+
+    #[test]
+    fn a_cached_token_dies_with_its_key() {
+        let (a, b) = (test_key(0), test_key(1));
+        let (tokens, shared) = tokens_over(std::slice::from_ref(&a));
+        let token = tokens.issue_user_token(&user_claims(300)).unwrap();
+        assert!(tokens.verify_user_token(&token).is_ok());
+        assert_eq!(tokens.verified.len(), 1);
+        // A reload without the key (retired): the cached verdict is not used.
+        shared.replace(KeyRing::from_keys(std::slice::from_ref(&b)).unwrap());
+        assert_eq!(message(tokens.decode_any(&token).unwrap_err()), "Invalid authorization token");
+        // The key back (opened again): the token verifies in full again.
+        shared.replace(KeyRing::from_keys(&[a, b]).unwrap());
+        assert!(tokens.verify_user_token(&token).is_ok());
+    }
+
+    #[test]
+    fn the_cache_is_bounded_and_keeps_the_tokens_in_use() {
+        let (tokens, _) = tokens_over(&[test_key(0)]);
+        let tokens = tokens.with_verified_cache(64);
+        assert_eq!(tokens.verified_cache_capacity(), 64);
+        let ring = tokens.keys();
+        let key = Arc::downgrade(ring.signing_key());
+        let claims = Arc::new(user_claims(300));
+        let hot = token_digest("hot");
+        tokens.verified.insert(hot, VerifiedToken::User(claims.clone()), claims.exp, key.clone());
+        for i in 0..10_000 {
+            let d = token_digest(&format!("token {i}"));
+            tokens.verified.insert(d, VerifiedToken::User(claims.clone()), claims.exp, key.clone());
+            assert!(tokens.verified.len() <= 64);
+            assert!(matches!(tokens.verified.get(&hot, &ring, unix_now()), Lookup::Hit(_)), "used, so kept");
+        }
+        let off = tokens.with_verified_cache(0);
+        let token = off.issue_user_token(&claims).unwrap();
+        assert!(off.verify_user_token(&token).is_ok());
+        assert_eq!(off.verified.len(), 0, "a cache of 0 entries is off");
+    }
 
     fn creds(client_id: &str, secret: &str) -> EnvironmentCredentials {
         EnvironmentCredentials { client_id: client_id.into(), secret_sha256: sha256_hex(secret) }

@@ -2,8 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
+use std::collections::BTreeSet;
+
 use yolk_domain::{PermissionId, Session, SessionId, TenantId, UserId};
-use yolk_store::{RotateOutcome, SessionGrant, SessionStore, StoreResult};
+use yolk_store::{RotateOutcome, SessionGrant, SessionStore, StoreResult, TenantAccess, TokenGrants};
 
 use crate::rows::{RowExt, ms};
 use crate::{SqlStore, db_err};
@@ -173,5 +175,47 @@ impl SessionStore for SqlStore {
         grant.permissions.sort_by(|a, b| a.1.cmp(&b.1));
         grant.permissions.dedup();
         Ok(Some(grant))
+    }
+
+    async fn token_tenants(&self, user: UserId) -> StoreResult<Vec<TenantAccess>> {
+        let rows = sqlx::query(
+            "SELECT tenant_id, disabled, pending FROM memberships WHERE user_id = $1 ORDER BY created_at, tenant_id",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                let admits = !r.flag("disabled")? && !r.flag("pending")?;
+                Ok(TenantAccess { tenant_id: r.tenant_id("tenant_id")?, admits })
+            })
+            .collect()
+    }
+
+    async fn token_grants(&self, user: UserId, tenant: &TenantId) -> StoreResult<TokenGrants> {
+        // One row per (role, permission) held in the tenant; a role without permissions gives one row with a NULL
+        // permission. Every join is by primary key or its leading columns.
+        let rows = sqlx::query(
+            "SELECT r.key AS role_key, p.key AS permission_key
+             FROM user_roles ur
+             JOIN roles r ON r.id = ur.role_id
+             LEFT JOIN role_permissions rp ON rp.role_id = r.id
+             LEFT JOIN permissions p ON p.id = rp.permission_id
+             WHERE ur.tenant_id = $1 AND ur.user_id = $2",
+        )
+        .bind(tenant.as_str())
+        .bind(user.to_string())
+        .fetch_all(&self.read)
+        .await
+        .map_err(db_err)?;
+        let (mut roles, mut permissions) = (BTreeSet::new(), BTreeSet::new());
+        for r in &rows {
+            roles.insert(r.text("role_key")?);
+            if let Some(key) = r.opt_text("permission_key")? {
+                permissions.insert(key);
+            }
+        }
+        Ok(TokenGrants { roles: roles.into_iter().collect(), permissions: permissions.into_iter().collect() })
     }
 }

@@ -23,7 +23,7 @@ pub use keys::KeyStore;
 pub use memberships::MembershipStore;
 pub use permissions::PermissionStore;
 pub use roles::RoleStore;
-pub use sessions::{RotateOutcome, SessionGrant, SessionStore};
+pub use sessions::{RotateOutcome, SessionGrant, SessionStore, TenantAccess, TokenGrants};
 pub use settings::SettingsStore;
 pub use tenants::TenantStore;
 pub use users::UserStore;

@@ -1,7 +1,7 @@
 //! Login sessions and their refresh-token chains. Refresh tokens are kept only as SHA-256 hashes.
 
 use chrono::{DateTime, Utc};
-use yolk_domain::{PermissionId, Session, SessionId, TenantId, UserId};
+use yolk_domain::{Membership, PermissionId, Session, SessionId, TenantId, UserId};
 
 use crate::StoreResult;
 
@@ -23,6 +23,28 @@ pub struct SessionGrant {
     pub role_levels: Vec<i64>,
     /// The permissions those roles grant: (id, key), sorted by key, distinct.
     pub permissions: Vec<(PermissionId, String)>,
+}
+
+/// A user's membership as a token sees it: the tenant, and whether the membership lets the user in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantAccess {
+    pub tenant_id: TenantId,
+    /// Neither disabled nor a pending invitation ([`Membership::grants_access`]).
+    pub admits: bool,
+}
+
+impl From<&Membership> for TenantAccess {
+    fn from(m: &Membership) -> Self {
+        Self { tenant_id: m.tenant_id.clone(), admits: m.grants_access() }
+    }
+}
+
+/// What a user token for one tenant carries from the roles the user holds there: their keys, and the keys of the
+/// permissions they grant; each sorted (byte order) and distinct.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenGrants {
+    pub roles: Vec<String>,
+    pub permissions: Vec<String>,
 }
 
 /// Sessions.
@@ -56,4 +78,13 @@ pub trait SessionStore {
         tenant: &TenantId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<SessionGrant>>;
+
+    /// The user's memberships as a token sees them, oldest first (`created_at`, then tenant id: the order of
+    /// `MembershipStore::memberships`), in one read without their roles. For the token-issuing paths (login,
+    /// refresh), which need the tenants' ids and which admit the user; empty for an unknown user.
+    async fn token_tenants(&self, user: UserId) -> StoreResult<Vec<TenantAccess>>;
+
+    /// The keys of the roles `user` holds in `tenant` and of the permissions they grant, in one read: what a user
+    /// token for that tenant carries, and nothing of the user's other tenants. Empty for no membership.
+    async fn token_grants(&self, user: UserId, tenant: &TenantId) -> StoreResult<TokenGrants>;
 }

@@ -240,9 +240,15 @@ impl Report<'_> {
         );
         let _ = writeln!(
             s,
-            "| RS256 sign of a typical user token, 2048-bit key (a refresh) | {}/s | {}/s |\n",
+            "| RS256 sign of a typical user token, 2048-bit key, yolk's signer (a refresh) | {}/s | {}/s |",
             num(r.rs256_single),
             num(r.rs256_all)
+        );
+        let _ = writeln!(
+            s,
+            "| bare aws-lc-rs RSA-PKCS1-SHA256 sign of the same bytes (the hardware) | {}/s | {}/s |\n",
+            num(r.rsa_bare_single),
+            num(r.rsa_bare_all)
         );
 
         self.targets_section(&mut s);
@@ -788,8 +794,8 @@ impl Report<'_> {
             "## Method\n\n\
 - **Raw limits** are measured inside xtask, without a server, with the crates and parameters yolk uses: argon2id \
   verifications (`argon2` 0.6, m=19456 KiB, t=2, p=1) and RS256 signatures of a typical user token \
-  (`yolk_core::tokens::Tokens::issue_user_token`, 2048-bit key), on one thread and on `available_parallelism` \
-  threads.\n\
+  (`yolk_core::tokens::Tokens::issue_user_token`: the key parsed once, `aws-lc-rs`, 2048-bit key), and a bare \
+  `aws_lc_rs` `RsaKeyPair` signature of the same signing input, on one thread and on `available_parallelism` threads.\n\
 - **Server**: `target/release/yolk` on a free 127.0.0.1 port with a fixed client id and API key; SQLite in a fresh \
   temporary data directory, PostgreSQL in a fresh database `yolk_bench_<random>` (dropped afterwards). The store is \
   created by a first start; the **ready time** is then measured over several restarts on the existing store, from \

@@ -6,8 +6,10 @@
 //! Each document is read here by the path it governs, so a stored setting is always an enforced one: the vendor
 //! configuration by login, refresh and sign-up; the password policy by every path that sets a password.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 use yolk_domain::password_policy::PasswordPolicy;
@@ -64,18 +66,37 @@ fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
+/// The vendor configuration as this node last read it, so the paths that enforce it (every login and refresh) do
+/// not read and parse the stored document per request. A reading serves for less than the TTL; every local write of
+/// a settings document drops it (and a read that overlapped a write is not kept), so this node sees its own change
+/// at once and another node's within the TTL (the access cache's, 2 s by default: the bound revocations have).
+struct VendorConfigCache {
+    ttl: chrono::Duration,
+    /// Bumped by every local write: a read that started before one is not kept.
+    writes: AtomicU64,
+    reading: Mutex<Option<(VendorConfig, DateTime<Utc>)>>,
+}
+
 /// Reads and writes settings documents.
 #[derive(Clone)]
 pub struct Settings {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     tokens: TokenSettings,
+    vendor_config: Arc<VendorConfigCache>,
 }
 
 impl Settings {
-    /// The settings service; `tokens` gives the server's default token lifetimes.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, tokens: TokenSettings) -> Self {
-        Self { store, clock, tokens }
+    /// The settings service; `tokens` gives the server's default token lifetimes; the vendor configuration in
+    /// force is cached per node for `cache_ttl_ms` (0: read for every request).
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, tokens: TokenSettings, cache_ttl_ms: u64) -> Self {
+        let ttl = chrono::Duration::milliseconds(i64::try_from(cache_ttl_ms).unwrap_or(i64::MAX / 4));
+        let vendor_config = Arc::new(VendorConfigCache { ttl, writes: AtomicU64::new(0), reading: Mutex::new(None) });
+        Self { store, clock, tokens, vendor_config }
+    }
+
+    fn cached_vendor_config(&self) -> std::sync::MutexGuard<'_, Option<(VendorConfig, DateTime<Utc>)>> {
+        self.vendor_config.reading.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The environment's document (or with `tenant`, that tenant's), if stored. `NotFound(Tenant)` for an
@@ -213,6 +234,23 @@ impl Settings {
         + 'static,
     ) -> CoreResult<Stamped<D>> {
         let now = self.clock.now();
+        // Whatever happens below, the cached vendor configuration may be stale: drop it before and after.
+        self.vendor_config.writes.fetch_add(1, Ordering::AcqRel);
+        self.cached_vendor_config().take();
+        let written = self.write_stored::<D>(scope, change, now).await;
+        self.vendor_config.writes.fetch_add(1, Ordering::AcqRel);
+        self.cached_vendor_config().take();
+        written
+    }
+
+    async fn write_stored<D: SettingsDocument>(
+        &self,
+        scope: Scope<'_>,
+        change: impl FnOnce(Option<Stamped<D>>, chrono::DateTime<chrono::Utc>) -> Result<Stamped<D>, StoreError>
+        + Send
+        + 'static,
+        now: DateTime<Utc>,
+    ) -> CoreResult<Stamped<D>> {
         let stored = self
             .store
             .update_setting(
@@ -242,9 +280,23 @@ impl Settings {
 
     /// The vendor configuration in force: the stored one with unset token lifetimes resolved to the server's.
     /// What every enforcing path reads.
+    /// Cached per node (see `VendorConfigCache`).
     pub(crate) async fn vendor_config_in_force(&self) -> CoreResult<VendorConfig> {
+        let now = self.clock.now();
+        let cache = &self.vendor_config;
+        if let Some((c, read_at)) = self.cached_vendor_config().as_ref()
+            && *read_at <= now
+            && now - *read_at < cache.ttl
+        {
+            return Ok(c.clone());
+        }
+        let writes = cache.writes.load(Ordering::Acquire);
         let mut c = self.get_or_default::<VendorConfig>(Scope::Environment).await?;
         self.resolve(&mut c);
+        let mut reading = self.cached_vendor_config();
+        if cache.writes.load(Ordering::Acquire) == writes && cache.ttl > chrono::Duration::zero() {
+            *reading = Some((c.clone(), now));
+        }
         Ok(c)
     }
 

@@ -61,6 +61,53 @@ async fn password_login_issues_a_user_token_with_frontegg_claims_and_a_refresh_c
 }
 
 #[tokio::test]
+async fn a_token_carries_the_roles_and_permissions_of_its_own_tenant_and_the_tenants_that_admit_the_user() {
+    let app = TestApp::new().await;
+    let [a, b, off, invited] = [
+        app.seed_tenant("a").await,
+        app.seed_tenant("b").await,
+        app.seed_tenant("off").await,
+        app.seed_tenant("inv").await,
+    ];
+    let admin = app.seed_role("admin", None, false, &["reports.write", "reports.read"]).await;
+    let bare = app.seed_role("bare", None, false, &[]).await;
+    let viewer = app.seed_role("viewer", Some(&b), false, &["reports.read", "docs.read"]).await;
+    let also = app.seed_role("also", Some(&b), false, &["docs.read"]).await;
+    let user = app.seed_user("ann@acme.io", &a, &[admin, bare]).await;
+    app.add_member(user, &b, &[viewer, also]).await;
+    app.add_member(user, &off, &[admin]).await;
+    let now = chrono::Utc::now();
+    app.store.set_membership_disabled(user, &crate::support::tenant(&off), true, now).await.unwrap();
+    app.store.invite_member(user, &crate::support::tenant(&invited), &[admin], now).await.unwrap();
+    let sorted = |v: &Value| {
+        let mut ids: Vec<String> = v.as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect();
+        ids.sort();
+        ids
+    };
+    let mut admitting = vec![a.clone(), b.clone()];
+    admitting.sort();
+
+    // Login: the active tenant's roles and permissions (sorted, distinct); a role without permissions counts.
+    let res = app.login("ann@acme.io").await;
+    let c = claims(res.body["accessToken"].as_str().unwrap());
+    assert_eq!(c["tenantId"], a);
+    assert_eq!(sorted(&c["tenantIds"]), admitting, "neither the disabled nor the pending membership");
+    assert_eq!(c["roles"], json!(["admin", "bare"]));
+    assert_eq!(c["permissions"], json!(["reports.read", "reports.write"]));
+
+    // After a switch of the active tenant, the refresh carries the other tenant's, and only those.
+    app.store.set_active_tenant(user, &crate::support::tenant(&b), None, &[], now).await.unwrap();
+    let refresh = res.body["refreshToken"].as_str().unwrap();
+    let res = app.post(REFRESH).json(json!({ "refreshToken": refresh })).send().await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let c = claims(res.body["accessToken"].as_str().unwrap());
+    assert_eq!(c["tenantId"], b);
+    assert_eq!(sorted(&c["tenantIds"]), admitting);
+    assert_eq!(c["roles"], json!(["also", "viewer"]));
+    assert_eq!(c["permissions"], json!(["docs.read", "reports.read"]));
+}
+
+#[tokio::test]
 async fn unknown_user_and_wrong_password_get_the_same_answer() {
     let app = TestApp::new().await;
     let tenant = app.seed_tenant("acme").await;

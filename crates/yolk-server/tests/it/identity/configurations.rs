@@ -190,3 +190,28 @@ async fn roles_and_permissions_in_the_token_can_be_switched_off() {
     let c = login_claims(&app, "ann@acme.io").await;
     assert_eq!((c["roles"].clone(), c["permissions"].clone()), (json!(["admin"]), json!([])));
 }
+
+#[tokio::test]
+async fn a_configuration_change_applies_at_once_on_its_node_and_within_the_cache_ttl_on_the_others() {
+    // Each node caches the vendor configuration it enforces for the access cache's TTL (2 s by default).
+    const TTL_SECS: i64 = 2;
+    let a = TestApp::new().await;
+    let b = a.second_node().await;
+    let tenant = a.seed_tenant("acme").await;
+    a.seed_user("ann@acme.io", &tenant, &[]).await;
+    async fn expires_in(node: &TestApp) -> Value {
+        node.login("ann@acme.io").await.body["expiresIn"].clone()
+    }
+    assert_eq!(expires_in(&a).await, 300);
+    assert_eq!(expires_in(&b).await, 300);
+
+    let vt = b.vendor_token().await;
+    configure(&b, &vt, json!({ "defaultTokenExpiration": 120 })).await;
+    assert_eq!(expires_in(&b).await, 120, "the node that made the change enforces it at once");
+    // The other node answers from its reading (no store query per login or refresh) until it is TTL old...
+    a.clock.advance_secs(TTL_SECS - 1);
+    assert_eq!(expires_in(&a).await, 300);
+    // ...then reads the configuration again.
+    a.clock.advance_secs(1);
+    assert_eq!(expires_in(&a).await, 120, "another node within the TTL");
+}

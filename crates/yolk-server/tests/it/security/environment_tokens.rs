@@ -152,3 +152,25 @@ async fn a_validly_signed_token_without_the_current_generation_is_refused() {
         assert_all_refused(&calls(&a, &sign(&forged), &scope).await);
     }
 }
+
+#[tokio::test]
+async fn a_node_that_has_not_restarted_sells_tokens_for_the_old_key_at_most_for_the_ttl() {
+    let a = TestApp::new().await;
+    let scope = tenant_and_user(&a).await;
+    a.vendor_token().await;
+    let b = a.restarted_with_api_key(NEW_KEY).await;
+    // `POST /auth/vendor` checks the secret against the node's cached reading of the credential (no store query
+    // per request). `a` read it before the change: the old secret still buys a token there until the reading is
+    // TTL old, the same window in which `a` still admits the old key's tokens...
+    a.clock.advance_secs(TTL_SECS - 1);
+    let late = a.vendor_token_for(API_KEY).await;
+    // ...and no longer: the secret is checked against the store again, and the token bought late dies with it.
+    a.clock.advance_secs(1);
+    let res = a.post("/auth/vendor").json(json!({ "clientId": CLIENT_ID, "secret": API_KEY })).send().await;
+    assert_error(&res, StatusCode::UNAUTHORIZED);
+    assert_all_refused(&calls(&a, &late, &scope).await);
+    assert_all_refused(&calls(&b, &late, &scope).await);
+    // The new key's secret worked on `a` all along (a mismatch reads the store again).
+    let new = a.vendor_token_for(NEW_KEY).await;
+    assert_all_accepted(&calls(&a, &new, &scope).await);
+}
