@@ -21,6 +21,7 @@
 //! keeps sqlx's default.
 
 mod categories;
+mod counts;
 mod keys;
 mod memberships;
 mod migrate;
@@ -179,6 +180,22 @@ impl SqlStore {
     /// Applies pending migrations (idempotent; safe when several nodes start at once).
     pub async fn migrate(&self, now: DateTime<Utc>) -> StoreResult<usize> {
         migrate::run(&self.write, self.backend, now).await
+    }
+
+    /// Recomputes what the store maintains for O(page) lists (`src/counts.rs`: member counts, store-wide counts,
+    /// the memberships' copies of their users' sort keys) from the base rows, in one transaction: O(store). For a
+    /// store whose rows were written by raw SQL (a bulk load); run it while nothing else writes.
+    pub async fn rebuild_maintained_counts(&self) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        counts::rebuild(&mut tx).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    /// Where what the store maintains for O(page) lists differs from the base rows (one line each; empty when
+    /// consistent): O(store), exact while nothing writes.
+    pub async fn maintained_counts_drift(&self) -> StoreResult<Vec<String>> {
+        let mut conn = self.read.acquire().await.map_err(db_err)?;
+        counts::drift(&mut conn).await
     }
 
     /// The backend in use.
