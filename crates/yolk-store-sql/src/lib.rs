@@ -185,10 +185,19 @@ impl SqlStore {
     /// Recomputes what the store maintains for O(page) lists (`src/counts.rs`: member counts, store-wide counts,
     /// the memberships' copies of their users' sort keys) from the base rows, in one transaction: O(store). For a
     /// store whose rows were written by raw SQL (a bulk load); run it while nothing else writes.
+    /// On PostgreSQL the rewritten memberships are then vacuumed and analyzed (on a connection without the
+    /// statement timeout, which then leaves the pool), so that no index keeps the old row versions.
     pub async fn rebuild_maintained_counts(&self) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         counts::rebuild(&mut tx).await?;
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(db_err)?;
+        if self.backend == Backend::Postgres {
+            let mut conn = self.write.acquire().await.map_err(db_err)?;
+            conn.close_on_drop();
+            sqlx::query("SET statement_timeout = 0").execute(&mut *conn).await.map_err(db_err)?;
+            sqlx::query("VACUUM (ANALYZE) memberships").execute(&mut *conn).await.map_err(db_err)?;
+        }
+        Ok(())
     }
 
     /// Where what the store maintains for O(page) lists differs from the base rows (one line each; empty when

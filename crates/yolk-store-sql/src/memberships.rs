@@ -235,12 +235,13 @@ impl MembershipStore for SqlStore {
         let keys = lock_user(&mut tx, self.backend, &user, UserLock::Update).await?;
         let mut tally = Tally::default();
         // The membership's roles cascade with it.
-        let removed = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2 RETURNING user_invisible")
-            .bind(&user)
-            .bind(tenant_id.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let removed =
+            sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2 RETURNING user_invisible")
+                .bind(&user)
+                .bind(tenant_id.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
         let (Some(keys), Some(removed)) = (keys, removed) else {
             return Err(StoreError::NotFound(Entity::Membership));
         };

@@ -19,6 +19,12 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
 
 const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"
 
+/// Tables a migration rewrote row by row (version, table). On PostgreSQL each old row version stays in the
+/// table's indexes until a vacuum: an index built in the same transaction holds them too (0006's
+/// `memberships_page`, under the old rows' default sort keys, which an ascending page would walk before the first
+/// live entry). Autovacuum may be off or late, so the migrator vacuums (and analyzes) these tables right after.
+const VACUUM_AFTER: &[(i64, &str)] = &[(6, "VACUUM (ANALYZE) memberships")];
+
 pub(crate) async fn run(pool: &AnyPool, backend: Backend, now: DateTime<Utc>) -> StoreResult<usize> {
     let mut conn = pool.acquire().await.map_err(db_err)?;
     if backend == Backend::Postgres {
@@ -75,6 +81,11 @@ async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend, now: DateTime<U
         tx.commit().await.map_err(db_err)?;
         tracing::info!(version, "applied migration");
         applied += 1;
+        if backend == Backend::Postgres {
+            for (_, vacuum) in VACUUM_AFTER.iter().filter(|(v, _)| v == version) {
+                sqlx::query(*vacuum).execute(&mut *conn).await.map_err(db_err)?;
+            }
+        }
     }
     Ok(applied)
 }

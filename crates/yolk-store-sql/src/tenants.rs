@@ -193,11 +193,9 @@ impl TenantStore for SqlStore {
         let total = match (counted, maintained, rows.first()) {
             (Some(n), _, _) => n,
             (None, _, Some(r)) => r.opt_int("list_total")?.unwrap_or_default(),
-            (None, Some(sql), None) => sqlx::query_scalar::<_, i64>(sql)
-                .fetch_optional(&self.read)
-                .await
-                .map_err(db_err)?
-                .unwrap_or_default(),
+            (None, Some(sql), None) => {
+                sqlx::query_scalar::<_, i64>(sql).fetch_optional(&self.read).await.map_err(db_err)?.unwrap_or_default()
+            }
             (None, None, None) => 0,
         };
         let tenants = rows.iter().map(Tenant::from_row).collect::<StoreResult<Vec<_>>>()?;

@@ -51,6 +51,7 @@ macro_rules! contract {
 
 mod categories;
 mod keys;
+mod lists;
 mod memberships;
 mod permissions;
 mod roles;
