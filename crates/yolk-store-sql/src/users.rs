@@ -307,7 +307,7 @@ impl UserStore for SqlStore {
     }
 
     async fn list_users(&self, q: &UserQuery) -> StoreResult<(Vec<User>, u64)> {
-        let Some(plan) = user_page(q) else { return Ok((Vec::new(), 0)) };
+        let Some(plan) = user_page(q, self.backend) else { return Ok((Vec::new(), 0)) };
         let counted = match &plan.total {
             Total::Counted(sql) => {
                 let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql.clone()));
@@ -392,17 +392,26 @@ fn maintained_total(q: &UserQuery) -> Option<&'static str> {
 /// it never trades the ordered index range for sorting the whole tenant because an offset exceeds its (default,
 /// without `ANALYZE`: 0.5 % of the table) estimate of the tenant's size; the limit is known (see [`UserPage`]). Other queries filter and sort `users` (as before issue 7); their total is the
 /// maintained count when only the tenant filters, else a `COUNT(*)` of what they match.
-fn user_page(q: &UserQuery) -> Option<UserPage> {
+fn user_page(q: &UserQuery, backend: Backend) -> Option<UserPage> {
     let dir = if q.descending { "DESC" } else { "ASC" };
     let limit = i64::try_from(q.page.limit).unwrap_or(i64::MAX);
     let maintained = maintained_total(q);
     if let (Some(tenant_id), Some(total), UserSort::CreatedAt) = (&q.tenant_id, maintained, q.sort) {
         let visible = if q.include_invisible { "" } else { " AND user_invisible = 0" };
+        // Each row of the page, then its user by primary key. SQLite's planner does that by itself. PostgreSQL's
+        // may hash-join a `users` it believes small (without statistics, or truly so: up to ~10k rows) instead: a
+        // lateral sub-select that it cannot flatten (`OFFSET 0`) leaves it only the per-row lookup.
+        let users = match backend {
+            Backend::Sqlite => "CROSS JOIN users u WHERE u.id = p.user_id".to_owned(),
+            Backend::Postgres => {
+                format!("CROSS JOIN LATERAL (SELECT {USER_COLUMNS} FROM users WHERE users.id = p.user_id OFFSET 0) u")
+            }
+        };
         let sql = format!(
             "SELECT {U_COLUMNS}, ({total}) AS list_total
              FROM (SELECT user_id, user_created_at FROM memberships WHERE tenant_id = $1{visible}
                    ORDER BY user_created_at {dir}, user_id {dir} LIMIT {limit} OFFSET (SELECT CAST($2 AS BIGINT))) p
-             CROSS JOIN users u WHERE u.id = p.user_id
+             {users}
              ORDER BY p.user_created_at {dir}, p.user_id {dir}"
         );
         let args = vec![tenant_id.as_str().to_owned()];
@@ -513,7 +522,7 @@ impl SqlStore {
     /// a cached prepared statement may switch to (`plan_cache_mode = force_generic_plan`). Empty when `q` matches
     /// nothing without a statement.
     pub async fn explain_user_page(&self, q: &UserQuery) -> StoreResult<Vec<String>> {
-        let Some(plan) = user_page(q) else { return Ok(Vec::new()) };
+        let Some(plan) = user_page(q, self.backend) else { return Ok(Vec::new()) };
         let offset = i64::try_from(q.page.offset).unwrap_or(i64::MAX);
         let mut conn = self.read.acquire().await.map_err(db_err)?;
         let explain = match self.backend {

@@ -228,9 +228,10 @@ async fn tenant_pages_match_the_general_query(db: Db) {
 
 /// Bulk-loads users with raw SQL, as an import would (the sort keys and counts written by the load itself), with no
 /// `ANALYZE` after it: PostgreSQL has no statistics. Asserts the plans of a tenant's page: the `memberships_page`
-/// index read in order, no sort and no full scan of `users` or `memberships`, on SQLite and on PostgreSQL (for the
-/// values, and the generic plan a cached statement may switch to). Then a load that leaves the maintained values
-/// wrong is repaired by `rebuild_maintained_counts` (which analyzes on PostgreSQL), and pages still avoid full scans.
+/// index read in order, users by primary key, no sort and no full scan of `users` or `memberships`, on SQLite and on
+/// PostgreSQL (for the values, and the generic plan a cached statement may switch to). Then a load that leaves the
+/// maintained values wrong is repaired by `rebuild_maintained_counts` (which analyzes on PostgreSQL), and pages still
+/// avoid full scans.
 async fn tenant_pages_are_read_from_the_index_without_statistics(db: Db) {
     db.tenants(&["small", "big", "crowd"]).await;
     let mut conn = sqlx::AnyConnection::connect(&db.test_db.url).await.unwrap();
@@ -316,6 +317,8 @@ async fn assert_pages_avoid_full_scans(db: &Db, in_order: bool) {
                             .any(|scan| node(l).starts_with(scan))
                     };
                     assert!(!plan.iter().any(full_scan), "no full scan: {what}");
+                    let by_key = |l: &String| l.contains("users_pkey") || l.contains("sqlite_autoindex_users_1 (id=?)");
+                    assert!(plan.iter().any(by_key), "users by primary key: {what}");
                     if in_order || tenant_id == "big" {
                         assert!(plan.iter().any(|l| l.contains("memberships_page")), "uses the index: {what}");
                     }
