@@ -203,20 +203,30 @@ impl TenantStore for SqlStore {
     }
 
     async fn descendant_tenants(&self, tenant_id: &TenantId) -> StoreResult<Vec<Tenant>> {
-        // UNION (not UNION ALL) drops rows already produced, so even a corrupt, looping hierarchy terminates.
-        let rows = sqlx::query(
-            "WITH RECURSIVE below (tenant_id) AS (
-                 SELECT tenant_id FROM tenants WHERE parent_tenant_id = $1
-                 UNION
-                 SELECT t.tenant_id FROM tenants t JOIN below b ON t.parent_tenant_id = b.tenant_id
-             )
-             SELECT t.* FROM tenants t JOIN below b ON t.tenant_id = b.tenant_id
-             WHERE t.tenant_id <> $1 ORDER BY t.created_at, t.tenant_id",
-        )
-        .bind(tenant_id.as_str())
-        .fetch_all(&self.read)
-        .await
-        .map_err(db_err)?;
+        // Whole rows, level by level through the `tenants_parent` index: O(descendants). UNION (not UNION ALL) drops
+        // rows already produced, so even a corrupt, looping hierarchy terminates. PostgreSQL estimates a recursive
+        // query's size blindly and may merge-join the whole parent index at each level instead: a lateral
+        // sub-select it cannot flatten (`OFFSET 0`) leaves it only the per-tenant lookup.
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "WITH RECURSIVE below AS (
+                     SELECT * FROM tenants WHERE parent_tenant_id = $1
+                     UNION
+                     SELECT t.* FROM below b JOIN tenants t ON t.parent_tenant_id = b.tenant_id
+                 )
+                 SELECT * FROM below WHERE tenant_id <> $1 ORDER BY created_at, tenant_id"
+            }
+            Backend::Postgres => {
+                "WITH RECURSIVE below AS (
+                     SELECT * FROM tenants WHERE parent_tenant_id = $1
+                     UNION
+                     SELECT c.* FROM below b
+                     CROSS JOIN LATERAL (SELECT * FROM tenants t WHERE t.parent_tenant_id = b.tenant_id OFFSET 0) c
+                 )
+                 SELECT * FROM below WHERE tenant_id <> $1 ORDER BY created_at, tenant_id"
+            }
+        };
+        let rows = sqlx::query(sql).bind(tenant_id.as_str()).fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter().map(Tenant::from_row).collect()
     }
 
