@@ -10,17 +10,18 @@
 //!
 //! How it is kept: every statement that inserts or deletes memberships, users or tenants says what it did (its
 //! `RETURNING` rows or its row count) and the transaction records that in a [`Tally`], which it writes as relative
-//! changes (`n = n + delta`) just before committing. Memberships are never removed by a cascade from `users` (a user
-//! is deleted only after its memberships, by the same transaction); a tenant's counts row goes with the tenant.
+//! changes (`n = n + delta`) just before committing. Memberships are removed by a cascade only with their tenant,
+//! whose counts row goes with it: a user is deleted after its memberships of other tenants, by the same transaction.
 //!
 //! **Concurrency** (PostgreSQL, READ COMMITTED; SQLite has one writer and needs none of this). A write locks the
 //! user rows whose memberships it changes or copies before it reads them ([`lock_user`]; a tenant's deletion or
-//! migration first locks the tenant row, which stops new members, then every member, [`lock_tenant_members`]), so
-//! no concurrent transaction can add a membership the deletion of a user would cascade to, or copy an invisible flag
-//! that is being changed. Lock order: tenant rows, then user rows, then membership rows, then
-//! `tenant_member_counts` in tenant-id order, then `store_counts` (the last row a transaction writes, so its lock is
-//! held only while committing). The counts rows are the only contended ones: writes to one tenant's memberships
-//! serialize on its row, user and tenant creations and deletions on `store_counts`.
+//! migration first locks the tenant rows, which stops new members, then every member, [`lock_tenants`],
+//! [`lock_members`]), so no concurrent transaction can add a membership the deletion of a user would cascade to, or
+//! copy an invisible flag that is being changed. Lock order, the same in every transaction so that none waits for
+//! another in a cycle: tenant rows (a new membership's tenant with [`lock_tenant_key`]), then user rows, then
+//! membership rows, then `tenant_member_counts` in tenant-id order, then `store_counts` (the last row a transaction
+//! writes, so its lock is held only while committing). The counts rows are the only contended ones: writes to one
+//! tenant's memberships serialize on its row, user and tenant creations and deletions on `store_counts`.
 
 use std::collections::BTreeMap;
 
@@ -134,27 +135,39 @@ pub(crate) async fn lock_user(
     row.map(|r| Ok(UserKeys { created_at: r.int("created_at")?, invisible: r.flag("invisible")? })).transpose()
 }
 
-/// On PostgreSQL, locks the tenant rows (in tenant-id order; no membership can be added to them until commit) and
-/// then every member of the first one, in user-id order (no membership of theirs can change meanwhile). Nothing on
-/// SQLite, whose writer is alone.
-pub(crate) async fn lock_tenant_members(
-    tx: &mut AnyConnection,
-    backend: Backend,
-    members_of: &str,
-    other: Option<&str>,
-) -> StoreResult<()> {
+/// On PostgreSQL, locks a tenant row against deletion (`FOR KEY SHARE`, what the foreign key of a new membership
+/// takes anyway) before the user row is locked: tenant rows are always locked before user rows (see the module
+/// documentation). Nothing on SQLite, whose writer is alone.
+pub(crate) async fn lock_tenant_key(tx: &mut AnyConnection, backend: Backend, tenant_id: &str) -> StoreResult<()> {
+    if backend == Backend::Postgres {
+        execute(tx, "SELECT tenant_id FROM tenants WHERE tenant_id = $1 FOR KEY SHARE", &[tenant_id.into()]).await?;
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, locks tenant rows for update, in tenant-id order: no membership can be added to them until
+/// commit. Nothing on SQLite.
+pub(crate) async fn lock_tenants(tx: &mut AnyConnection, backend: Backend, tenant_ids: &[&str]) -> StoreResult<()> {
     if backend != Backend::Postgres {
         return Ok(());
     }
-    let mut tenants: Vec<&str> = std::iter::once(members_of).chain(other).collect();
-    tenants.sort_unstable();
-    tenants.dedup();
-    for t in tenants {
+    let mut sorted = tenant_ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    for t in sorted {
         execute(tx, "SELECT tenant_id FROM tenants WHERE tenant_id = $1 FOR UPDATE", &[t.into()]).await?;
     }
-    let members = "SELECT COUNT(*) FROM (SELECT id FROM users
-         WHERE id IN (SELECT user_id FROM memberships WHERE tenant_id = $1) ORDER BY id FOR UPDATE) locked";
-    execute(tx, members, &[members_of.into()]).await?;
+    Ok(())
+}
+
+/// On PostgreSQL, locks every member of a tenant (locked first with [`lock_tenants`], so the set cannot grow), in
+/// user-id order: none of their memberships can change, nor their flags, until commit. Nothing on SQLite.
+pub(crate) async fn lock_members(tx: &mut AnyConnection, backend: Backend, tenant_id: &str) -> StoreResult<()> {
+    if backend == Backend::Postgres {
+        let members = "SELECT COUNT(*) FROM (SELECT id FROM users
+             WHERE id IN (SELECT user_id FROM memberships WHERE tenant_id = $1) ORDER BY id FOR UPDATE) locked";
+        execute(tx, members, &[tenant_id.into()]).await?;
+    }
     Ok(())
 }
 

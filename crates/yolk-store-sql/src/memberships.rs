@@ -8,7 +8,7 @@ use sqlx::AssertSqlSafe;
 use yolk_domain::{Membership, RoleId, Tenant, TenantId, User, UserId};
 use yolk_store::{Entity, MembershipStore, StoreError, StoreResult};
 
-use crate::counts::{Tally, UserKeys, UserLock, lock_tenant_members, lock_user};
+use crate::counts::{Tally, UserKeys, UserLock, lock_members, lock_tenant_key, lock_tenants, lock_user};
 use crate::roles::load_roles;
 use crate::rows::{RowExt, execute, exists, flag, missing, ms};
 use crate::users::{delete_user_row, fetch_user};
@@ -80,6 +80,7 @@ async fn join(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut tx = store.write.begin().await.map_err(db_err)?;
+    lock_tenant_key(&mut tx, store.backend, tenant_id.as_str()).await?;
     let keys = lock_user(&mut tx, store.backend, &user_id.to_string(), UserLock::Share).await?;
     let keys = keys.ok_or(StoreError::NotFound(Entity::User))?;
     let mut tally = Tally::default();
@@ -268,13 +269,14 @@ impl MembershipStore for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<User> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
+        let mut tally = Tally::default();
+        match new_tenant {
+            Some(t) => crate::tenants::insert_tenant(&mut tx, t, &mut tally).await?,
+            None => lock_tenant_key(&mut tx, self.backend, tenant_id.as_str()).await?,
+        }
         // The row is updated below: lock it for that now (see `UserLock::NoKeyUpdate`).
         let keys = lock_user(&mut tx, self.backend, &user_id.to_string(), UserLock::NoKeyUpdate).await?;
         let keys = keys.ok_or(StoreError::NotFound(Entity::User))?;
-        let mut tally = Tally::default();
-        if let Some(t) = new_tenant {
-            crate::tenants::insert_tenant(&mut tx, t, &mut tally).await?;
-        }
         if !is_member(&mut tx, user_id, tenant_id).await? {
             let m = NewMembership { user_id, keys, tenant_id, role_ids, pending: false, created_at: now };
             insert_membership(&mut tx, &m, &mut tally).await?;
@@ -289,10 +291,11 @@ impl MembershipStore for SqlStore {
 
     async fn migrate_tenant_users(&self, src: &TenantId, target: &TenantId, now: DateTime<Utc>) -> StoreResult<u64> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
+        // No member joins either tenant, neither goes, and no moving user's flags change, until commit.
+        lock_tenants(&mut tx, self.backend, &[src.as_str(), target.as_str()]).await?;
         require_tenant(&mut tx, src).await?;
         require_tenant(&mut tx, target).await?;
-        // No member joins either tenant, and no moving user's flags change, until commit.
-        lock_tenant_members(&mut tx, self.backend, src.as_str(), Some(target.as_str())).await?;
+        lock_members(&mut tx, self.backend, src.as_str()).await?;
         let moved = count(&mut tx, "SELECT COUNT(*) FROM memberships WHERE tenant_id = $1", src.as_str()).await?;
         let mut tally = Tally::default();
         // New members of the target, with their sort keys; users already there keep that membership.
@@ -308,7 +311,7 @@ impl MembershipStore for SqlStore {
         .bind(ms(now))
         .fetch_all(&mut *tx)
         .await
-        .map_err(db_err)?;
+        .map_err(missing(Entity::Tenant))?;
         for r in &joined {
             tally.members(target.as_str(), 1, r.flag("user_invisible")?);
         }

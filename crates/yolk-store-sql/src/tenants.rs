@@ -9,7 +9,7 @@ use yolk_domain::{Tenant, TenantId, TenantProfile};
 use yolk_store::tenants::{TenantQuery, TenantSort};
 use yolk_store::{Entity, Mutation, StoreError, StoreResult, TenantStore};
 
-use crate::counts::{Tally, lock_tenant_members};
+use crate::counts::{Tally, lock_members, lock_tenants};
 use crate::rows::{Record, RowExt, flag, lock_and_read, missing, ms, read_by_key};
 use crate::{Backend, SqlStore, db_err, placeholders};
 
@@ -325,9 +325,7 @@ impl TenantStore for SqlStore {
         lock_hierarchy(self, &mut tx).await?;
         let tenant = fetch_tenant(&mut tx, tenant_id).await?.ok_or(StoreError::NotFound(Entity::Tenant))?;
         let id = tenant_id.as_str();
-        // No member joins, and no member's other memberships change, until commit: which users are deleted below
-        // is decided on a stable set.
-        lock_tenant_members(&mut tx, self.backend, id, None).await?;
+        lock_tenants(&mut tx, self.backend, &[id]).await?;
         let mut tally = Tally::default();
         sqlx::query("UPDATE tenants SET parent_tenant_id = $1, updated_at = $2 WHERE parent_tenant_id = $3")
             .bind(tenant.parent_tenant_id.as_ref().map(TenantId::as_str))
@@ -336,6 +334,9 @@ impl TenantStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        // No member joins, and no member's other memberships change, until commit: which users are deleted below
+        // is decided on a stable set.
+        lock_members(&mut tx, self.backend, id).await?;
         // Users whose only tenant it was. Their memberships are all in this tenant, whose counts go with it.
         let deleted = sqlx::query(
             "DELETE FROM users WHERE id IN (SELECT user_id FROM memberships WHERE tenant_id = $1)

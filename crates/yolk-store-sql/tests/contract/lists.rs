@@ -15,6 +15,7 @@ use crate::{Db, at, new_user, set, tenant, tid, users_query};
 contract!(
     maintained_counts_follow_every_write_path,
     maintained_counts_survive_concurrent_membership_writes,
+    maintained_counts_survive_concurrent_tenant_writes,
     tenant_pages_match_the_general_query,
     tenant_pages_are_read_from_the_index_without_statistics,
     tenant_list_totals_are_maintained,
@@ -114,15 +115,25 @@ async fn maintained_counts_follow_every_write_path(db: Db) {
 /// connection). Every call either succeeds or fails with the answer its race explains (the user or the membership
 /// is gone, or already there), never a store failure (a deadlock, say); then the counts are still exact.
 async fn maintained_counts_survive_concurrent_membership_writes(db: Db) {
-    let tenants = ["c1", "c2", "c3"];
+    concurrent_writes(&db, false).await;
+}
+
+/// As [`maintained_counts_survive_concurrent_membership_writes`], with tenants migrated, deleted and created again
+/// among the membership writes.
+async fn maintained_counts_survive_concurrent_tenant_writes(db: Db) {
+    concurrent_writes(&db, true).await;
+}
+
+async fn concurrent_writes(db: &Db, tenant_writes: bool) {
+    let tenants = ["c1", "c2", "c3", "c4"];
     db.tenants(&tenants).await;
     let mut users = Vec::new();
-    for i in 0..10 {
-        let mut nu = new_user(&format!("u{i}@x.io"), Some(tenants[i % 3]), &[]);
+    for i in 0..12 {
+        let mut nu = new_user(&format!("u{i}@x.io"), Some(tenants[i % 4]), &[]);
         nu.user.invisible = i % 4 == 0;
         users.push(db.create_user(&nu).await.unwrap().id);
     }
-    assert_consistent(&db, "seeding").await;
+    assert_consistent(db, "seeding").await;
     let tasks: Vec<_> = (0..8u64)
         .map(|task| {
             let store = db.store.clone();
@@ -138,22 +149,35 @@ async fn maintained_counts_survive_concurrent_membership_writes(db: Db) {
                 for step in 0..30 {
                     let user = users[next(users.len())];
                     let tenant_id = TenantId::parse(tenants[next(tenants.len())]).unwrap();
-                    let result: StoreResult<()> = match next(if step < 25 { 6 } else { 7 }) {
+                    let other = TenantId::parse(tenants[next(tenants.len())]).unwrap();
+                    let ops = match (tenant_writes, step < 25) {
+                        (false, true) => 6,
+                        (false, false) => 7,
+                        (true, _) => 9,
+                    };
+                    let result: StoreResult<()> = match next(ops) {
                         0 => store.add_membership(user, &tenant_id, &[], at(1)).await,
                         1 => store.invite_member(user, &tenant_id, &[], at(1)).await,
                         2 | 3 => store.remove_from_tenant(user, &tenant_id, at(1)).await.map(drop),
                         4 => {
                             let invisible = next(2) == 0;
-                            store
-                                .update_user(user, set(move |u: &mut User| u.invisible = invisible), at(1))
-                                .await
-                                .map(drop)
+                            let change = set(move |u: &mut User| u.invisible = invisible);
+                            store.update_user(user, change, at(1)).await.map(drop)
                         }
                         5 => store.set_active_tenant(user, &tenant_id, None, &[], at(1)).await.map(drop),
+                        6 if !tenant_writes => store.delete_user(user).await,
+                        6 if tenant_id != other => {
+                            store.migrate_tenant_users(&tenant_id, &other, at(1)).await.map(drop)
+                        }
+                        7 => match store.delete_tenant(&tenant_id, at(1)).await {
+                            Ok(()) => store.create_tenant(&tenant(tenant_id.as_str())).await.map(drop),
+                            e => e,
+                        },
                         _ => store.delete_user(user).await,
                     };
                     match result {
                         Ok(()) | Err(StoreError::NotFound(_) | StoreError::Conflict(Constraint::Membership)) => {}
+                        Err(StoreError::Conflict(Constraint::TenantId)) if tenant_writes => {}
                         Err(e) => panic!("task {task}, step {step}: {e:?}"),
                     }
                 }
@@ -163,7 +187,7 @@ async fn maintained_counts_survive_concurrent_membership_writes(db: Db) {
     for t in tasks {
         t.await.expect("a writer task");
     }
-    assert_consistent(&db, "concurrent membership writes").await;
+    assert_consistent(db, "concurrent writes").await;
 }
 
 /// The hot path (tenant only, by creation time) answers what the general query (the same tenant and visibility,
