@@ -126,10 +126,10 @@ impl SqlStore {
                     .acquire_timeout(Duration::from_secs(10))
                     .after_connect(move |conn, _meta| {
                         Box::pin(async move {
-                            conn.execute(AssertSqlSafe(format!("SET statement_timeout = {timeout_ms}"))).await?;
-                            // Pages are small: compiling a plan (JIT) never pays, and a blind estimate (a recursive
-                            // query's, or any without statistics) can make it cost 100-200 ms of a 1 ms read.
-                            conn.execute("SET jit = off").await?;
+                            // `jit = off`: pages are small, compiling a plan never pays, and a blind estimate (a
+                            // recursive query's, or any without statistics) made it cost 100-200 ms of a 1 ms read.
+                            let setup = format!("SET statement_timeout = {timeout_ms}; SET jit = off");
+                            conn.execute(AssertSqlSafe(setup)).await?;
                             Ok(())
                         })
                     })
