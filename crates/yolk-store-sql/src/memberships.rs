@@ -300,7 +300,8 @@ impl MembershipStore for SqlStore {
         let mut tally = Tally::default();
         // New members of the target, with their sort keys; users already there keep that membership.
         let joined = sqlx::query(
-            "INSERT INTO memberships (tenant_id, user_id, disabled, pending, created_at, user_created_at, user_invisible)
+            "INSERT INTO memberships
+                 (tenant_id, user_id, disabled, pending, created_at, user_created_at, user_invisible)
              SELECT $1, m.user_id, m.disabled, m.pending, $3, m.user_created_at, m.user_invisible FROM memberships m
              WHERE m.tenant_id = $2
                AND NOT EXISTS (SELECT 1 FROM memberships t WHERE t.tenant_id = $1 AND t.user_id = m.user_id)

@@ -178,7 +178,8 @@ impl TenantStore for SqlStore {
         let dir = if q.descending { "DESC" } else { "ASC" };
         let total_column = maintained.map(|sql| format!(", ({sql}) AS list_total")).unwrap_or_default();
         let sql = format!(
-            "SELECT *{total_column} FROM tenants{where_sql} ORDER BY {sort} {dir}, tenant_id {dir} LIMIT ${} OFFSET ${}",
+            "SELECT *{total_column} FROM tenants{where_sql} ORDER BY {sort} {dir}, tenant_id {dir} \
+             LIMIT ${} OFFSET ${}",
             args.len() + 1,
             args.len() + 2
         );

@@ -390,8 +390,9 @@ fn maintained_total(q: &UserQuery) -> Option<&'static str> {
 /// a column. Its cost is the page (plus the offset's index entries), whatever the size of the tenant or the store,
 /// and its plan needs no statistics: the offset is a sub-select, which PostgreSQL's planner cannot see through, so
 /// it never trades the ordered index range for sorting the whole tenant because an offset exceeds its (default,
-/// without `ANALYZE`: 0.5 % of the table) estimate of the tenant's size; the limit is known (see [`UserPage`]). Other queries filter and sort `users` (as before issue 7); their total is the
-/// maintained count when only the tenant filters, else a `COUNT(*)` of what they match.
+/// without `ANALYZE`: 0.5 % of the table) estimate of the tenant's size; the limit is known (see [`UserPage`]).
+/// Other queries filter and sort `users` (as before issue 7); their total is the maintained count when only the
+/// tenant filters, else a `COUNT(*)` of what they match.
 fn user_page(q: &UserQuery, backend: Backend) -> Option<UserPage> {
     let dir = if q.descending { "DESC" } else { "ASC" };
     let limit = i64::try_from(q.page.limit).unwrap_or(i64::MAX);
