@@ -75,8 +75,9 @@ const MEMBER_SQL: MemberSql = MemberSql {
         row: "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, NULL, {}, {})",
     },
     memberships: TableSql {
-        head: "INSERT INTO memberships (tenant_id, user_id, disabled, pending, created_at) VALUES ",
-        row: "({}, {}, 0, 0, {})",
+        head: "INSERT INTO memberships \
+               (tenant_id, user_id, disabled, pending, created_at, user_created_at, user_invisible) VALUES ",
+        row: "({}, {}, 0, 0, {}, {}, {})",
     },
     user_roles: TableSql { head: "INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ", row: "({}, {}, {})" },
 };
@@ -206,6 +207,8 @@ async fn insert_all(
     let mut inserted = 0u64;
     loop {
         let mut tx = store.write.begin().await.map_err(db_err)?;
+        // The maintained counts move in the same transaction as the rows (see `counts.rs`).
+        let mut tally = crate::counts::Tally::default();
         let mut in_tx = 0;
         while in_tx < ROWS_PER_TRANSACTION {
             let batch: Vec<BulkUser> = users.by_ref().take(rows_per_statement(backend)).collect();
@@ -213,11 +216,16 @@ async fn insert_all(
                 break;
             }
             in_tx += batch.len();
+            for b in &batch {
+                tally.members(tenant_id.as_str(), 1, b.user.invisible);
+                tally.users(1, b.user.invisible);
+            }
             insert_batch(&mut tx, backend, tenant_id, role_ids, &batch).await?;
         }
         if in_tx == 0 {
             return Ok(inserted);
         }
+        tally.apply(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         inserted += in_tx as u64;
     }
@@ -262,7 +270,12 @@ async fn insert_batch(
     let mut q =
         sqlx::query(AssertSqlSafe(sql.memberships.for_rows(&MEMBERSHIPS_FULL, backend, batch.len(), &mut owned)));
     for b in batch {
-        q = q.bind(tenant.to_owned()).bind(b.user.id.to_string()).bind(ms(b.user.created_at));
+        q = q
+            .bind(tenant.to_owned())
+            .bind(b.user.id.to_string())
+            .bind(ms(b.user.created_at))
+            .bind(ms(b.user.created_at))
+            .bind(flag(b.user.invisible));
     }
     q.execute(&mut *tx).await.map_err(missing(Entity::Tenant))?;
 
@@ -288,13 +301,15 @@ mod tests {
         let m = &MEMBER_SQL.memberships;
         assert_eq!(
             m.statement(2, Backend::Postgres),
-            "INSERT INTO memberships (tenant_id, user_id, disabled, pending, created_at) VALUES \
-             ($1, $2, 0, 0, $3), ($4, $5, 0, 0, $6)"
+            "INSERT INTO memberships \
+               (tenant_id, user_id, disabled, pending, created_at, user_created_at, user_invisible) VALUES \
+             ($1, $2, 0, 0, $3, $4, $5), ($6, $7, 0, 0, $8, $9, $10)"
         );
         assert_eq!(
             m.statement(2, Backend::Sqlite),
-            "INSERT INTO memberships (tenant_id, user_id, disabled, pending, created_at) VALUES \
-             (?, ?, 0, 0, ?), (?, ?, 0, 0, ?)"
+            "INSERT INTO memberships \
+               (tenant_id, user_id, disabled, pending, created_at, user_created_at, user_invisible) VALUES \
+             (?, ?, 0, 0, ?, ?, ?), (?, ?, 0, 0, ?, ?, ?)"
         );
         let users = MEMBER_SQL.users.statement(2, Backend::Postgres);
         assert!(users.ends_with("$35, $36)"), "{users}");

@@ -8,9 +8,10 @@ use sqlx::AssertSqlSafe;
 use yolk_domain::{Membership, RoleId, Tenant, TenantId, User, UserId};
 use yolk_store::{Entity, MembershipStore, StoreError, StoreResult};
 
+use crate::counts::{Tally, UserKeys, UserLock, lock_members, lock_tenant_key, lock_tenants, lock_user};
 use crate::roles::load_roles;
 use crate::rows::{RowExt, execute, exists, flag, missing, ms};
-use crate::users::fetch_user;
+use crate::users::{delete_user_row, fetch_user};
 use crate::{SqlStore, db_err, placeholders};
 
 /// Inserts user-role rows; a missing role (or one owned by another tenant) is `NotFound(Role)`.
@@ -33,27 +34,60 @@ async fn insert_roles(
     Ok(())
 }
 
-/// Inserts an enabled membership (pending or not) with its roles (inside the caller's transaction). `NotFound`
-/// for an unknown tenant or role, `Conflict(Membership)` if the user is already a member.
+/// A membership to insert.
+pub(crate) struct NewMembership<'a> {
+    pub user_id: UserId,
+    /// The user's sort keys, read under the lock that keeps them from changing until commit (`lock_user`), or
+    /// those of a user created by the same transaction.
+    pub keys: UserKeys,
+    pub tenant_id: &'a TenantId,
+    pub role_ids: &'a [RoleId],
+    pub pending: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Inserts an enabled membership (pending or not) with its roles, counted in `tally` (inside the caller's
+/// transaction). `NotFound` for an unknown tenant or role, `Conflict(Membership)` if the user is already a member.
 pub(crate) async fn insert_membership(
     tx: &mut sqlx::AnyConnection,
+    m: &NewMembership<'_>,
+    tally: &mut Tally,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO memberships (tenant_id, user_id, disabled, pending, created_at, user_created_at, user_invisible)
+         VALUES ($1, $2, 0, $3, $4, $5, $6)",
+    )
+    .bind(m.tenant_id.as_str())
+    .bind(m.user_id.to_string())
+    .bind(flag(m.pending))
+    .bind(ms(m.created_at))
+    .bind(m.keys.created_at)
+    .bind(flag(m.keys.invisible))
+    .execute(&mut *tx)
+    .await
+    .map_err(missing(Entity::Tenant))?;
+    tally.members(m.tenant_id.as_str(), 1, m.keys.invisible);
+    insert_roles(tx, m.user_id, m.tenant_id, m.role_ids).await
+}
+
+/// Adds a membership of an existing user (locked until commit, so its flags cannot change meanwhile) and commits.
+async fn join(
+    store: &SqlStore,
     user_id: UserId,
     tenant_id: &TenantId,
     role_ids: &[RoleId],
     pending: bool,
-    created_at: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO memberships (tenant_id, user_id, disabled, pending, created_at) VALUES ($1, $2, 0, $3, $4)",
-    )
-    .bind(tenant_id.as_str())
-    .bind(user_id.to_string())
-    .bind(flag(pending))
-    .bind(ms(created_at))
-    .execute(&mut *tx)
-    .await
-    .map_err(missing(Entity::Tenant))?;
-    insert_roles(tx, user_id, tenant_id, role_ids).await
+    let mut tx = store.write.begin().await.map_err(db_err)?;
+    lock_tenant_key(&mut tx, store.backend, tenant_id.as_str()).await?;
+    let keys = lock_user(&mut tx, store.backend, &user_id.to_string(), UserLock::Share).await?;
+    let keys = keys.ok_or(StoreError::NotFound(Entity::User))?;
+    let mut tally = Tally::default();
+    let m = NewMembership { user_id, keys, tenant_id, role_ids, pending, created_at: now };
+    insert_membership(&mut tx, &m, &mut tally).await?;
+    tally.apply(&mut tx).await?;
+    tx.commit().await.map_err(db_err)
 }
 
 async fn is_member(tx: &mut sqlx::AnyConnection, user_id: UserId, tenant_id: &TenantId) -> StoreResult<bool> {
@@ -144,10 +178,7 @@ impl MembershipStore for SqlStore {
         role_ids: &[RoleId],
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db_err)?;
-        fetch_user(&mut *tx, user_id).await?;
-        insert_membership(&mut tx, user_id, tenant_id, role_ids, false, now).await?;
-        tx.commit().await.map_err(db_err)
+        join(self, user_id, tenant_id, role_ids, false, now).await
     }
 
     async fn invite_member(
@@ -157,10 +188,7 @@ impl MembershipStore for SqlStore {
         role_ids: &[RoleId],
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db_err)?;
-        fetch_user(&mut *tx, user_id).await?;
-        insert_membership(&mut tx, user_id, tenant_id, role_ids, true, now).await?;
-        tx.commit().await.map_err(db_err)
+        join(self, user_id, tenant_id, role_ids, true, now).await
     }
 
     async fn set_membership_disabled(
@@ -204,20 +232,30 @@ impl MembershipStore for SqlStore {
     async fn remove_from_tenant(&self, user_id: UserId, tenant_id: &TenantId, now: DateTime<Utc>) -> StoreResult<bool> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let user = user_id.to_string();
+        // Locked first: no membership of the user can be added while this decides whether it was the last one.
+        let keys = lock_user(&mut tx, self.backend, &user, UserLock::Update).await?;
+        let mut tally = Tally::default();
         // The membership's roles cascade with it.
-        let sql = "DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2";
-        if execute(&mut tx, sql, &[(&user).into(), tenant_id.into()]).await? == 0 {
+        let removed =
+            sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2 RETURNING user_invisible")
+                .bind(&user)
+                .bind(tenant_id.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        let (Some(keys), Some(removed)) = (keys, removed) else {
             return Err(StoreError::NotFound(Entity::Membership));
-        }
+        };
+        tally.members(tenant_id.as_str(), -1, removed.flag("user_invisible")?);
         revoke_tenant_sessions(&mut tx, user_id, tenant_id, now).await?;
         let deleted = count(&mut tx, "SELECT COUNT(*) FROM memberships WHERE user_id = $1", &user).await? == 0;
         if deleted {
-            // Its sessions and refresh tokens cascade with it.
-            execute(&mut tx, "DELETE FROM users WHERE id = $1", &[(&user).into()]).await?;
+            delete_user_row(&mut tx, &user, keys, &mut tally).await?;
         } else {
             let sql = "UPDATE users SET active_tenant_id = NULL WHERE id = $1 AND active_tenant_id = $2";
             execute(&mut tx, sql, &[(&user).into(), tenant_id.into()]).await?;
         }
+        tally.apply(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(deleted)
     }
@@ -231,32 +269,54 @@ impl MembershipStore for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<User> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        fetch_user(&mut *tx, user_id).await?;
-        if let Some(t) = new_tenant {
-            crate::tenants::insert_tenant(&mut tx, t).await?;
+        let mut tally = Tally::default();
+        match new_tenant {
+            Some(t) => crate::tenants::insert_tenant(&mut tx, t, &mut tally).await?,
+            None => lock_tenant_key(&mut tx, self.backend, tenant_id.as_str()).await?,
         }
+        // The row is updated below: lock it for that now (see `UserLock::NoKeyUpdate`).
+        let keys = lock_user(&mut tx, self.backend, &user_id.to_string(), UserLock::NoKeyUpdate).await?;
+        let keys = keys.ok_or(StoreError::NotFound(Entity::User))?;
         if !is_member(&mut tx, user_id, tenant_id).await? {
-            insert_membership(&mut tx, user_id, tenant_id, role_ids, false, now).await?;
+            let m = NewMembership { user_id, keys, tenant_id, role_ids, pending: false, created_at: now };
+            insert_membership(&mut tx, &m, &mut tally).await?;
         }
         let sql = "UPDATE users SET active_tenant_id = $1, updated_at = $2 WHERE id = $3";
         execute(&mut tx, sql, &[tenant_id.into(), now.into(), (&user_id.to_string()).into()]).await?;
         let user = fetch_user(&mut *tx, user_id).await?;
+        tally.apply(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(user)
     }
 
     async fn migrate_tenant_users(&self, src: &TenantId, target: &TenantId, now: DateTime<Utc>) -> StoreResult<u64> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
+        // No member joins either tenant, neither goes, and no moving user's flags change, until commit.
+        lock_tenants(&mut tx, self.backend, &[src.as_str(), target.as_str()]).await?;
         require_tenant(&mut tx, src).await?;
         require_tenant(&mut tx, target).await?;
+        lock_members(&mut tx, self.backend, src.as_str()).await?;
         let moved = count(&mut tx, "SELECT COUNT(*) FROM memberships WHERE tenant_id = $1", src.as_str()).await?;
-        let (to, from) = (target.into(), src.into());
-        // New members of the target; users already there keep that membership.
-        let join = "INSERT INTO memberships (tenant_id, user_id, disabled, pending, created_at)
-             SELECT $1, m.user_id, m.disabled, m.pending, $3 FROM memberships m
+        let mut tally = Tally::default();
+        // New members of the target, with their sort keys; users already there keep that membership.
+        let joined = sqlx::query(
+            "INSERT INTO memberships
+                 (tenant_id, user_id, disabled, pending, created_at, user_created_at, user_invisible)
+             SELECT $1, m.user_id, m.disabled, m.pending, $3, m.user_created_at, m.user_invisible FROM memberships m
              WHERE m.tenant_id = $2
-               AND NOT EXISTS (SELECT 1 FROM memberships t WHERE t.tenant_id = $1 AND t.user_id = m.user_id)";
-        execute(&mut tx, join, &[to, from, now.into()]).await?;
+               AND NOT EXISTS (SELECT 1 FROM memberships t WHERE t.tenant_id = $1 AND t.user_id = m.user_id)
+             RETURNING user_invisible",
+        )
+        .bind(target.as_str())
+        .bind(src.as_str())
+        .bind(ms(now))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(missing(Entity::Tenant))?;
+        for r in &joined {
+            tally.members(target.as_str(), 1, r.flag("user_invisible")?);
+        }
+        let (to, from) = (target.into(), src.into());
         // Environment-wide roles travel; roles owned by the source tenant mean nothing in the target.
         let roles = "INSERT INTO user_roles (tenant_id, user_id, role_id)
              SELECT $1, ur.user_id, ur.role_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id
@@ -267,7 +327,15 @@ impl MembershipStore for SqlStore {
         execute(&mut tx, active, &[to, from, now.into()]).await?;
         let revoke = "UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND revoked_at IS NULL";
         execute(&mut tx, revoke, &[now.into(), from]).await?;
-        execute(&mut tx, "DELETE FROM memberships WHERE tenant_id = $1", &[from]).await?;
+        let left = sqlx::query("DELETE FROM memberships WHERE tenant_id = $1 RETURNING user_invisible")
+            .bind(src.as_str())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        for r in &left {
+            tally.members(src.as_str(), -1, r.flag("user_invisible")?);
+        }
+        tally.apply(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(moved)
     }

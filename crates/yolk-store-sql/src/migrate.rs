@@ -14,9 +14,16 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_pending_memberships.sql")),
     (4, include_str!("../migrations/0004_signing_key_envelope_and_rotation.sql")),
     (5, include_str!("../migrations/0005_failed_logins.sql")),
+    (6, include_str!("../migrations/0006_list_pages_in_order.sql")),
 ];
 
 const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"
+
+/// Tables a migration rewrote row by row (version, table). On PostgreSQL each old row version stays in the
+/// table's indexes until a vacuum: an index built in the same transaction holds them too (0006's
+/// `memberships_page`, under the old rows' default sort keys, which an ascending page would walk before the first
+/// live entry). Autovacuum may be off or late, so the migrator vacuums (and analyzes) these tables right after.
+const VACUUM_AFTER: &[(i64, &str)] = &[(6, "VACUUM (ANALYZE) memberships")];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend, now: DateTime<Utc>) -> StoreResult<usize> {
     let mut conn = pool.acquire().await.map_err(db_err)?;
@@ -74,6 +81,11 @@ async fn apply(conn: &mut sqlx::AnyConnection, backend: Backend, now: DateTime<U
         tx.commit().await.map_err(db_err)?;
         tracing::info!(version, "applied migration");
         applied += 1;
+        if backend == Backend::Postgres {
+            for (_, vacuum) in VACUUM_AFTER.iter().filter(|(v, _)| v == version) {
+                sqlx::query(*vacuum).execute(&mut *conn).await.map_err(db_err)?;
+            }
+        }
     }
     Ok(applied)
 }

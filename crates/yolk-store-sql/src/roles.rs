@@ -209,8 +209,10 @@ impl RoleStore for SqlStore {
 
     async fn list_roles(&self, tenant_id: Option<&TenantId>) -> StoreResult<Vec<Role>> {
         let rows = match tenant_id {
+            // The environment's roles and the tenant's own: two ranges of the unique `(scope, key)` index (`scope`
+            // is the owning tenant, '' for the environment), however many roles other tenants own.
             Some(t) => {
-                sqlx::query("SELECT * FROM roles WHERE tenant_id IS NULL OR tenant_id = $1 ORDER BY level, key")
+                sqlx::query("SELECT * FROM roles WHERE scope IN ('', $1) ORDER BY level, key")
                     .bind(t.as_str())
                     .fetch_all(&self.read)
                     .await

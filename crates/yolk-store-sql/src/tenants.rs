@@ -9,6 +9,7 @@ use yolk_domain::{Tenant, TenantId, TenantProfile};
 use yolk_store::tenants::{TenantQuery, TenantSort};
 use yolk_store::{Entity, Mutation, StoreError, StoreResult, TenantStore};
 
+use crate::counts::{Tally, lock_members, lock_tenants};
 use crate::rows::{Record, RowExt, flag, lock_and_read, missing, ms, read_by_key};
 use crate::{Backend, SqlStore, db_err, placeholders};
 
@@ -47,8 +48,8 @@ fn like_literal(s: &str) -> String {
     s.replace('!', "!!").replace('%', "!%").replace('_', "!_")
 }
 
-/// Inserts a tenant on `conn` (inside the caller's transaction).
-pub(crate) async fn insert_tenant(conn: &mut sqlx::AnyConnection, t: &Tenant) -> StoreResult<()> {
+/// Inserts a tenant on `conn` (inside the caller's transaction), counted in `tally`.
+pub(crate) async fn insert_tenant(conn: &mut sqlx::AnyConnection, t: &Tenant, tally: &mut Tally) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO tenants (id, tenant_id, name, metadata, parent_tenant_id, alias, is_reseller, profile,
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -66,6 +67,7 @@ pub(crate) async fn insert_tenant(conn: &mut sqlx::AnyConnection, t: &Tenant) ->
     .execute(&mut *conn)
     .await
     .map_err(missing(Entity::ParentTenant))?;
+    tally.tenants(1);
     Ok(())
 }
 
@@ -111,8 +113,11 @@ async fn parent_chain(conn: &mut sqlx::AnyConnection, tenant_id: &TenantId) -> S
 #[async_trait::async_trait]
 impl TenantStore for SqlStore {
     async fn create_tenant(&self, t: &Tenant) -> StoreResult<Tenant> {
-        let mut conn = self.write.acquire().await.map_err(db_err)?;
-        insert_tenant(&mut conn, t).await?;
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let mut tally = Tally::default();
+        insert_tenant(&mut tx, t, &mut tally).await?;
+        tally.apply(&mut tx).await?;
+        tx.commit().await.map_err(db_err)?;
         Ok(t.clone())
     }
 
@@ -151,19 +156,30 @@ impl TenantStore for SqlStore {
             conds.push(format!("tenant_id IN ({})", placeholders(first, ids.len())));
         }
         let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
-        let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT COUNT(*) FROM tenants{where_sql}")));
-        for a in &args {
-            count = count.bind(a.clone());
-        }
-        let total = count.fetch_one(&self.read).await.map_err(db_err)?;
+        // Every tenant: the maintained count (with the page's rows), else a count of the rows that match.
+        let maintained = conds.is_empty().then_some("SELECT tenants FROM store_counts WHERE id = 1");
+        let counted = match maintained {
+            Some(_) => None,
+            None => {
+                let mut count =
+                    sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT COUNT(*) FROM tenants{where_sql}")));
+                for a in &args {
+                    count = count.bind(a.clone());
+                }
+                Some(count.fetch_one(&self.read).await.map_err(db_err)?)
+            }
+        };
+        // Each order is an index (`tenants_created`, `tenants_name`, the unique tenant id), ties by tenant id.
         let sort = match q.sort {
             TenantSort::CreatedAt => "created_at",
             TenantSort::Name => "LOWER(name)",
             TenantSort::TenantId => "tenant_id",
         };
         let dir = if q.descending { "DESC" } else { "ASC" };
+        let total_column = maintained.map(|sql| format!(", ({sql}) AS list_total")).unwrap_or_default();
         let sql = format!(
-            "SELECT * FROM tenants{where_sql} ORDER BY {sort} {dir}, tenant_id {dir} LIMIT ${} OFFSET ${}",
+            "SELECT *{total_column} FROM tenants{where_sql} ORDER BY {sort} {dir}, tenant_id {dir} \
+             LIMIT ${} OFFSET ${}",
             args.len() + 1,
             args.len() + 2
         );
@@ -175,25 +191,43 @@ impl TenantStore for SqlStore {
             (i64::try_from(p.limit).unwrap_or(i64::MAX), i64::try_from(p.offset).unwrap_or(i64::MAX))
         });
         let rows = query.bind(limit).bind(offset).fetch_all(&self.read).await.map_err(db_err)?;
+        let total = match (counted, maintained, rows.first()) {
+            (Some(n), _, _) => n,
+            (None, _, Some(r)) => r.opt_int("list_total")?.unwrap_or_default(),
+            (None, Some(sql), None) => {
+                sqlx::query_scalar::<_, i64>(sql).fetch_optional(&self.read).await.map_err(db_err)?.unwrap_or_default()
+            }
+            (None, None, None) => 0,
+        };
         let tenants = rows.iter().map(Tenant::from_row).collect::<StoreResult<Vec<_>>>()?;
         Ok((tenants, u64::try_from(total).unwrap_or_default()))
     }
 
     async fn descendant_tenants(&self, tenant_id: &TenantId) -> StoreResult<Vec<Tenant>> {
-        // UNION (not UNION ALL) drops rows already produced, so even a corrupt, looping hierarchy terminates.
-        let rows = sqlx::query(
-            "WITH RECURSIVE below (tenant_id) AS (
-                 SELECT tenant_id FROM tenants WHERE parent_tenant_id = $1
-                 UNION
-                 SELECT t.tenant_id FROM tenants t JOIN below b ON t.parent_tenant_id = b.tenant_id
-             )
-             SELECT t.* FROM tenants t JOIN below b ON t.tenant_id = b.tenant_id
-             WHERE t.tenant_id <> $1 ORDER BY t.created_at, t.tenant_id",
-        )
-        .bind(tenant_id.as_str())
-        .fetch_all(&self.read)
-        .await
-        .map_err(db_err)?;
+        // Whole rows, level by level through the `tenants_parent` index: O(descendants). UNION (not UNION ALL) drops
+        // rows already produced, so even a corrupt, looping hierarchy terminates. PostgreSQL estimates a recursive
+        // query's size blindly and may merge-join the whole parent index at each level instead: a lateral
+        // sub-select it cannot flatten (`OFFSET 0`) leaves it only the per-tenant lookup.
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "WITH RECURSIVE below AS (
+                     SELECT * FROM tenants WHERE parent_tenant_id = $1
+                     UNION
+                     SELECT t.* FROM below b JOIN tenants t ON t.parent_tenant_id = b.tenant_id
+                 )
+                 SELECT * FROM below WHERE tenant_id <> $1 ORDER BY created_at, tenant_id"
+            }
+            Backend::Postgres => {
+                "WITH RECURSIVE below AS (
+                     SELECT * FROM tenants WHERE parent_tenant_id = $1
+                     UNION
+                     SELECT c.* FROM below b
+                     CROSS JOIN LATERAL (SELECT * FROM tenants t WHERE t.parent_tenant_id = b.tenant_id OFFSET 0) c
+                 )
+                 SELECT * FROM below WHERE tenant_id <> $1 ORDER BY created_at, tenant_id"
+            }
+        };
+        let rows = sqlx::query(sql).bind(tenant_id.as_str()).fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter().map(Tenant::from_row).collect()
     }
 
@@ -292,6 +326,8 @@ impl TenantStore for SqlStore {
         lock_hierarchy(self, &mut tx).await?;
         let tenant = fetch_tenant(&mut tx, tenant_id).await?.ok_or(StoreError::NotFound(Entity::Tenant))?;
         let id = tenant_id.as_str();
+        lock_tenants(&mut tx, self.backend, &[id]).await?;
+        let mut tally = Tally::default();
         sqlx::query("UPDATE tenants SET parent_tenant_id = $1, updated_at = $2 WHERE parent_tenant_id = $3")
             .bind(tenant.parent_tenant_id.as_ref().map(TenantId::as_str))
             .bind(ms(now))
@@ -299,14 +335,22 @@ impl TenantStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        sqlx::query(
+        // No member joins, and no member's other memberships change, until commit: which users are deleted below
+        // is decided on a stable set.
+        lock_members(&mut tx, self.backend, id).await?;
+        // Users whose only tenant it was. Their memberships are all in this tenant, whose counts go with it.
+        let deleted = sqlx::query(
             "DELETE FROM users WHERE id IN (SELECT user_id FROM memberships WHERE tenant_id = $1)
-             AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id AND m.tenant_id <> $1)",
+             AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id AND m.tenant_id <> $1)
+             RETURNING invisible",
         )
         .bind(id)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await
         .map_err(db_err)?;
+        for r in &deleted {
+            tally.users(-1, r.flag("invisible")?);
+        }
         sqlx::query("UPDATE users SET active_tenant_id = NULL WHERE active_tenant_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -323,8 +367,11 @@ impl TenantStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        // Memberships, user roles and tenant-owned roles go with the row (ON DELETE CASCADE).
+        // Memberships (with their counts row), user roles and tenant-owned roles go with the row (ON DELETE
+        // CASCADE).
         sqlx::query("DELETE FROM tenants WHERE tenant_id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+        tally.tenants(-1);
+        tally.apply(&mut tx).await?;
         tx.commit().await.map_err(db_err)
     }
 }

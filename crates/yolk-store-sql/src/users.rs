@@ -1,16 +1,17 @@
 //! Users: rows, lookups, lists and the changes that touch a user row (with its sessions when locking).
 
 use chrono::{DateTime, Utc};
-use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Connection, Executor};
 use yolk_domain::values::normalize_email;
 use yolk_domain::{TenantId, User, UserId};
 use yolk_store::users::{IdentifierKind, LoginIdentifier, NewUser, UserQuery, UserSort};
 use yolk_store::{Entity, Mutation, StoreError, StoreResult, UserStore};
 
-use crate::memberships::insert_membership;
-use crate::rows::{Record, RowExt, delete_by_key, flag, lock_and_read, ms, touched};
-use crate::{SqlStore, db_err, placeholders};
+use crate::counts::{Tally, UserKeys, UserLock, lock_user};
+use crate::memberships::{NewMembership, insert_membership};
+use crate::rows::{Record, RowExt, flag, lock_and_read, ms, touched};
+use crate::{Backend, SqlStore, db_err, placeholders};
 
 impl Record for User {
     const TABLE: &'static str = "users";
@@ -87,19 +88,6 @@ fn only_tenant_filter(q: &UserQuery) -> bool {
         && q.ids.is_none()
 }
 
-/// Members of a tenant, from the membership primary key's range for the tenant; without invisible users, minus the
-/// few invisible members found through the `users_invisible` partial index.
-async fn count_members(pool: &sqlx::AnyPool, tenant_id: &TenantId, include_invisible: bool) -> StoreResult<i64> {
-    let sql = if include_invisible {
-        "SELECT COUNT(*) FROM memberships WHERE tenant_id = $1"
-    } else {
-        "SELECT (SELECT COUNT(*) FROM memberships WHERE tenant_id = $1)
-              - (SELECT COUNT(*) FROM users u WHERE u.invisible = 1
-                   AND EXISTS (SELECT 1 FROM memberships m WHERE m.tenant_id = $1 AND m.user_id = u.id))"
-    };
-    sqlx::query_scalar(sql).bind(tenant_id.as_str()).fetch_one(pool).await.map_err(db_err)
-}
-
 /// Escapes `LIKE` wildcards (`%`, `_`) and the escape character itself, for `ESCAPE '\'`.
 fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -117,8 +105,9 @@ impl UserStore for SqlStore {
     async fn create_user(&self, new: &NewUser) -> StoreResult<User> {
         let u = &new.user;
         let mut tx = self.write.begin().await.map_err(db_err)?;
+        let mut tally = Tally::default();
         if let Some(t) = &new.new_tenant {
-            crate::tenants::insert_tenant(&mut tx, t).await?;
+            crate::tenants::insert_tenant(&mut tx, t, &mut tally).await?;
         }
         sqlx::query(
             "INSERT INTO users (id, email, email_norm, username, name, phone_number, profile_picture_url, metadata,
@@ -147,9 +136,20 @@ impl UserStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        tally.users(1, u.invisible);
         if let Some(tenant_id) = &new.tenant_id {
-            insert_membership(&mut tx, u.id, tenant_id, &new.role_ids, false, u.created_at).await?;
+            let keys = UserKeys { created_at: ms(u.created_at), invisible: u.invisible };
+            let m = NewMembership {
+                user_id: u.id,
+                keys,
+                tenant_id,
+                role_ids: &new.role_ids,
+                pending: false,
+                created_at: u.created_at,
+            };
+            insert_membership(&mut tx, &m, &mut tally).await?;
         }
+        tally.apply(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(u.clone())
     }
@@ -185,6 +185,7 @@ impl UserStore for SqlStore {
     async fn update_user(&self, id: UserId, change: Mutation<User>, now: DateTime<Utc>) -> StoreResult<User> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let mut u: User = lock_and_read(&mut tx, &id.to_string()).await?;
+        let was_invisible = u.invisible;
         change(&mut u)?;
         u.id = id;
         u.updated_at = now;
@@ -214,6 +215,23 @@ impl UserStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        if u.invisible != was_invisible {
+            // The user's memberships carry the flag (the row lock above keeps a membership from being added with
+            // the old one meanwhile).
+            let delta = if u.invisible { 1 } else { -1 };
+            let rows = sqlx::query("UPDATE memberships SET user_invisible = $1 WHERE user_id = $2 RETURNING tenant_id")
+                .bind(flag(u.invisible))
+                .bind(id.to_string())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let mut tally = Tally::default();
+            for r in &rows {
+                tally.invisible_member(&r.text("tenant_id")?, delta);
+            }
+            tally.invisible_user(delta);
+            tally.apply(&mut tx).await?;
+        }
         // Answer what was stored (the mutation may have touched fields that are not written).
         let stored = fetch_user(&mut *tx, id).await?;
         tx.commit().await.map_err(db_err)?;
@@ -278,103 +296,267 @@ impl UserStore for SqlStore {
     }
 
     async fn delete_user(&self, id: UserId) -> StoreResult<()> {
-        delete_by_key::<User>(&self.write, &id.to_string()).await
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let user = id.to_string();
+        let keys = lock_user(&mut tx, self.backend, &user, UserLock::Update).await?;
+        let keys = keys.ok_or(StoreError::NotFound(Entity::User))?;
+        let mut tally = Tally::default();
+        delete_user_row(&mut tx, &user, keys, &mut tally).await?;
+        tally.apply(&mut tx).await?;
+        tx.commit().await.map_err(db_err)
     }
 
     async fn list_users(&self, q: &UserQuery) -> StoreResult<(Vec<User>, u64)> {
-        // Conditions are appended with numbered placeholders; the values are collected in the same order.
-        let mut conds: Vec<String> = Vec::new();
-        let mut args: Vec<String> = Vec::new();
-        if !q.include_invisible {
-            conds.push("invisible = 0".to_owned());
-        }
-        if let Some(t) = &q.tenant_id {
-            args.push(t.as_str().to_owned());
-            conds.push(format!(
-                "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id AND m.tenant_id = ${})",
-                args.len()
-            ));
-        }
-        if let Some(e) = &q.email {
-            args.push(normalize_email(e));
-            conds.push(format!("email_norm = ${}", args.len()));
-        }
-        if let Some(f) = &q.filter {
-            args.push(format!("%{}%", like_escape(&normalize_email(f))));
-            conds.push(format!(
-                "(email_norm LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(name, '')) LIKE ${n} ESCAPE '\\')",
-                n = args.len()
-            ));
-        }
-        if let Some(p) = &q.name_prefix {
-            args.push(format!("{}%", like_escape(&p.to_lowercase())));
-            conds.push(format!("LOWER(COALESCE(name, '')) LIKE ${} ESCAPE '\\'", args.len()));
-        }
-        if let Some((kind, prefix)) = &q.identifier {
-            let column = match kind {
-                IdentifierKind::Email => "COALESCE(email_norm, '')",
-                IdentifierKind::PhoneNumber => "COALESCE(phone_number, '')",
-                IdentifierKind::Username => "LOWER(COALESCE(username, ''))",
-            };
-            args.push(format!("{}%", like_escape(&prefix.to_lowercase())));
-            conds.push(format!("{column} LIKE ${} ESCAPE '\\'", args.len()));
-        }
-        if let Some(external) = &q.external_ids {
-            if external.is_empty() {
-                return Ok((Vec::new(), 0));
-            }
-            let first = args.len() + 1;
-            args.extend(external.iter().cloned());
-            conds.push(format!("external_id IN ({})", placeholders(first, external.len())));
-        }
-        if let Some(ids) = &q.ids {
-            if ids.is_empty() {
-                return Ok((Vec::new(), 0));
-            }
-            let first = args.len() + 1;
-            args.extend(ids.iter().map(UserId::to_string));
-            conds.push(format!("id IN ({})", placeholders(first, ids.len())));
-        }
-        let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
-        let total = match (&q.tenant_id, only_tenant_filter(q)) {
-            // The hot path (a tenant's user page): count from indexes, not by probing every member's row.
-            (Some(tenant_id), true) => count_members(&self.read, tenant_id, q.include_invisible).await?,
-            _ => {
-                let sql = format!("SELECT COUNT(*) FROM users{where_sql}");
-                let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
-                for a in &args {
+        let Some(plan) = user_page(q, self.backend) else { return Ok((Vec::new(), 0)) };
+        let counted = match &plan.total {
+            Total::Counted(sql) => {
+                let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql.clone()));
+                for a in &plan.args {
                     count = count.bind(a.clone());
                 }
-                count.fetch_one(&self.read).await.map_err(db_err)?
+                Some(count.fetch_one(&self.read).await.map_err(db_err)?)
             }
+            Total::Maintained(_) => None,
         };
-        let sort = match q.sort {
-            UserSort::CreatedAt => "created_at",
-            UserSort::Name => "COALESCE(name, '')",
-            UserSort::Email => "email_norm",
-            UserSort::Id => "id",
-            UserSort::Verified => "verified",
-            UserSort::IsLocked => "locked",
-            UserSort::Provider => "provider",
-            UserSort::TenantId => "COALESCE(active_tenant_id, '')",
-        };
-        let dir = if q.descending { "DESC" } else { "ASC" };
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users{where_sql} ORDER BY {sort} {dir}, id {dir} LIMIT ${} OFFSET ${}",
-            args.len() + 1,
-            args.len() + 2
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for a in &args {
+        let mut query = sqlx::query(AssertSqlSafe(plan.sql.clone()));
+        for a in &plan.args {
             query = query.bind(a.clone());
         }
-        let rows = query
-            .bind(i64::try_from(q.page.limit).unwrap_or(i64::MAX))
-            .bind(i64::try_from(q.page.offset).unwrap_or(i64::MAX))
-            .fetch_all(&self.read)
-            .await
-            .map_err(db_err)?;
+        let rows =
+            query.bind(i64::try_from(q.page.offset).unwrap_or(i64::MAX)).fetch_all(&self.read).await.map_err(db_err)?;
+        let total = match (counted, &plan.total, rows.first()) {
+            (Some(n), _, _) => n,
+            // The maintained total came with the page's rows; a page past the end reads it alone.
+            (None, _, Some(r)) => r.opt_int("list_total")?.unwrap_or_default(),
+            (None, Total::Maintained(sql), None) => {
+                let mut alone = sqlx::query_scalar::<_, i64>(*sql);
+                if let Some(tenant_id) = plan.args.first() {
+                    alone = alone.bind(tenant_id.clone());
+                }
+                alone.fetch_optional(&self.read).await.map_err(db_err)?.unwrap_or_default()
+            }
+            (None, Total::Counted(_), None) => 0,
+        };
         let users = rows.iter().map(User::from_row).collect::<StoreResult<Vec<_>>>()?;
         Ok((users, u64::try_from(total).unwrap_or_default()))
+    }
+}
+
+/// The users columns, on the table aliased `u`.
+const U_COLUMNS: &str = "u.id, u.email, u.email_norm, u.username, u.name, u.phone_number, u.profile_picture_url, \
+     u.metadata, u.external_id, u.provider, u.verified, u.locked, u.super_user, u.invisible, u.active_tenant_id, \
+     u.last_login, u.created_at, u.updated_at";
+
+/// Where a user page's total comes from.
+#[derive(Debug)]
+enum Total {
+    /// A count the store maintains (`src/counts.rs`): a one-row statement, also selected with the page's rows as
+    /// `list_total` (its parameters are the page's first ones).
+    Maintained(&'static str),
+    /// `SELECT COUNT(*)` over the query's rows (filters other than the tenant).
+    Counted(String),
+}
+
+/// The statements of one user page: the page (its parameters `args`, then the offset) and its total.
+///
+/// The limit is written into the page's text (an integer, at most the route's maximum `_limit`): every plan then
+/// knows it, PostgreSQL's generic plan for a cached statement included, which would otherwise guess a tenth of
+/// the table and may choose to hash-join the whole of `users`.
+#[derive(Debug)]
+struct UserPage {
+    sql: String,
+    args: Vec<String>,
+    total: Total,
+}
+
+/// The maintained total of a query that filters by nothing but the tenant and visibility (`$1` = the tenant).
+fn maintained_total(q: &UserQuery) -> Option<&'static str> {
+    if !only_tenant_filter(q) {
+        return None;
+    }
+    Some(match (q.tenant_id.is_some(), q.include_invisible) {
+        (true, true) => "SELECT members FROM tenant_member_counts WHERE tenant_id = $1",
+        (true, false) => "SELECT members - invisible_members FROM tenant_member_counts WHERE tenant_id = $1",
+        (false, true) => "SELECT users FROM store_counts WHERE id = 1",
+        (false, false) => "SELECT users - invisible_users FROM store_counts WHERE id = 1",
+    })
+}
+
+/// The statements serving `q`; `None` when it cannot match anything (an empty id list).
+///
+/// A tenant's page by creation time (the hot read: `GET /users/v3` with no filter) is one statement driven by the
+/// `memberships_page` index: the page's memberships in order (`LIMIT`/`OFFSET` over the index range of the tenant,
+/// invisible users skipped in the index), then their users by primary key, with the tenant's maintained count as
+/// a column. Its cost is the page (plus the offset's index entries), whatever the size of the tenant or the store,
+/// and its plan needs no statistics: the offset is a sub-select, which PostgreSQL's planner cannot see through, so
+/// it never trades the ordered index range for sorting the whole tenant because an offset exceeds its (default,
+/// without `ANALYZE`: 0.5 % of the table) estimate of the tenant's size; the limit is known (see [`UserPage`]).
+/// Other queries filter and sort `users` (as before issue 7); their total is the maintained count when only the
+/// tenant filters, else a `COUNT(*)` of what they match.
+fn user_page(q: &UserQuery, backend: Backend) -> Option<UserPage> {
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    let limit = i64::try_from(q.page.limit).unwrap_or(i64::MAX);
+    let maintained = maintained_total(q);
+    if let (Some(tenant_id), Some(total), UserSort::CreatedAt) = (&q.tenant_id, maintained, q.sort) {
+        let visible = if q.include_invisible { "" } else { " AND user_invisible = 0" };
+        // Each row of the page, then its user by primary key. SQLite's planner does that by itself. PostgreSQL's
+        // may hash-join a `users` it believes small (without statistics, or truly so: up to ~10k rows) instead: a
+        // lateral sub-select that it cannot flatten (`OFFSET 0`) leaves it only the per-row lookup.
+        let users = match backend {
+            Backend::Sqlite => "CROSS JOIN users u WHERE u.id = p.user_id".to_owned(),
+            Backend::Postgres => {
+                format!("CROSS JOIN LATERAL (SELECT {USER_COLUMNS} FROM users WHERE users.id = p.user_id OFFSET 0) u")
+            }
+        };
+        let sql = format!(
+            "SELECT {U_COLUMNS}, ({total}) AS list_total
+             FROM (SELECT user_id, user_created_at FROM memberships WHERE tenant_id = $1{visible}
+                   ORDER BY user_created_at {dir}, user_id {dir} LIMIT {limit} OFFSET (SELECT CAST($2 AS BIGINT))) p
+             {users}
+             ORDER BY p.user_created_at {dir}, p.user_id {dir}"
+        );
+        let args = vec![tenant_id.as_str().to_owned()];
+        return Some(UserPage { sql, args, total: Total::Maintained(total) });
+    }
+    // Conditions are appended with numbered placeholders; the values are collected in the same order.
+    let mut conds: Vec<String> = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    if !q.include_invisible {
+        conds.push("u.invisible = 0".to_owned());
+    }
+    if let Some(t) = &q.tenant_id {
+        args.push(t.as_str().to_owned());
+        conds.push(format!(
+            "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.tenant_id = ${})",
+            args.len()
+        ));
+    }
+    if let Some(e) = &q.email {
+        args.push(normalize_email(e));
+        conds.push(format!("u.email_norm = ${}", args.len()));
+    }
+    if let Some(f) = &q.filter {
+        args.push(format!("%{}%", like_escape(&normalize_email(f))));
+        conds.push(format!(
+            "(u.email_norm LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(u.name, '')) LIKE ${n} ESCAPE '\\')",
+            n = args.len()
+        ));
+    }
+    if let Some(p) = &q.name_prefix {
+        args.push(format!("{}%", like_escape(&p.to_lowercase())));
+        conds.push(format!("LOWER(COALESCE(u.name, '')) LIKE ${} ESCAPE '\\'", args.len()));
+    }
+    if let Some((kind, prefix)) = &q.identifier {
+        let column = match kind {
+            IdentifierKind::Email => "COALESCE(u.email_norm, '')",
+            IdentifierKind::PhoneNumber => "COALESCE(u.phone_number, '')",
+            IdentifierKind::Username => "LOWER(COALESCE(u.username, ''))",
+        };
+        args.push(format!("{}%", like_escape(&prefix.to_lowercase())));
+        conds.push(format!("{column} LIKE ${} ESCAPE '\\'", args.len()));
+    }
+    if let Some(external) = &q.external_ids {
+        if external.is_empty() {
+            return None;
+        }
+        let first = args.len() + 1;
+        args.extend(external.iter().cloned());
+        conds.push(format!("u.external_id IN ({})", placeholders(first, external.len())));
+    }
+    if let Some(ids) = &q.ids {
+        if ids.is_empty() {
+            return None;
+        }
+        let first = args.len() + 1;
+        args.extend(ids.iter().map(UserId::to_string));
+        conds.push(format!("u.id IN ({})", placeholders(first, ids.len())));
+    }
+    let where_sql = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+    let sort = match q.sort {
+        UserSort::CreatedAt => "u.created_at",
+        UserSort::Name => "COALESCE(u.name, '')",
+        UserSort::Email => "u.email_norm",
+        UserSort::Id => "u.id",
+        UserSort::Verified => "u.verified",
+        UserSort::IsLocked => "u.locked",
+        UserSort::Provider => "u.provider",
+        UserSort::TenantId => "COALESCE(u.active_tenant_id, '')",
+    };
+    let offset = args.len() + 1;
+    let (total, total_column) = match maintained {
+        Some(sql) => (Total::Maintained(sql), format!(", ({sql}) AS list_total")),
+        None => (Total::Counted(format!("SELECT COUNT(*) FROM users u{where_sql}")), String::new()),
+    };
+    let sql = format!(
+        "SELECT {U_COLUMNS}{total_column} FROM users u{where_sql} ORDER BY {sort} {dir}, u.id {dir} \
+         LIMIT {limit} OFFSET ${offset}"
+    );
+    Some(UserPage { sql, args, total })
+}
+
+/// Deletes a user whose row the caller's transaction has locked (`lock_user(.., UserLock::Update)`): its
+/// memberships first, counted (their role assignments cascade), then the row (its sessions and refresh tokens
+/// cascade).
+pub(crate) async fn delete_user_row(
+    tx: &mut sqlx::AnyConnection,
+    user_id: &str,
+    keys: UserKeys,
+    tally: &mut Tally,
+) -> StoreResult<()> {
+    let rows = sqlx::query("DELETE FROM memberships WHERE user_id = $1 RETURNING tenant_id, user_invisible")
+        .bind(user_id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    for r in &rows {
+        tally.members(&r.text("tenant_id")?, -1, r.flag("user_invisible")?);
+    }
+    let sql = "DELETE FROM users WHERE id = $1";
+    touched(sqlx::query(sql).bind(user_id).execute(&mut *tx).await, Entity::User)?;
+    tally.users(-1, keys.invisible);
+    Ok(())
+}
+
+impl SqlStore {
+    /// The query plans of the statement that serves `q`'s page (`list_users`), for diagnostics and the plan
+    /// contract: SQLite's `EXPLAIN QUERY PLAN` lines; on PostgreSQL the plan for `q`'s values, then the generic plan
+    /// a cached prepared statement may switch to (`plan_cache_mode = force_generic_plan`). Empty when `q` matches
+    /// nothing without a statement.
+    pub async fn explain_user_page(&self, q: &UserQuery) -> StoreResult<Vec<String>> {
+        let Some(plan) = user_page(q, self.backend) else { return Ok(Vec::new()) };
+        let offset = i64::try_from(q.page.offset).unwrap_or(i64::MAX);
+        let mut conn = self.read.acquire().await.map_err(db_err)?;
+        let explain = match self.backend {
+            Backend::Sqlite => "EXPLAIN QUERY PLAN",
+            Backend::Postgres => "EXPLAIN",
+        };
+        let mut query = sqlx::query(AssertSqlSafe(format!("{explain} {}", plan.sql)));
+        for a in &plan.args {
+            query = query.bind(a.clone());
+        }
+        let rows = query.bind(offset).fetch_all(&mut *conn).await.map_err(db_err)?;
+        let column = match self.backend {
+            Backend::Sqlite => "detail",
+            Backend::Postgres => "QUERY PLAN",
+        };
+        let mut lines = rows.iter().map(|r| r.text(column)).collect::<StoreResult<Vec<_>>>()?;
+        if self.backend == Backend::Postgres {
+            // A generic plan does not depend on the values: any will do.
+            let values: Vec<String> = plan.args.iter().map(|_| "'x'".to_owned()).chain([offset.to_string()]).collect();
+            let mut tx = conn.begin().await.map_err(db_err)?;
+            tx.execute(AssertSqlSafe(format!("PREPARE yolk_explain AS {}", plan.sql))).await.map_err(db_err)?;
+            tx.execute("SET LOCAL plan_cache_mode = force_generic_plan").await.map_err(db_err)?;
+            let generic = sqlx::query(AssertSqlSafe(format!("EXPLAIN EXECUTE yolk_explain({})", values.join(", "))))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err);
+            tx.execute("DEALLOCATE yolk_explain").await.map_err(db_err)?;
+            tx.rollback().await.map_err(db_err)?;
+            lines.push("-- generic plan --".to_owned());
+            for r in &generic? {
+                lines.push(r.text(column)?);
+            }
+        }
+        Ok(lines)
     }
 }

@@ -52,6 +52,7 @@ macro_rules! contract {
 mod bulk;
 mod categories;
 mod keys;
+mod lists;
 mod memberships;
 mod permissions;
 mod roles;
