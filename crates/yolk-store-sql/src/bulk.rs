@@ -18,7 +18,6 @@
 use std::sync::OnceLock;
 
 use sqlx::AssertSqlSafe;
-use yolk_domain::values::normalize_email;
 use yolk_domain::{RoleId, TenantId, User};
 use yolk_store::{Entity, StoreError, StoreResult};
 
@@ -139,11 +138,6 @@ static USERS_FULL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
 static MEMBERSHIPS_FULL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
 static USER_ROLES_FULL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
 
-/// Users without an email (username sign-up) store NULL so the unique index ignores them (as `create_user`).
-fn email_or_null(email: &str) -> Option<String> {
-    (!email.is_empty()).then(|| email.to_owned())
-}
-
 /// Inserts `users` as members of `tenant_id` holding `role_ids`, in batches (see the module docs); returns how
 /// many were inserted. `NotFound(Tenant)` for an unknown tenant, `NotFound(Role)` for a role that is unknown or
 /// belongs to another tenant, `Conflict` for an email or username already taken (that transaction rolls back).
@@ -244,25 +238,7 @@ async fn insert_batch(
     let mut owned = String::new();
     let mut q = sqlx::query(AssertSqlSafe(sql.users.for_rows(&USERS_FULL, backend, batch.len(), &mut owned)));
     for BulkUser { user: u, password_hash } in batch {
-        q = q
-            .bind(u.id.to_string())
-            .bind(email_or_null(&u.email))
-            .bind(email_or_null(&u.email).map(|e| normalize_email(&e)))
-            .bind(u.username.clone())
-            .bind(u.name.clone())
-            .bind(u.phone_number.clone())
-            .bind(u.profile_picture_url.clone())
-            .bind(u.metadata.clone())
-            .bind(u.external_id.clone())
-            .bind(u.provider.clone())
-            .bind(password_hash.clone())
-            .bind(flag(u.verified))
-            .bind(flag(u.locked))
-            .bind(flag(u.super_user))
-            .bind(flag(u.invisible))
-            .bind(u.active_tenant_id.as_ref().map(|t| t.as_str().to_owned()))
-            .bind(ms(u.created_at))
-            .bind(ms(u.updated_at));
+        q = crate::users::bind_new_user(q, u, password_hash.as_deref());
     }
     q.execute(&mut *tx).await.map_err(db_err)?;
 

@@ -49,6 +49,34 @@ fn email_or_null(email: &str) -> Option<String> {
     (!email.is_empty()).then(|| email.to_owned())
 }
 
+/// A query over `sqlx::Any`.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds the 18 values of a new user's row, in the order of the `INSERT` column list shared by `create_user` and
+/// the bulk loader: `id, email, email_norm, username, name, phone_number, profile_picture_url, metadata,
+/// external_id, provider, password_hash, verified, locked, super_user, invisible, active_tenant_id` (then
+/// `last_login` is NULL) `, created_at, updated_at`.
+pub(crate) fn bind_new_user<'q>(q: AnyQuery<'q>, u: &User, password_hash: Option<&str>) -> AnyQuery<'q> {
+    q.bind(u.id.to_string())
+        .bind(email_or_null(&u.email))
+        .bind(email_or_null(&u.email).map(|e| normalize_email(&e)))
+        .bind(u.username.clone())
+        .bind(u.name.clone())
+        .bind(u.phone_number.clone())
+        .bind(u.profile_picture_url.clone())
+        .bind(u.metadata.clone())
+        .bind(u.external_id.clone())
+        .bind(u.provider.clone())
+        .bind(password_hash.map(str::to_owned))
+        .bind(flag(u.verified))
+        .bind(flag(u.locked))
+        .bind(flag(u.super_user))
+        .bind(flag(u.invisible))
+        .bind(u.active_tenant_id.as_ref().map(|t| t.as_str().to_owned()))
+        .bind(ms(u.created_at))
+        .bind(ms(u.updated_at))
+}
+
 /// The user with this id, on any executor (a pool or the caller's transaction).
 pub(crate) async fn fetch_user<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     ex: E,
@@ -109,30 +137,16 @@ impl UserStore for SqlStore {
         if let Some(t) = &new.new_tenant {
             crate::tenants::insert_tenant(&mut tx, t, &mut tally).await?;
         }
-        sqlx::query(
-            "INSERT INTO users (id, email, email_norm, username, name, phone_number, profile_picture_url, metadata,
+        bind_new_user(
+            sqlx::query(
+                "INSERT INTO users (id, email, email_norm, username, name, phone_number, profile_picture_url, metadata,
              external_id, provider, password_hash, verified, locked, super_user, invisible, active_tenant_id,
              last_login, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, NULL, $17, $18)",
+            ),
+            u,
+            new.password_hash.as_deref(),
         )
-        .bind(u.id.to_string())
-        .bind(email_or_null(&u.email))
-        .bind(email_or_null(&u.email).map(|e| normalize_email(&e)))
-        .bind(u.username.clone())
-        .bind(u.name.clone())
-        .bind(u.phone_number.clone())
-        .bind(u.profile_picture_url.clone())
-        .bind(u.metadata.clone())
-        .bind(u.external_id.clone())
-        .bind(&u.provider)
-        .bind(new.password_hash.clone())
-        .bind(flag(u.verified))
-        .bind(flag(u.locked))
-        .bind(flag(u.super_user))
-        .bind(flag(u.invisible))
-        .bind(u.active_tenant_id.as_ref().map(TenantId::as_str))
-        .bind(ms(u.created_at))
-        .bind(ms(u.updated_at))
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
