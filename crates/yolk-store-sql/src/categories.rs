@@ -1,7 +1,6 @@
 //! Permission categories.
 
 use chrono::{DateTime, Utc};
-use sqlx::any::AnyRow;
 use yolk_domain::{CategoryId, PermissionCategory};
 use yolk_store::{CategoryStore, Entity, Mutation, StoreResult};
 
@@ -13,7 +12,7 @@ impl Record for PermissionCategory {
     const KEY: &'static str = "id";
     const ENTITY: Entity = Entity::Category;
 
-    fn from_row(r: &AnyRow) -> StoreResult<Self> {
+    fn from_row<R: RowExt>(r: &R) -> StoreResult<Self> {
         Ok(PermissionCategory {
             id: r.id("id")?,
             name: r.text("name")?,

@@ -24,6 +24,7 @@
 pub mod bulk;
 mod categories;
 mod counts;
+mod inline;
 mod keys;
 mod memberships;
 mod migrate;
@@ -35,12 +36,16 @@ mod settings;
 mod tenants;
 mod users;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 use yolk_store::{Constraint, Store, StoreError, StoreResult};
+
+use crate::inline::{InlineError, InlineReads};
+use crate::rows::{Arg, Decode};
 
 pub use migrate::MIGRATIONS;
 
@@ -97,6 +102,8 @@ pub struct SqlStore {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// On a SQLite file, the readers that run bounded reads on the calling thread ([`SqlStore::fetch_bounded`]).
+    inline: Option<Arc<InlineReads>>,
 }
 
 impl SqlStore {
@@ -117,7 +124,12 @@ impl SqlStore {
                 // WAL is a property of the database file: set it once on the writer before readers open.
                 write.execute("PRAGMA journal_mode = WAL").await.map_err(backend_err)?;
                 let read = sqlite_pool(8).connect(&url).await.map_err(backend_err)?;
-                Ok(Self { read, write, backend })
+                let options: sqlx::sqlite::SqliteConnectOptions = url.parse().map_err(backend_err)?;
+                // An in-memory database lives in sqlx's connections only: its reads stay there.
+                let file = options.get_filename();
+                let inline = (!file.as_os_str().is_empty() && file.as_os_str() != ":memory:")
+                    .then(|| Arc::new(InlineReads::new(file)));
+                Ok(Self { read, write, backend, inline })
             }
             Backend::Postgres => {
                 // Whole milliseconds, at least 1 (`0` would mean no limit to PostgreSQL).
@@ -138,7 +150,7 @@ impl SqlStore {
                     .connect(&postgres_url_for_connect(url))
                     .await
                     .map_err(backend_err)?;
-                Ok(Self { read: pool.clone(), write: pool, backend })
+                Ok(Self { read: pool.clone(), write: pool, backend, inline: None })
             }
         }
     }
@@ -210,6 +222,27 @@ impl SqlStore {
     pub async fn maintained_counts_drift(&self) -> StoreResult<Vec<String>> {
         let mut conn = self.read.acquire().await.map_err(db_err)?;
         counts::drift(&mut conn).await
+    }
+
+    /// Runs a read whose cost is bounded by the rows it returns (a page along an index, rows by key; never a scan
+    /// or a count): on SQLite on the calling thread (`src/inline.rs`), else on the read pool. `args` bind to `$1,
+    /// $2, ...`.
+    pub(crate) async fn fetch_bounded<T: Decode>(&self, sql: &str, args: &[Arg<'_>]) -> StoreResult<Vec<T>> {
+        if let Some(inline) = &self.inline {
+            match inline.fetch(sql, args) {
+                Ok(rows) => return Ok(rows),
+                Err(InlineError::Failed(e)) => return Err(e),
+                Err(InlineError::Busy) => {}
+            }
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql.to_owned()));
+        for a in args {
+            q = match *a {
+                Arg::Text(s) => q.bind(s.to_owned()),
+                Arg::Int(i) => q.bind(i),
+            };
+        }
+        q.fetch_all(&self.read).await.map_err(db_err)?.iter().map(T::decode).collect()
     }
 
     /// The backend in use.

@@ -4,13 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::AssertSqlSafe;
-use yolk_domain::{Membership, RoleId, Tenant, TenantId, User, UserId};
+use yolk_domain::{Membership, Role, RoleId, Tenant, TenantId, User, UserId};
 use yolk_store::{Entity, MembershipStore, StoreError, StoreResult};
 
 use crate::counts::{Tally, UserKeys, UserLock, lock_members, lock_tenant_key, lock_tenants, lock_user};
 use crate::roles::load_roles;
-use crate::rows::{RowExt, execute, exists, flag, missing, ms};
+use crate::rows::{Arg, Decode, RowExt, execute, exists, flag, missing, ms};
 use crate::users::{delete_user_row, fetch_user};
 use crate::{SqlStore, db_err, placeholders};
 
@@ -129,44 +128,36 @@ impl MembershipStore for SqlStore {
             return Ok(out);
         }
         let ids: Vec<String> = user_ids.iter().map(UserId::to_string).collect();
-        let in_list = placeholders(1, ids.len());
+        // Each membership, once per role it holds there (once with no role when it holds none).
         let sql = format!(
-            "SELECT user_id, tenant_id, disabled, pending, created_at FROM memberships WHERE user_id IN ({in_list})
-             ORDER BY created_at, tenant_id"
+            "SELECT m.user_id, m.tenant_id, m.disabled, m.pending, m.created_at, ur.role_id
+             FROM memberships m LEFT JOIN user_roles ur ON ur.tenant_id = m.tenant_id AND ur.user_id = m.user_id
+             WHERE m.user_id IN ({}) ORDER BY m.created_at, m.tenant_id, m.user_id",
+            placeholders(1, ids.len())
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for id in &ids {
-            q = q.bind(id.clone());
+        let args: Vec<Arg<'_>> = ids.iter().map(Arg::from).collect();
+        let rows: Vec<MembershipRole> = self.fetch_bounded(&sql, &args).await?;
+        let role_ids: Vec<RoleId> = rows.iter().filter_map(|r| r.role_id).collect();
+        let by_id: HashMap<RoleId, Role> = load_roles(self, &role_ids).await?.into_iter().map(|r| (r.id, r)).collect();
+        // Rows of one membership are adjacent (ordered by membership; its roles in no order).
+        let mut last: Option<(UserId, TenantId)> = None;
+        for r in rows {
+            let role = r.role_id.and_then(|id| by_id.get(&id).cloned());
+            let same = last.as_ref().is_some_and(|(u, t)| *u == r.user_id && *t == r.membership.tenant_id);
+            let list = out.entry(r.user_id).or_default();
+            if same {
+                if let (Some(m), Some(role)) = (list.last_mut(), role) {
+                    m.roles.push(role);
+                }
+                continue;
+            }
+            last = Some((r.user_id, r.membership.tenant_id.clone()));
+            let mut m = r.membership;
+            m.roles.extend(role);
+            list.push(m);
         }
-        let rows = q.fetch_all(&self.read).await.map_err(db_err)?;
-        let sql = format!("SELECT user_id, tenant_id, role_id FROM user_roles WHERE user_id IN ({in_list})");
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for id in &ids {
-            q = q.bind(id.clone());
-        }
-        let role_rows = q.fetch_all(&self.read).await.map_err(db_err)?;
-        let role_ids: Vec<RoleId> = role_rows.iter().map(|r| r.id("role_id")).collect::<StoreResult<_>>()?;
-        let roles = load_roles(&self.read, &role_ids).await?;
-        let by_id: HashMap<RoleId, _> = roles.into_iter().map(|r| (r.id, r)).collect();
-        let mut held: HashMap<(UserId, TenantId), Vec<RoleId>> = HashMap::new();
-        for r in &role_rows {
-            held.entry((r.id("user_id")?, r.tenant_id("tenant_id")?)).or_default().push(r.id("role_id")?);
-        }
-        for r in &rows {
-            let user_id: UserId = r.id("user_id")?;
-            let tenant_id = r.tenant_id("tenant_id")?;
-            let mut roles: Vec<_> = held
-                .get(&(user_id, tenant_id.clone()))
-                .map(|ids| ids.iter().filter_map(|id| by_id.get(id).cloned()).collect())
-                .unwrap_or_default();
-            roles.sort_by(|a, b| a.key.cmp(&b.key));
-            out.entry(user_id).or_default().push(Membership {
-                tenant_id,
-                roles,
-                disabled: r.flag("disabled")?,
-                pending: r.flag("pending")?,
-                created_at: r.time("created_at")?,
-            });
+        for m in out.values_mut().flatten() {
+            m.roles.sort_by(|a, b| a.key.cmp(&b.key));
         }
         Ok(out)
     }
@@ -338,5 +329,28 @@ impl MembershipStore for SqlStore {
         tally.apply(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(moved)
+    }
+}
+
+/// A membership with one role it holds (a row of [`SqlStore::memberships`]'s read).
+struct MembershipRole {
+    user_id: UserId,
+    membership: Membership,
+    role_id: Option<RoleId>,
+}
+
+impl Decode for MembershipRole {
+    fn decode<R: RowExt>(r: &R) -> StoreResult<Self> {
+        Ok(Self {
+            user_id: r.id("user_id")?,
+            membership: Membership {
+                tenant_id: r.tenant_id("tenant_id")?,
+                roles: Vec::new(),
+                disabled: r.flag("disabled")?,
+                pending: r.flag("pending")?,
+                created_at: r.time("created_at")?,
+            },
+            role_id: r.opt_id("role_id")?,
+        })
     }
 }

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::AnyPool;
-use sqlx::any::AnyRow;
 use yolk_domain::{AssignmentType, CategoryId, Permission, PermissionId, RoleId};
 use yolk_store::{Entity, Mutation, PermissionStore, StoreError, StoreResult};
 
@@ -18,7 +17,7 @@ impl Record for Permission {
     const ENTITY: Entity = Entity::Permission;
 
     /// The permission without its role ids (see [`with_roles`]).
-    fn from_row(r: &AnyRow) -> StoreResult<Self> {
+    fn from_row<R: RowExt>(r: &R) -> StoreResult<Self> {
         Ok(Permission {
             id: r.id("id")?,
             key: r.text("key")?,

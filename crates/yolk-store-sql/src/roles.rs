@@ -9,7 +9,7 @@ use yolk_domain::{PermissionId, Role, RoleId, TenantId};
 use yolk_store::roles::{NewRole, RoleUpdate};
 use yolk_store::{Constraint, Entity, RoleStore, StoreError, StoreResult};
 
-use crate::rows::{Record, RowExt, delete_by_key, exists, flag, lock_and_read, missing, ms};
+use crate::rows::{Arg, Decode, Record, RowExt, delete_by_key, exists, flag, lock_and_read, missing, ms};
 use crate::{SqlStore, db_err, placeholders};
 
 impl Record for Role {
@@ -18,7 +18,7 @@ impl Record for Role {
     const ENTITY: Entity = Entity::Role;
 
     /// The role without its permission ids (see [`with_permissions`]).
-    fn from_row(r: &AnyRow) -> StoreResult<Self> {
+    fn from_row<R: RowExt>(r: &R) -> StoreResult<Self> {
         Ok(Role {
             id: r.id("id")?,
             key: r.text("key")?,
@@ -73,11 +73,45 @@ async fn with_permissions(pool: &AnyPool, mut roles: Vec<Role>) -> StoreResult<V
     Ok(roles)
 }
 
-/// Roles by id with their permission ids; used by the membership store too.
-pub(crate) async fn load_roles(pool: &AnyPool, ids: &[RoleId]) -> StoreResult<Vec<Role>> {
-    let rows = fetch_in(pool, "SELECT * FROM roles WHERE id IN ({in})", &dedup(ids)).await?;
-    let roles = rows.iter().map(Role::from_row).collect::<StoreResult<Vec<_>>>()?;
-    with_permissions(pool, roles).await
+/// Roles by id with their permission ids, in one bounded read (each role's row once per permission it grants);
+/// used by the membership store too.
+pub(crate) async fn load_roles(store: &SqlStore, ids: &[RoleId]) -> StoreResult<Vec<Role>> {
+    let ids = dedup(ids);
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT r.*, rp.permission_id AS granted_permission_id FROM roles r
+         LEFT JOIN role_permissions rp ON rp.role_id = r.id WHERE r.id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let args: Vec<Arg<'_>> = ids.iter().map(Arg::from).collect();
+    let rows: Vec<RoleGrant> = store.fetch_bounded(&sql, &args).await?;
+    let mut roles: Vec<Role> = Vec::new();
+    let mut at: HashMap<RoleId, usize> = HashMap::new();
+    for RoleGrant { role, permission } in rows {
+        let i = *at.entry(role.id).or_insert_with(|| {
+            roles.push(role);
+            roles.len() - 1
+        });
+        roles[i].permission_ids.extend(permission);
+    }
+    for role in &mut roles {
+        role.permission_ids.sort();
+    }
+    Ok(roles)
+}
+
+/// A role's row with one permission it grants (none for a role without permissions).
+struct RoleGrant {
+    role: Role,
+    permission: Option<PermissionId>,
+}
+
+impl Decode for RoleGrant {
+    fn decode<R: RowExt>(r: &R) -> StoreResult<Self> {
+        Ok(Self { role: Role::from_row(r)?, permission: r.opt_id("granted_permission_id")? })
+    }
 }
 
 /// Tokens carry role keys, so an environment role and a tenant's own role never share a key (either could pass for
@@ -204,7 +238,7 @@ impl RoleStore for SqlStore {
     }
 
     async fn get_role(&self, id: RoleId) -> StoreResult<Role> {
-        load_roles(&self.read, &[id]).await?.pop().ok_or(StoreError::NotFound(Entity::Role))
+        load_roles(self, &[id]).await?.pop().ok_or(StoreError::NotFound(Entity::Role))
     }
 
     async fn list_roles(&self, tenant_id: Option<&TenantId>) -> StoreResult<Vec<Role>> {
@@ -225,7 +259,7 @@ impl RoleStore for SqlStore {
     }
 
     async fn roles_by_ids(&self, ids: &[RoleId]) -> StoreResult<Vec<Role>> {
-        load_roles(&self.read, ids).await
+        load_roles(self, ids).await
     }
 
     async fn update_role(&self, id: RoleId, update: RoleUpdate, now: DateTime<Utc>) -> StoreResult<Role> {

@@ -84,7 +84,18 @@ pub(crate) trait Record: Sized {
     /// What is missing when no row has the key.
     const ENTITY: Entity;
     /// Decodes a `SELECT *` row.
-    fn from_row(row: &AnyRow) -> StoreResult<Self>;
+    fn from_row<R: RowExt>(row: &R) -> StoreResult<Self>;
+}
+
+/// What a read decodes each row into, from either driver's row (sqlx's, or an inline read's: `src/inline.rs`).
+pub(crate) trait Decode: Sized {
+    fn decode<R: RowExt>(row: &R) -> StoreResult<Self>;
+}
+
+impl<T: Record> Decode for T {
+    fn decode<R: RowExt>(row: &R) -> StoreResult<Self> {
+        T::from_row(row)
+    }
 }
 
 /// Locks one row for the rest of the transaction, then reads it: the first step of every read-modify-write.

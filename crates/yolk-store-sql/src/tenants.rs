@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
-use sqlx::any::AnyRow;
 use yolk_domain::{Tenant, TenantId, TenantProfile};
 use yolk_store::tenants::{TenantQuery, TenantSort};
 use yolk_store::{Entity, Mutation, StoreError, StoreResult, TenantStore};
@@ -21,7 +20,7 @@ impl Record for Tenant {
     const KEY: &'static str = "tenant_id";
     const ENTITY: Entity = Entity::Tenant;
 
-    fn from_row(r: &AnyRow) -> StoreResult<Self> {
+    fn from_row<R: RowExt>(r: &R) -> StoreResult<Self> {
         let profile: TenantProfile = serde_json::from_str(&r.text("profile")?)
             .map_err(|e| StoreError::Backend(format!("tenant profile: {e}")))?;
         Ok(Tenant {

@@ -1,7 +1,6 @@
 //! Users: rows, lookups, lists and the changes that touch a user row (with its sessions when locking).
 
 use chrono::{DateTime, Utc};
-use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Connection, Executor};
 use yolk_domain::values::normalize_email;
 use yolk_domain::{TenantId, User, UserId};
@@ -10,7 +9,7 @@ use yolk_store::{Entity, Mutation, StoreError, StoreResult, UserStore};
 
 use crate::counts::{Tally, UserKeys, UserLock, lock_user};
 use crate::memberships::{NewMembership, insert_membership};
-use crate::rows::{Record, RowExt, flag, lock_and_read, ms, touched};
+use crate::rows::{Arg, Decode, Record, RowExt, flag, lock_and_read, ms, touched};
 use crate::{Backend, SqlStore, db_err, placeholders};
 
 impl Record for User {
@@ -18,7 +17,7 @@ impl Record for User {
     const KEY: &'static str = "id";
     const ENTITY: Entity = Entity::User;
 
-    fn from_row(r: &AnyRow) -> StoreResult<Self> {
+    fn from_row<R: RowExt>(r: &R) -> StoreResult<Self> {
         Ok(User {
             id: r.id("id")?,
             email: r.opt_text("email")?.unwrap_or_default(),
@@ -332,16 +331,23 @@ impl UserStore for SqlStore {
             }
             Total::Maintained(_) => None,
         };
-        let mut query = sqlx::query(AssertSqlSafe(plan.sql.clone()));
-        for a in &plan.args {
-            query = query.bind(a.clone());
-        }
-        let rows =
-            query.bind(i64::try_from(q.page.offset).unwrap_or(i64::MAX)).fetch_all(&self.read).await.map_err(db_err)?;
+        let offset = i64::try_from(q.page.offset).unwrap_or(i64::MAX);
+        let rows: Vec<PageRow> = if plan.bounded {
+            let mut args: Vec<Arg<'_>> = plan.args.iter().map(Arg::from).collect();
+            args.push(Arg::Int(offset));
+            self.fetch_bounded(&plan.sql, &args).await?
+        } else {
+            let mut query = sqlx::query(AssertSqlSafe(plan.sql.clone()));
+            for a in &plan.args {
+                query = query.bind(a.clone());
+            }
+            let rows = query.bind(offset).fetch_all(&self.read).await.map_err(db_err)?;
+            rows.iter().map(PageRow::decode).collect::<StoreResult<_>>()?
+        };
         let total = match (counted, &plan.total, rows.first()) {
             (Some(n), _, _) => n,
             // The maintained total came with the page's rows; a page past the end reads it alone.
-            (None, _, Some(r)) => r.opt_int("list_total")?.unwrap_or_default(),
+            (None, _, Some(r)) => r.total.unwrap_or_default(),
             (None, Total::Maintained(sql), None) => {
                 let mut alone = sqlx::query_scalar::<_, i64>(*sql);
                 if let Some(tenant_id) = plan.args.first() {
@@ -351,8 +357,20 @@ impl UserStore for SqlStore {
             }
             (None, Total::Counted(_), None) => 0,
         };
-        let users = rows.iter().map(User::from_row).collect::<StoreResult<Vec<_>>>()?;
+        let users = rows.into_iter().map(|r| r.user).collect();
         Ok((users, u64::try_from(total).unwrap_or_default()))
+    }
+}
+
+/// A row of a user page: the user, and the maintained total when the plan selects it (`list_total`).
+struct PageRow {
+    user: User,
+    total: Option<i64>,
+}
+
+impl Decode for PageRow {
+    fn decode<R: RowExt>(r: &R) -> StoreResult<Self> {
+        Ok(Self { user: User::from_row(r)?, total: r.opt_int("list_total")? })
     }
 }
 
@@ -381,6 +399,8 @@ struct UserPage {
     sql: String,
     args: Vec<String>,
     total: Total,
+    /// Whether the page's cost is bounded by the page (read inline on SQLite: [`SqlStore::fetch_bounded`]).
+    bounded: bool,
 }
 
 /// The maintained total of a query that filters by nothing but the tenant and visibility (`$1` = the tenant).
@@ -430,7 +450,7 @@ fn user_page(q: &UserQuery, backend: Backend) -> Option<UserPage> {
              ORDER BY p.user_created_at {dir}, p.user_id {dir}"
         );
         let args = vec![tenant_id.as_str().to_owned()];
-        return Some(UserPage { sql, args, total: Total::Maintained(total) });
+        return Some(UserPage { sql, args, total: Total::Maintained(total), bounded: true });
     }
     // Conditions are appended with numbered placeholders; the values are collected in the same order.
     let mut conds: Vec<String> = Vec::new();
@@ -499,13 +519,17 @@ fn user_page(q: &UserQuery, backend: Backend) -> Option<UserPage> {
     let offset = args.len() + 1;
     let (total, total_column) = match maintained {
         Some(sql) => (Total::Maintained(sql), format!(", ({sql}) AS list_total")),
-        None => (Total::Counted(format!("SELECT COUNT(*) FROM users u{where_sql}")), String::new()),
+        // A counted total comes from its own statement; the column keeps every page's rows of one shape.
+        None => (
+            Total::Counted(format!("SELECT COUNT(*) FROM users u{where_sql}")),
+            ", CAST(NULL AS BIGINT) AS list_total".to_owned(),
+        ),
     };
     let sql = format!(
         "SELECT {U_COLUMNS}{total_column} FROM users u{where_sql} ORDER BY {sort} {dir}, u.id {dir} \
          LIMIT {limit} OFFSET ${offset}"
     );
-    Some(UserPage { sql, args, total })
+    Some(UserPage { sql, args, total, bounded: false })
 }
 
 /// Deletes a user whose row the caller's transaction has locked (`lock_user(.., UserLock::Update)`): its

@@ -16,6 +16,7 @@ contract!(
     migrating_tenant_users_keeps_environment_roles,
     membership_writes_stamp_the_given_time,
     an_invited_membership_is_pending_and_keeps_that_when_migrated,
+    memberships_of_many_users_keep_each_ones_roles_apart,
 );
 
 async fn memberships_carry_roles_and_permissions(db: Db) {
@@ -218,4 +219,41 @@ async fn an_invited_membership_is_pending_and_keeps_that_when_migrated(db: Db) {
     db.migrate_tenant_users(&tid("t2"), &tid("t3"), at(3)).await.unwrap();
     let m = db.memberships(&[u.id]).await.unwrap().remove(&u.id).unwrap();
     assert_eq!(pending(&m), [("t1".into(), false), ("t3".into(), true)], "a migration grants no access");
+}
+
+/// One read serves the memberships of a page of users with their roles (each membership's row once per role): users
+/// who joined the same tenants at the same instant, each holding several roles, still get exactly their own roles
+/// once, sorted by key, with each role's permissions.
+async fn memberships_of_many_users_keep_each_ones_roles_apart(db: Db) {
+    db.tenants(&["t1", "t2"]).await;
+    let read = db.create_permissions(&[permission("read")]).await.unwrap().remove(0);
+    let write = db.create_permissions(&[permission("write")]).await.unwrap().remove(0);
+    let a = db.role("a", None, &[read.id, write.id]).await;
+    let b = db.role("b", None, &[]).await;
+    let c = db.role("c", None, &[write.id]).await;
+    let u1 = db.user_in("one@x.io", "t1", &[c.id, a.id]).await;
+    let u2 = db.user_in("two@x.io", "t1", &[b.id, a.id, c.id]).await;
+    let u3 = db.user_in("three@x.io", "t1", &[]).await;
+    db.add_membership(u1.id, &tid("t2"), &[b.id], at(0)).await.unwrap();
+    db.add_membership(u2.id, &tid("t2"), &[], at(0)).await.unwrap();
+    let m = db.memberships(&[u3.id, u2.id, u1.id]).await.unwrap();
+    let keys = |u: UserId| -> Vec<(String, Vec<String>)> {
+        m[&u]
+            .iter()
+            .map(|ms| (ms.tenant_id.as_str().to_owned(), ms.roles.iter().map(|r| r.key.clone()).collect()))
+            .collect()
+    };
+    let owned = |pairs: &[(&str, &[&str])]| -> Vec<(String, Vec<String>)> {
+        pairs.iter().map(|(t, ks)| ((*t).to_owned(), ks.iter().map(|k| (*k).to_owned()).collect())).collect()
+    };
+    assert_eq!(keys(u1.id), owned(&[("t1", &["a", "c"]), ("t2", &["b"])]));
+    assert_eq!(keys(u2.id), owned(&[("t1", &["a", "b", "c"]), ("t2", &[])]));
+    assert_eq!(keys(u3.id), owned(&[("t1", &[])]));
+    let role_a = m[&u2.id][0].roles.iter().find(|r| r.key == "a").expect("role a");
+    let mut both = vec![read.id, write.id];
+    both.sort();
+    assert_eq!(role_a.permission_ids, both, "every permission of a role, once");
+    let fetched = db.roles_by_ids(&[c.id, a.id, c.id]).await.unwrap();
+    assert_eq!(fetched.len(), 2, "each role once");
+    assert_eq!(fetched.iter().find(|r| r.id == c.id).unwrap().permission_ids, vec![write.id]);
 }
