@@ -49,8 +49,12 @@ pub async fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, options: StartO
     let keys = start_key_ring(store.clone(), clock.clone(), &options.keys).await?;
     // The credential just written (or found) is the one in force: environment tokens of any other generation are
     // refused by this node from its first request; other nodes see the change within the same TTL as revocations.
+    // Recording it derives its generation (PBKDF2, about 15 ms): that runs beside start-up, not in its way. A
+    // request that comes first reads the credential from the store, which already holds it.
     let credentials = CredentialCache::new(store.clone(), clock.clone(), options.access_ttl_ms);
-    credentials.observe(&creds);
+    let observer = credentials.clone();
+    let written = creds.clone();
+    tokio::task::spawn_blocking(move || observer.observe(&written));
     let tokens = Tokens::new(
         keys,
         TokenSettings {

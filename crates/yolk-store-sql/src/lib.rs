@@ -138,6 +138,10 @@ impl SqlStore {
                     .max_connections(16)
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(10))
+                    // sqlx pings every connection it hands out: one more round trip per statement outside a
+                    // transaction (a refresh made eight). A connection the server dropped fails its next statement
+                    // instead (one request answered 503/500), and the pool then discards it.
+                    .test_before_acquire(false)
                     .after_connect(move |conn, _meta| {
                         Box::pin(async move {
                             // `jit = off`: pages are small, compiling a plan never pays, and a blind estimate (a

@@ -1,16 +1,21 @@
 //! Sessions and refresh-token rotation.
 
 use chrono::{DateTime, Utc};
-use sqlx::any::AnyRow;
 use std::collections::BTreeSet;
 
 use yolk_domain::{PermissionId, Session, SessionId, TenantId, UserId};
 use yolk_store::{RotateOutcome, SessionGrant, SessionStore, StoreResult, TenantAccess, TokenGrants};
 
-use crate::rows::{RowExt, ms};
+use crate::rows::{Arg, Decode, RowExt, ms};
 use crate::{SqlStore, db_err};
 
-fn session_from_row(r: &AnyRow) -> StoreResult<Session> {
+impl Decode for Session {
+    fn decode<R: RowExt>(r: &R) -> StoreResult<Self> {
+        session_from_row(r)
+    }
+}
+
+fn session_from_row<R: RowExt>(r: &R) -> StoreResult<Session> {
     Ok(Session {
         id: r.id("id")?,
         user_id: r.id("user_id")?,
@@ -57,23 +62,28 @@ impl SessionStore for SqlStore {
     ) -> StoreResult<RotateOutcome> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         // The conditional UPDATE is the linearization point: of concurrent rotations of one token, only one sees
-        // `spent_at IS NULL`. On PostgreSQL the row lock makes the loser wait and then match nothing.
-        let spent = sqlx::query("UPDATE refresh_tokens SET spent_at = $1 WHERE hash = $2 AND spent_at IS NULL")
-            .bind(ms(now))
-            .bind(old_hash)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if spent == 0 {
-            let owner: Option<String> = sqlx::query_scalar("SELECT session_id FROM refresh_tokens WHERE hash = $1")
-                .bind(old_hash)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            let Some(session_id) = owner else {
-                return Ok(RotateOutcome::Invalid);
-            };
+        // `spent_at IS NULL` (on PostgreSQL the row lock makes the loser wait and then match nothing). It spends the
+        // token only while its session lives, and names the session: one statement, where the write lock is held.
+        let spent: Option<String> = sqlx::query_scalar(
+            "UPDATE refresh_tokens SET spent_at = $1 WHERE hash = $2 AND spent_at IS NULL
+               AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = refresh_tokens.session_id
+                           AND s.revoked_at IS NULL AND s.expires_at > $1)
+             RETURNING session_id",
+        )
+        .bind(ms(now))
+        .bind(old_hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let Some(session_id) = spent else {
+            let state: Option<(String, Option<i64>)> =
+                sqlx::query_as("SELECT session_id, spent_at FROM refresh_tokens WHERE hash = $1")
+                    .bind(old_hash)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            // Unknown, or unspent but its session ended: nothing to do.
+            let Some((session_id, Some(_))) = state else { return Ok(RotateOutcome::Invalid) };
             // Reuse of a spent token: whoever holds it may be an attacker, so the whole session dies.
             sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
                 .bind(ms(now))
@@ -83,40 +93,32 @@ impl SessionStore for SqlStore {
                 .map_err(db_err)?;
             tx.commit().await.map_err(db_err)?;
             return Ok(RotateOutcome::Reused);
-        }
-        let row = sqlx::query(
-            "SELECT s.* FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
-             WHERE t.hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
-        )
-        .bind(old_hash)
-        .bind(ms(now))
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let Some(row) = row else {
-            tx.rollback().await.map_err(db_err)?;
-            return Ok(RotateOutcome::Invalid);
         };
-        let session = session_from_row(&row)?;
         sqlx::query("INSERT INTO refresh_tokens (hash, session_id, created_at, spent_at) VALUES ($1, $2, $3, NULL)")
             .bind(new_hash)
-            .bind(session.id.to_string())
+            .bind(&session_id)
             .bind(ms(now))
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(RotateOutcome::Rotated(session))
+        const SESSION: &str = "SELECT * FROM sessions WHERE id = $1";
+        // The session as of the rotation. On SQLite it is read after the commit, on the calling thread: the
+        // writer's queue is the bottleneck of refreshes there, and every statement in the transaction lengthens
+        // it. On PostgreSQL, inside the transaction: one round trip fewer than a pooled read.
+        let session = if self.inline.is_some() {
+            tx.commit().await.map_err(db_err)?;
+            self.fetch_bounded::<Session>(SESSION, &[Arg::from(&session_id)]).await?.pop()
+        } else {
+            let row = sqlx::query(SESSION).bind(&session_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            row.as_ref().map(session_from_row).transpose()?
+        };
+        // Deleted in between (its user was deleted): the rotation spent a token nobody can use any more.
+        Ok(session.map_or(RotateOutcome::Invalid, RotateOutcome::Rotated))
     }
 
     async fn session_by_refresh_token(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>> {
-        let row = sqlx::query(LIVE_SESSION_BY_TOKEN)
-            .bind(hash)
-            .bind(ms(now))
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db_err)?;
-        row.as_ref().map(session_from_row).transpose()
+        Ok(self.fetch_bounded(LIVE_SESSION_BY_TOKEN, &[hash.into(), ms(now).into()]).await?.pop())
     }
 
     async fn revoke_session(&self, id: SessionId, now: DateTime<Utc>) -> StoreResult<()> {
@@ -138,8 +140,7 @@ impl SessionStore for SqlStore {
     ) -> StoreResult<Option<SessionGrant>> {
         // One row per (role, permission) held; one row of NULLs for a member without roles; none when the session,
         // user or membership does not admit the caller. Every join is by primary key or its leading columns.
-        let rows = sqlx::query(
-            "SELECT r.level, p.id AS permission_id, p.key AS permission_key
+        let sql = "SELECT r.level, p.id AS permission_id, p.key AS permission_key
              FROM sessions s
              JOIN users u ON u.id = s.user_id
              JOIN memberships m ON m.user_id = s.user_id AND m.tenant_id = $3
@@ -148,27 +149,17 @@ impl SessionStore for SqlStore {
              LEFT JOIN role_permissions rp ON rp.role_id = r.id
              LEFT JOIN permissions p ON p.id = rp.permission_id
              WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $4
-               AND u.locked = 0 AND m.disabled = 0 AND m.pending = 0",
-        )
-        .bind(id.to_string())
-        .bind(user.to_string())
-        .bind(tenant.as_str())
-        .bind(ms(now))
-        .fetch_all(&self.read)
-        .await
-        .map_err(db_err)?;
+               AND u.locked = 0 AND m.disabled = 0 AND m.pending = 0";
+        let (id, user) = (id.to_string(), user.to_string());
+        let rows: Vec<Held> =
+            self.fetch_bounded(sql, &[Arg::from(&id), Arg::from(&user), tenant.into(), ms(now).into()]).await?;
         if rows.is_empty() {
             return Ok(None);
         }
         let mut grant = SessionGrant::default();
-        for r in &rows {
-            if let Some(level) = r.opt_int("level")? {
-                grant.role_levels.push(level);
-            }
-            if let (Some(pid), Some(key)) = (r.opt_id::<PermissionId>("permission_id")?, r.opt_text("permission_key")?)
-            {
-                grant.permissions.push((pid, key));
-            }
+        for r in rows {
+            grant.role_levels.extend(r.level);
+            grant.permissions.extend(r.permission);
         }
         grant.role_levels.sort_unstable();
         grant.role_levels.dedup();
@@ -178,44 +169,61 @@ impl SessionStore for SqlStore {
     }
 
     async fn token_tenants(&self, user: UserId) -> StoreResult<Vec<TenantAccess>> {
-        let rows = sqlx::query(
-            "SELECT tenant_id, disabled, pending FROM memberships WHERE user_id = $1 ORDER BY created_at, tenant_id",
-        )
-        .bind(user.to_string())
-        .fetch_all(&self.read)
-        .await
-        .map_err(db_err)?;
-        rows.iter()
-            .map(|r| {
-                let admits = !r.flag("disabled")? && !r.flag("pending")?;
-                Ok(TenantAccess { tenant_id: r.tenant_id("tenant_id")?, admits })
-            })
-            .collect()
+        let sql =
+            "SELECT tenant_id, disabled, pending FROM memberships WHERE user_id = $1 ORDER BY created_at, tenant_id";
+        self.fetch_bounded(sql, &[Arg::from(&user.to_string())]).await
     }
 
     async fn token_grants(&self, user: UserId, tenant: &TenantId) -> StoreResult<TokenGrants> {
         // One row per (role, permission) held in the tenant; a role without permissions gives one row with a NULL
         // permission. Every join is by primary key or its leading columns.
-        let rows = sqlx::query(
-            "SELECT r.key AS role_key, p.key AS permission_key
+        let sql = "SELECT r.key AS role_key, p.key AS permission_key
              FROM user_roles ur
              JOIN roles r ON r.id = ur.role_id
              LEFT JOIN role_permissions rp ON rp.role_id = r.id
              LEFT JOIN permissions p ON p.id = rp.permission_id
-             WHERE ur.tenant_id = $1 AND ur.user_id = $2",
-        )
-        .bind(tenant.as_str())
-        .bind(user.to_string())
-        .fetch_all(&self.read)
-        .await
-        .map_err(db_err)?;
+             WHERE ur.tenant_id = $1 AND ur.user_id = $2";
+        let rows: Vec<Grant> = self.fetch_bounded(sql, &[tenant.into(), Arg::from(&user.to_string())]).await?;
         let (mut roles, mut permissions) = (BTreeSet::new(), BTreeSet::new());
-        for r in &rows {
-            roles.insert(r.text("role_key")?);
-            if let Some(key) = r.opt_text("permission_key")? {
-                permissions.insert(key);
-            }
+        for Grant { role, permission } in rows {
+            roles.insert(role);
+            permissions.extend(permission);
         }
         Ok(TokenGrants { roles: roles.into_iter().collect(), permissions: permissions.into_iter().collect() })
+    }
+}
+
+impl Decode for TenantAccess {
+    fn decode<R: RowExt>(r: &R) -> StoreResult<Self> {
+        let admits = !r.flag("disabled")? && !r.flag("pending")?;
+        Ok(TenantAccess { tenant_id: r.tenant_id("tenant_id")?, admits })
+    }
+}
+
+/// A role key held, with one permission key it grants.
+struct Grant {
+    role: String,
+    permission: Option<String>,
+}
+
+impl Decode for Grant {
+    fn decode<R: RowExt>(r: &R) -> StoreResult<Self> {
+        Ok(Self { role: r.text("role_key")?, permission: r.opt_text("permission_key")? })
+    }
+}
+
+/// A role level held, with one permission (id, key) it grants; a row of NULLs for a member without roles.
+struct Held {
+    level: Option<i64>,
+    permission: Option<(PermissionId, String)>,
+}
+
+impl Decode for Held {
+    fn decode<R: RowExt>(r: &R) -> StoreResult<Self> {
+        let permission = match (r.opt_id::<PermissionId>("permission_id")?, r.opt_text("permission_key")?) {
+            (Some(id), Some(key)) => Some((id, key)),
+            _ => None,
+        };
+        Ok(Self { level: r.opt_int("level")?, permission })
     }
 }

@@ -168,7 +168,9 @@ impl UserStore for SqlStore {
     }
 
     async fn get_user(&self, id: UserId) -> StoreResult<User> {
-        fetch_user(&self.read, id).await
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let id = id.to_string();
+        self.fetch_bounded(&sql, &[Arg::from(&id)]).await?.pop().ok_or(StoreError::NotFound(Entity::User))
     }
 
     async fn get_user_by_email(&self, email: &str) -> StoreResult<User> {
