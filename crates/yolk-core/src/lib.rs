@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod delivery;
 mod error;
 pub mod grants;
 mod jws;
@@ -26,6 +27,7 @@ pub use error::{CoreError, CoreResult};
 
 use crate::access::Gate;
 use crate::auth::AuthService;
+use crate::delivery::{Channels, Delivery};
 use crate::grants::AccessCache;
 use crate::lockout::PasswordCheck;
 use crate::passwords::Passwords;
@@ -51,7 +53,10 @@ pub struct Services {
     pub tokens: Tokens,
     /// The password hasher (shared by every path that sets or checks a password).
     pub passwords: Passwords,
+    /// Emails and SMS (to the outbox until [`Services::with_channels`] names real channels).
+    pub delivery: Delivery,
     store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Services {
@@ -88,12 +93,20 @@ impl Services {
                 password_check,
             ),
             tenants: TenantService::new(store.clone(), clock.clone(), settings.clone(), access.clone()),
-            roles: RoleService::new(store.clone(), clock, access),
+            roles: RoleService::new(store.clone(), clock.clone(), access),
             settings,
             tokens,
             passwords,
+            delivery: Delivery::new(store.clone(), clock.clone(), Channels::default()),
             store,
+            clock,
         }
+    }
+
+    /// The same services, delivering through `channels` (a missing channel keeps sending to the outbox).
+    pub fn with_channels(mut self, channels: Channels) -> Self {
+        self.delivery = Delivery::new(self.store.clone(), self.clock.clone(), channels);
+        self
     }
 
     /// Whether the store answers; its backend (`sqlite`, `postgres`) when it does.

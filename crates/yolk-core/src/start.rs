@@ -6,6 +6,7 @@ use std::sync::Arc;
 use yolk_domain::{Clock, EnvironmentCredentials};
 use yolk_store::Store;
 
+use crate::delivery::Channels;
 use crate::keys::{KeyRingOptions, start_key_ring};
 use crate::passwords::Passwords;
 use crate::secrets::{random_token, sha256_hex};
@@ -30,6 +31,8 @@ pub struct StartOptions {
     pub access_ttl_ms: u64,
     /// The master key sealing the signing keys, and how often the key ring is reloaded.
     pub keys: KeyRingOptions,
+    /// Where emails and SMS go (the outbox when none).
+    pub channels: Channels,
 }
 
 /// What start-up found or created.
@@ -66,7 +69,8 @@ pub async fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, options: StartO
         },
         credentials,
     );
-    let services = Services::new(store, tokens, Passwords::new(options.hash_workers), clock, options.access_ttl_ms);
+    let services = Services::new(store, tokens, Passwords::new(options.hash_workers), clock, options.access_ttl_ms)
+        .with_channels(options.channels.clone());
     Ok(Started { services, client_id: creds.client_id, generated_secret })
 }
 

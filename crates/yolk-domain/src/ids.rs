@@ -100,6 +100,10 @@ uuid_id!(
     /// A login session (the `sid` claim).
     SessionId
 );
+uuid_id!(
+    /// A message in the outbox (an email or SMS kept instead of sent).
+    MessageId
+);
 
 /// A tenant's public id (`tenantId`): chosen by the client or generated (a UUID). One rule everywhere a tenant id
 /// enters: surrounding whitespace is dropped; the rest must be 1 to 255 characters without control characters.

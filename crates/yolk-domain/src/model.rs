@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::ids::{CategoryId, PermissionId, RoleId, SessionId, TenantId, UserId};
+use crate::ids::{CategoryId, MessageId, PermissionId, RoleId, SessionId, TenantId, UserId};
 
 /// A tenant (Frontegg calls it an account).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -311,4 +311,46 @@ impl std::fmt::Debug for PrivateKey {
 pub struct EnvironmentCredentials {
     pub client_id: String,
     pub secret_sha256: String,
+}
+
+/// How a message reaches its recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    /// The name in the store and the API (`email`, `sms`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+        }
+    }
+
+    /// The channel named `s` (see [`Channel::as_str`]).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "email" => Some(Self::Email),
+            "sms" => Some(Self::Sms),
+            _ => None,
+        }
+    }
+}
+
+/// An email or SMS kept in the outbox: what would have been delivered had a channel been configured (a laptop, CI),
+/// readable by the developer (`yolk outbox`, `GET /yolk/v1/outbox`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxMessage {
+    pub id: MessageId,
+    pub channel: Channel,
+    /// The address: an email address or a phone number.
+    pub to: String,
+    /// Emails only.
+    pub subject: Option<String>,
+    pub text: String,
+    /// Emails only.
+    pub html: Option<String>,
+    pub created_at: DateTime<Utc>,
 }

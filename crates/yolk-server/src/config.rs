@@ -64,6 +64,11 @@ pub struct Config {
     /// and the request is answered 503: how long one request may hold the store. 0 sets no limit. SQLite cannot
     /// interrupt a statement and ignores it.
     pub store_statement_timeout_ms: u64,
+    /// Where emails go: an SMTP URL (`smtp://user:password@host:587`, `smtps://host:465`, `smtp://host:25?tls=none`
+    /// for a local relay). Unset: every email is kept in the outbox (`yolk outbox`, `GET /yolk/v1/outbox`).
+    pub smtp_url: Option<Secret>,
+    /// The sender of every email (`Name <address>` or an address).
+    pub mail_from: String,
 }
 
 impl Default for Config {
@@ -93,6 +98,8 @@ impl Default for Config {
             rate_limit_per_ip: 600,
             rate_limit_failures_per_identifier: 10,
             store_statement_timeout_ms: 10_000,
+            smtp_url: None,
+            mail_from: "yolk <no-reply@localhost>".to_owned(),
         }
     }
 }
@@ -179,7 +186,24 @@ impl Config {
                 self.store_statement_timeout_ms
             ));
         }
+        if let Some(url) = &self.smtp_url {
+            // Built here only to be checked: a bad URL or sender fails start-up, not the first email.
+            yolk_core::delivery::Smtp::new(url.expose(), &self.mail_from).map_err(|e| e.to_string())?;
+        }
         Ok(())
+    }
+
+    /// The channels in force: SMTP when `smtp_url` is set; otherwise (and for SMS, until a provider is configured)
+    /// the outbox.
+    pub fn channels(&self) -> Result<yolk_core::delivery::Channels, String> {
+        let email = match &self.smtp_url {
+            Some(url) => {
+                let smtp = yolk_core::delivery::Smtp::new(url.expose(), &self.mail_from).map_err(|e| e.to_string())?;
+                Some(std::sync::Arc::new(smtp) as std::sync::Arc<dyn yolk_core::delivery::EmailChannel>)
+            }
+            None => None,
+        };
+        Ok(yolk_core::delivery::Channels { email, sms: None })
     }
 
     /// The statement timeout in force: `None` when `store_statement_timeout_ms` is 0 (no limit).

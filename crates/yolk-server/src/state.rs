@@ -47,6 +47,7 @@ impl AppState {
                 master_key_file: config.master_key_file.clone(),
                 reload_interval_secs: config.key_reload_interval,
             },
+            channels: config.channels().map_err(yolk_core::CoreError::Internal)?,
         };
         let started = start(store, clock.clone(), options).await?;
         let throttle =

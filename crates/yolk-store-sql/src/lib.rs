@@ -28,6 +28,7 @@ mod inline;
 mod keys;
 mod memberships;
 mod migrate;
+mod outbox;
 mod permissions;
 mod roles;
 mod rows;

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_signing_key_envelope_and_rotation.sql")),
     (5, include_str!("../migrations/0005_failed_logins.sql")),
     (6, include_str!("../migrations/0006_list_pages_in_order.sql")),
+    (7, include_str!("../migrations/0007_outbox.sql")),
 ];
 
 const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"

@@ -10,6 +10,7 @@ pub mod categories;
 mod error;
 pub mod keys;
 pub mod memberships;
+pub mod outbox;
 pub mod permissions;
 pub mod roles;
 pub mod sessions;
@@ -21,6 +22,7 @@ pub use categories::CategoryStore;
 pub use error::{Constraint, Entity, StoreError, StoreResult};
 pub use keys::KeyStore;
 pub use memberships::MembershipStore;
+pub use outbox::OutboxStore;
 pub use permissions::PermissionStore;
 pub use roles::RoleStore;
 pub use sessions::{RotateOutcome, SessionGrant, SessionStore, TenantAccess, TokenGrants};
@@ -51,6 +53,7 @@ pub trait Store:
     + SessionStore
     + KeyStore
     + SettingsStore
+    + OutboxStore
     + Send
     + Sync
     + 'static

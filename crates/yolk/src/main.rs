@@ -18,6 +18,7 @@ use yolk_server::{AppState, Config};
 use yolk_store_sql::{SqlStore, StoreOptions};
 
 mod keys;
+mod outbox;
 
 #[derive(Parser)]
 #[command(name = "yolk", version, about = "A Frontegg-compatible identity server")]
@@ -39,6 +40,8 @@ enum Command {
     /// The token-signing keys: list, rotate, retire.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Print the emails and SMS kept in the outbox (no SMTP or SMS channel configured), newest first.
+    Outbox(outbox::OutboxArgs),
 }
 
 /// Flags; each also reads its `YOLK_*` variable through figment (flags win).
@@ -100,6 +103,8 @@ const CONFIG_KEYS: &[&str] = &[
     "rate_limit_per_ip",
     "rate_limit_failures_per_identifier",
     "store_statement_timeout_ms",
+    "smtp_url",
+    "mail_from",
 ];
 
 fn load_config(opts: &Opts) -> anyhow::Result<Config> {
@@ -172,6 +177,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys(command) => keys::run(command, &config, Arc::new(open_store(&config).await?)).await,
+        Command::Outbox(args) => outbox::run(args, Arc::new(open_store(&config).await?)).await,
         Command::Serve => serve(config, started).await,
     }
 }

@@ -282,3 +282,48 @@ fn migrate_applies_the_schema_and_exits_zero() {
     }
     assert!(dir.path().join("yolk.db").is_file(), "the SQLite file is in the data dir");
 }
+
+/// `yolk outbox` prints what the store's outbox holds, newest first, filtered by `--to`; `yolk config` never shows
+/// the SMTP URL (it may carry a password).
+#[test]
+fn outbox_prints_the_kept_messages_and_config_redacts_the_smtp_url() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = yolk().arg("outbox").arg("--data-dir").arg(dir.path()).output().expect("run yolk outbox");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("The outbox is empty"));
+
+    let url = format!("sqlite://{}", dir.path().join("yolk.db").display());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        use yolk_store::OutboxStore as _;
+        let store = yolk_store_sql::SqlStore::open(&url, chrono::Utc::now()).await.expect("open store");
+        for (i, (to, text)) in
+            [("ann@x.io", "first link https://app/x?t=1"), ("bob@x.io", "second code 4242")].into_iter().enumerate()
+        {
+            let message = yolk_domain::OutboxMessage {
+                id: yolk_domain::MessageId::new(),
+                channel: yolk_domain::Channel::Email,
+                to: to.into(),
+                subject: Some(format!("Subject {i}")),
+                text: text.into(),
+                html: None,
+                created_at: chrono::Utc::now(),
+            };
+            store.add_to_outbox(&message).await.expect("add");
+        }
+        store.close().await;
+    });
+
+    let out = yolk().arg("outbox").arg("--data-dir").arg(dir.path()).output().expect("run yolk outbox");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (second, first) = (text.find("second code 4242").expect(&text), text.find("first link").expect(&text));
+    assert!(second < first, "newest first:\n{text}");
+    assert!(text.contains("Subject: Subject 0") && text.contains("to ann@x.io"), "{text}");
+    let out = yolk().args(["outbox", "--to", "ANN@x.io", "--data-dir"]).arg(dir.path()).output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("first link") && !text.contains("second code"), "{text}");
+
+    let config = effective_config(&[], &[("YOLK_SMTP_URL", "smtp://user:hunter2@mail.example.com:587")]);
+    assert_eq!(config["smtp_url"], "<redacted>");
+    assert!(!config.to_string().contains("hunter2"));
+}

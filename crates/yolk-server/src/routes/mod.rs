@@ -6,6 +6,7 @@ pub mod env_auth;
 pub mod health;
 pub mod identity;
 pub mod tenants;
+pub mod yolk;
 
 use axum::Router;
 use axum::extract::OriginalUri;
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(env_auth::router())
+        .merge(yolk::router())
         .nest("/identity", identity::router())
         .nest("/tenants", tenants::router())
         .fallback(not_found)

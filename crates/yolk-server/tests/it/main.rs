@@ -9,6 +9,7 @@ mod cors;
 mod env_auth;
 mod health;
 mod identity;
+mod outbox;
 mod password_queue;
 mod routing;
 mod security;
