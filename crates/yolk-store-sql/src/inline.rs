@@ -38,10 +38,12 @@ pub(crate) enum InlineError {
     Failed(StoreError),
 }
 
-/// The inline readers of one SQLite database file.
+/// The inline readers of one SQLite database file, and its inline writer.
 pub(crate) struct InlineReads {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// The connection of [`InlineReads::write`], opened on first use.
+    writer: Mutex<Option<Connection>>,
 }
 
 impl std::fmt::Debug for InlineReads {
@@ -53,7 +55,27 @@ impl std::fmt::Debug for InlineReads {
 impl InlineReads {
     /// Readers of the database file at `path` (opened lazily, on first use).
     pub(crate) fn new(path: &Path) -> Self {
-        Self { path: path.to_owned(), idle: Mutex::new(Vec::new()) }
+        Self { path: path.to_owned(), idle: Mutex::new(Vec::new()), writer: Mutex::new(None) }
+    }
+
+    /// Runs `f` in an immediate transaction on the writer connection, committing when it returns `Ok`. Blocking
+    /// (call it from a blocking thread), and only while holding the store's write lock (its sqlx writer
+    /// connection): then no other writer of this process is running, and the busy wait below only ever waits for
+    /// another process on the same file.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>) -> StoreResult<T> {
+        let mut slot = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.is_none() {
+            let conn = Connection::open(&self.path).map_err(write_err)?;
+            conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;")
+                .map_err(write_err)?;
+            conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+            *slot = Some(conn);
+        }
+        let conn = slot.as_mut().expect("opened above");
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(write_err)?;
+        let out = f(&tx).map_err(write_err)?;
+        tx.commit().map_err(write_err)?;
+        Ok(out)
     }
 
     fn open(&self) -> rusqlite::Result<Connection> {
@@ -100,6 +122,10 @@ fn run<T: Decode>(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> Result<Vec<
         out.push(T::decode(&InlineRow { row, names: &names, next: Cell::new(0) }).map_err(InlineError::Failed)?);
     }
     Ok(out)
+}
+
+fn write_err(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
 }
 
 fn inline_err(e: rusqlite::Error) -> InlineError {

@@ -26,6 +26,21 @@ fn session_from_row<R: RowExt>(r: &R) -> StoreResult<Session> {
     })
 }
 
+/// Spends a refresh token while its session lives, naming the session (`$1` now, `$2` the token's hash): the
+/// linearization point of a rotation. Of concurrent rotations of one token only one sees `spent_at IS NULL` (on
+/// PostgreSQL the row lock makes the loser wait and then match nothing).
+const SPEND: &str = "UPDATE refresh_tokens SET spent_at = $1 WHERE hash = $2 AND spent_at IS NULL
+       AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = refresh_tokens.session_id
+                   AND s.revoked_at IS NULL AND s.expires_at > $1)
+     RETURNING session_id";
+/// Why [`SPEND`] matched nothing: the token's session and when it was spent (no row: an unknown token).
+const TOKEN_STATE: &str = "SELECT session_id, spent_at FROM refresh_tokens WHERE hash = $1";
+/// Ends a session (`$1` now, `$2` its id).
+const REVOKE: &str = "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
+/// The session's next refresh token (`$1` its hash, `$2` the session, `$3` now).
+const ADD_TOKEN: &str = "INSERT INTO refresh_tokens (hash, session_id, created_at, spent_at) VALUES ($1, $2, $3, NULL)";
+const SESSION: &str = "SELECT * FROM sessions WHERE id = $1";
+
 const LIVE_SESSION_BY_TOKEN: &str = "SELECT s.* FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
      WHERE t.hash = $1 AND t.spent_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > $2";
 
@@ -60,59 +75,35 @@ impl SessionStore for SqlStore {
         new_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<RotateOutcome> {
+        if let Some(inline) = &self.inline {
+            return self.rotate_inline(inline.clone(), old_hash, new_hash, now).await;
+        }
         let mut tx = self.write.begin().await.map_err(db_err)?;
         // The conditional UPDATE is the linearization point: of concurrent rotations of one token, only one sees
         // `spent_at IS NULL` (on PostgreSQL the row lock makes the loser wait and then match nothing). It spends the
         // token only while its session lives, and names the session: one statement, where the write lock is held.
-        let spent: Option<String> = sqlx::query_scalar(
-            "UPDATE refresh_tokens SET spent_at = $1 WHERE hash = $2 AND spent_at IS NULL
-               AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = refresh_tokens.session_id
-                           AND s.revoked_at IS NULL AND s.expires_at > $1)
-             RETURNING session_id",
-        )
-        .bind(ms(now))
-        .bind(old_hash)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        let spent: Option<String> =
+            sqlx::query_scalar(SPEND).bind(ms(now)).bind(old_hash).fetch_optional(&mut *tx).await.map_err(db_err)?;
         let Some(session_id) = spent else {
             let state: Option<(String, Option<i64>)> =
-                sqlx::query_as("SELECT session_id, spent_at FROM refresh_tokens WHERE hash = $1")
-                    .bind(old_hash)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                sqlx::query_as(TOKEN_STATE).bind(old_hash).fetch_optional(&mut *tx).await.map_err(db_err)?;
             // Unknown, or unspent but its session ended: nothing to do.
             let Some((session_id, Some(_))) = state else { return Ok(RotateOutcome::Invalid) };
             // Reuse of a spent token: whoever holds it may be an attacker, so the whole session dies.
-            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-                .bind(ms(now))
-                .bind(&session_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            sqlx::query(REVOKE).bind(ms(now)).bind(&session_id).execute(&mut *tx).await.map_err(db_err)?;
             tx.commit().await.map_err(db_err)?;
             return Ok(RotateOutcome::Reused);
         };
-        sqlx::query("INSERT INTO refresh_tokens (hash, session_id, created_at, spent_at) VALUES ($1, $2, $3, NULL)")
+        sqlx::query(ADD_TOKEN)
             .bind(new_hash)
             .bind(&session_id)
             .bind(ms(now))
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        const SESSION: &str = "SELECT * FROM sessions WHERE id = $1";
-        // The session as of the rotation. On SQLite it is read after the commit, on the calling thread: the
-        // writer's queue is the bottleneck of refreshes there, and every statement in the transaction lengthens
-        // it. On PostgreSQL, inside the transaction: one round trip fewer than a pooled read.
-        let session = if self.inline.is_some() {
-            tx.commit().await.map_err(db_err)?;
-            self.fetch_bounded::<Session>(SESSION, &[Arg::from(&session_id)]).await?.pop()
-        } else {
-            let row = sqlx::query(SESSION).bind(&session_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
-            tx.commit().await.map_err(db_err)?;
-            row.as_ref().map(session_from_row).transpose()?
-        };
+        let row = sqlx::query(SESSION).bind(&session_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        let session = row.as_ref().map(session_from_row).transpose()?;
         // Deleted in between (its user was deleted): the rotation spent a token nobody can use any more.
         Ok(session.map_or(RotateOutcome::Invalid, RotateOutcome::Rotated))
     }
@@ -225,5 +216,59 @@ impl Decode for Held {
             _ => None,
         };
         Ok(Self { level: r.opt_int("level")?, permission })
+    }
+}
+
+impl SqlStore {
+    /// [`SessionStore::rotate_refresh_token`] on a SQLite file: the same statements in one transaction on the inline
+    /// writer, run on a blocking thread while holding the store's write lock (its one sqlx writer connection). The
+    /// writer's queue is what bounds refreshes on SQLite; through sqlx each statement of the transaction was a
+    /// round trip to the connection's worker thread, here the whole transaction is one. The session is read after
+    /// the commit, on the calling thread.
+    async fn rotate_inline(
+        &self,
+        inline: std::sync::Arc<crate::inline::InlineReads>,
+        old_hash: &str,
+        new_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RotateOutcome> {
+        use rusqlite::OptionalExtension as _;
+        let write_lock = self.write.acquire().await.map_err(db_err)?;
+        let (old, new, now_ms) = (old_hash.to_owned(), new_hash.to_owned(), ms(now));
+        let spent = tokio::task::spawn_blocking(move || {
+            inline.write(|tx| {
+                let spent: Option<String> = tx
+                    .prepare_cached(SPEND)?
+                    .query_row(rusqlite::named_params! {"$1": now_ms, "$2": old}, |r| r.get(0))
+                    .optional()?;
+                let Some(session_id) = spent else {
+                    let state: Option<(String, Option<i64>)> = tx
+                        .prepare_cached(TOKEN_STATE)?
+                        .query_row(rusqlite::named_params! {"$1": old}, |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()?;
+                    return match state {
+                        Some((session_id, Some(_))) => {
+                            tx.prepare_cached(REVOKE)?
+                                .execute(rusqlite::named_params! {"$1": now_ms, "$2": session_id})?;
+                            Ok(Err(RotateOutcome::Reused))
+                        }
+                        _ => Ok(Err(RotateOutcome::Invalid)),
+                    };
+                };
+                tx.prepare_cached(ADD_TOKEN)?
+                    .execute(rusqlite::named_params! {"$1": new, "$2": session_id, "$3": now_ms})?;
+                Ok(Ok(session_id))
+            })
+        })
+        .await
+        .map_err(|e| yolk_store::StoreError::Backend(format!("rotation task: {e}")))??;
+        drop(write_lock);
+        let session_id = match spent {
+            Ok(id) => id,
+            Err(outcome) => return Ok(outcome),
+        };
+        let session = self.fetch_bounded::<Session>(SESSION, &[Arg::from(&session_id)]).await?.pop();
+        // Deleted in between (its user was deleted): the rotation spent a token nobody can use any more.
+        Ok(session.map_or(RotateOutcome::Invalid, RotateOutcome::Rotated))
     }
 }

@@ -8,6 +8,7 @@ use crate::{Db, at, permission, session, set, tid};
 contract!(
     refresh_rotation_spends_once_and_reuse_revokes,
     concurrent_rotations_of_one_token_let_exactly_one_win,
+    rotations_and_other_writes_at_once_all_succeed,
     expired_and_revoked_sessions_do_not_rotate,
     sessions_are_judged_at_the_given_time,
     a_session_grant_is_refused_by_every_revocation,
@@ -54,6 +55,42 @@ async fn concurrent_rotations_of_one_token_let_exactly_one_win(db: Db) {
     assert_eq!((rotated.len(), reused), (1, 7), "exactly one wins; the others presented a spent token");
     // The losers' reuse revoked the session, including the winner's new token.
     db.assert_revoked(&rotated[0]).await;
+}
+
+/// Rotation chains and other writes (new users, session revocations) running at once all succeed and all land:
+/// on SQLite a rotation writes through its own connection while holding the store's write lock, so it never meets
+/// another writer of the process as a locked file.
+async fn rotations_and_other_writes_at_once_all_succeed(db: Db) {
+    db.tenants(&["t1"]).await;
+    let u = db.user_in("a@x.io", "t1", &[]).await;
+    let mut tasks = Vec::new();
+    for chain in 0..6 {
+        db.session(u.id, "t1", &format!("c{chain}-0")).await;
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            for step in 0..10 {
+                let (old, new) = (format!("c{chain}-{step}"), format!("c{chain}-{}", step + 1));
+                let outcome = store.rotate_refresh_token(&old, &new, at(1)).await.unwrap();
+                assert!(matches!(outcome, RotateOutcome::Rotated(_)), "chain {chain} step {step}: {outcome:?}");
+            }
+        }));
+    }
+    for i in 0..6 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            for j in 0..5 {
+                let email = format!("w{i}-{j}@x.io");
+                store.create_user(&crate::new_user(&email, Some("t1"), &[])).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    for chain in 0..6 {
+        db.assert_live(&format!("c{chain}-10")).await;
+    }
+    assert_eq!(db.get_user_by_email("w5-4@x.io").await.unwrap().email, "w5-4@x.io");
 }
 
 async fn expired_and_revoked_sessions_do_not_rotate(db: Db) {
