@@ -88,18 +88,7 @@ impl Delivery {
     pub async fn send_email(&self, email: Email) -> CoreResult<()> {
         match &self.email {
             Some(channel) => channel.send(&email).await.map_err(|e| unavailable("email", &e)),
-            None => {
-                let message = OutboxMessage {
-                    id: MessageId::new(),
-                    channel: Channel::Email,
-                    to: email.to,
-                    subject: Some(email.subject),
-                    text: email.text,
-                    html: email.html,
-                    created_at: self.clock.now(),
-                };
-                Ok(self.store.add_to_outbox(&message).await?)
-            }
+            None => self.keep(Channel::Email, email.to, Some(email.subject), email.text, email.html).await,
         }
     }
 
@@ -107,19 +96,22 @@ impl Delivery {
     pub async fn send_sms(&self, sms: Sms) -> CoreResult<()> {
         match &self.sms {
             Some(channel) => channel.send(&sms).await.map_err(|e| unavailable("SMS", &e)),
-            None => {
-                let message = OutboxMessage {
-                    id: MessageId::new(),
-                    channel: Channel::Sms,
-                    to: sms.to,
-                    subject: None,
-                    text: sms.text,
-                    html: None,
-                    created_at: self.clock.now(),
-                };
-                Ok(self.store.add_to_outbox(&message).await?)
-            }
+            None => self.keep(Channel::Sms, sms.to, None, sms.text, None).await,
         }
+    }
+
+    /// Keeps a message in the outbox, stamped now.
+    async fn keep(
+        &self,
+        channel: Channel,
+        to: String,
+        subject: Option<String>,
+        text: String,
+        html: Option<String>,
+    ) -> CoreResult<()> {
+        let message =
+            OutboxMessage { id: MessageId::new(), channel, to, subject, text, html, created_at: self.clock.now() };
+        Ok(self.store.add_to_outbox(&message).await?)
     }
 
     /// The newest outbox messages (at most [`MAX_OUTBOX_PAGE`]), newest first, only those to `to` when given.

@@ -18,6 +18,17 @@ use yolk_domain::{Clock, TenantId};
 use yolk_store::{Constraint, Entity, Store, StoreError};
 
 use crate::access::Environment;
+
+/// The public part of the vendor configuration ([`Settings::public_settings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicSettings {
+    pub allow_signups: bool,
+    pub allow_not_verified_users_login: bool,
+    pub api_tokens_enabled: bool,
+    pub force_permissions: bool,
+    pub auth_strategy: yolk_domain::settings::AuthStrategy,
+    pub machine_to_machine_auth_strategy: yolk_domain::settings::MachineToMachineAuthStrategy,
+}
 use crate::tokens::TokenSettings;
 use crate::{CoreError, CoreResult};
 
@@ -276,6 +287,20 @@ impl Settings {
     /// The vendor configuration in force, as the environment reads it.
     pub async fn vendor_config(&self, _: &Environment) -> CoreResult<VendorConfig> {
         self.vendor_config_in_force().await
+    }
+
+    /// What any page may read before sign-in (the login box's page load): the part of the vendor configuration
+    /// that shapes the sign-in screens, nothing else.
+    pub async fn public_settings(&self) -> CoreResult<PublicSettings> {
+        let c = self.vendor_config_in_force().await?;
+        Ok(PublicSettings {
+            allow_signups: c.allow_signups,
+            allow_not_verified_users_login: c.allow_not_verified_users_login,
+            api_tokens_enabled: c.api_tokens_enabled,
+            force_permissions: c.force_permissions,
+            auth_strategy: c.auth_strategy,
+            machine_to_machine_auth_strategy: c.machine_to_machine_auth_strategy,
+        })
     }
 
     /// The vendor configuration in force: the stored one with unset token lifetimes resolved to the server's.

@@ -5,6 +5,7 @@
 pub mod env_auth;
 pub mod health;
 pub mod identity;
+pub mod page_load;
 pub mod tenants;
 pub mod yolk;
 
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(env_auth::router())
         .merge(yolk::router())
+        .merge(page_load::router())
         .nest("/identity", identity::router())
         .nest("/tenants", tenants::router())
         .fallback(not_found)

@@ -10,6 +10,7 @@ mod env_auth;
 mod health;
 mod identity;
 mod outbox;
+mod page_load;
 mod password_queue;
 mod routing;
 mod security;
