@@ -29,6 +29,25 @@ pub struct PasswordLoginRequest {
     pub invitation_token: Option<String>,
 }
 
+/// `POST /identity/resources/users/v1/passwords/reset` body: `{email}` (the browser SDK) or `ResetPasswordDto`
+/// (`{identifier, identifierType}`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetPasswordRequest {
+    pub email: Option<String>,
+    pub identifier: Option<String>,
+    pub identifier_type: Option<String>,
+}
+
+/// `POST /identity/resources/users/v1/passwords/reset/verify` body (`VerifyPasswordDto`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyResetPasswordRequest {
+    pub user_id: String,
+    pub token: String,
+    pub password: String,
+}
+
 /// `AuthenticationResponseDto`: the login, refresh and signup token response.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -10,6 +10,7 @@ mod jws;
 pub mod keys;
 pub mod lockout;
 pub mod passwords;
+pub mod recovery;
 pub mod roles;
 pub mod secrets;
 pub mod settings;
@@ -57,6 +58,9 @@ pub struct Services {
     pub delivery: Delivery,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    access: AccessCache,
+    /// Where the app's login box runs ([`Services::with_app_url`]): links in emails point at its pages.
+    app_url: Arc<str>,
 }
 
 impl Services {
@@ -93,13 +97,34 @@ impl Services {
                 password_check,
             ),
             tenants: TenantService::new(store.clone(), clock.clone(), settings.clone(), access.clone()),
-            roles: RoleService::new(store.clone(), clock.clone(), access),
+            roles: RoleService::new(store.clone(), clock.clone(), access.clone()),
             settings,
             tokens,
             passwords,
             delivery: Delivery::new(store.clone(), clock.clone(), Channels::default()),
             store,
             clock,
+            access,
+            app_url: Arc::from("http://localhost:8080"),
+        }
+    }
+
+    /// The same services, with links in emails pointing at `app_url` (no trailing slash needed).
+    pub fn with_app_url(mut self, app_url: &str) -> Self {
+        self.app_url = Arc::from(app_url.trim_end_matches('/'));
+        self
+    }
+
+    /// Password recovery.
+    pub fn recovery(&self) -> recovery::Recovery {
+        recovery::Recovery {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            passwords: self.passwords.clone(),
+            settings: self.settings.clone(),
+            access: self.access.clone(),
+            delivery: self.delivery.clone(),
+            app_url: self.app_url.clone(),
         }
     }
 

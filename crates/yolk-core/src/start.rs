@@ -33,6 +33,8 @@ pub struct StartOptions {
     pub keys: KeyRingOptions,
     /// Where emails and SMS go (the outbox when none).
     pub channels: Channels,
+    /// Where the app's login box runs: links in emails point at its `/account/...` pages.
+    pub app_url: String,
 }
 
 /// What start-up found or created.
@@ -70,7 +72,8 @@ pub async fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, options: StartO
         credentials,
     );
     let services = Services::new(store, tokens, Passwords::new(options.hash_workers), clock, options.access_ttl_ms)
-        .with_channels(options.channels.clone());
+        .with_channels(options.channels.clone())
+        .with_app_url(&options.app_url);
     Ok(Started { services, client_id: creds.client_id, generated_secret })
 }
 

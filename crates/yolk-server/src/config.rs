@@ -69,6 +69,9 @@ pub struct Config {
     pub smtp_url: Option<Secret>,
     /// The sender of every email (`Name <address>` or an address).
     pub mail_from: String,
+    /// The URL of the app where the login box runs (`https://app.example.com`): links in emails (password reset,
+    /// ...) point at its `/account/...` pages. Unset: the issuer. Never taken from a request's `Host`.
+    pub app_url: Option<String>,
 }
 
 impl Default for Config {
@@ -100,6 +103,7 @@ impl Default for Config {
             store_statement_timeout_ms: 10_000,
             smtp_url: None,
             mail_from: "yolk <no-reply@localhost>".to_owned(),
+            app_url: None,
         }
     }
 }
@@ -186,6 +190,15 @@ impl Config {
                 self.store_statement_timeout_ms
             ));
         }
+        if let Some(app_url) = &self.app_url {
+            let ok = url::Url::parse(app_url)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some() && u.query().is_none());
+            if !ok {
+                return Err(format!(
+                    "app_url: {app_url:?} is not an http(s) URL without a query (\"https://app.example.com\")"
+                ));
+            }
+        }
         if let Some(url) = &self.smtp_url {
             // Built here only to be checked: a bad URL or sender fails start-up, not the first email.
             yolk_core::delivery::Smtp::new(url.expose(), &self.mail_from).map_err(|e| e.to_string())?;
@@ -204,6 +217,11 @@ impl Config {
             None => None,
         };
         Ok(yolk_core::delivery::Channels { email, sms: None })
+    }
+
+    /// The app URL in force (see [`Config::app_url`]'s field).
+    pub fn app_url(&self) -> String {
+        self.app_url.clone().unwrap_or_else(|| self.issuer())
     }
 
     /// The statement timeout in force: `None` when `store_statement_timeout_ms` is 0 (no limit).

@@ -48,6 +48,7 @@ impl AppState {
                 reload_interval_secs: config.key_reload_interval,
             },
             channels: config.channels().map_err(yolk_core::CoreError::Internal)?,
+            app_url: config.app_url(),
         };
         let started = start(store, clock.clone(), options).await?;
         let throttle =

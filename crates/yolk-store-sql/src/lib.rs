@@ -32,6 +32,7 @@ mod outbox;
 mod permissions;
 mod roles;
 mod rows;
+mod secrets;
 mod sessions;
 mod settings;
 mod tenants;

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_failed_logins.sql")),
     (6, include_str!("../migrations/0006_list_pages_in_order.sql")),
     (7, include_str!("../migrations/0007_outbox.sql")),
+    (8, include_str!("../migrations/0008_one_time_secrets.sql")),
 ];
 
 const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"

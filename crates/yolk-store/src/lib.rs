@@ -13,6 +13,7 @@ pub mod memberships;
 pub mod outbox;
 pub mod permissions;
 pub mod roles;
+pub mod secrets;
 pub mod sessions;
 pub mod settings;
 pub mod tenants;
@@ -25,6 +26,7 @@ pub use memberships::MembershipStore;
 pub use outbox::OutboxStore;
 pub use permissions::PermissionStore;
 pub use roles::RoleStore;
+pub use secrets::{LiveSecret, SecretPurpose, SecretStore};
 pub use sessions::{RotateOutcome, SessionGrant, SessionStore, TenantAccess, TokenGrants};
 pub use settings::SettingsStore;
 pub use tenants::TenantStore;
@@ -54,6 +56,7 @@ pub trait Store:
     + KeyStore
     + SettingsStore
     + OutboxStore
+    + SecretStore
     + Send
     + Sync
     + 'static

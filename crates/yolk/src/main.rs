@@ -105,6 +105,7 @@ const CONFIG_KEYS: &[&str] = &[
     "store_statement_timeout_ms",
     "smtp_url",
     "mail_from",
+    "app_url",
 ];
 
 fn load_config(opts: &Opts) -> anyhow::Result<Config> {

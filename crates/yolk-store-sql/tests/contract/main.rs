@@ -57,6 +57,7 @@ mod memberships;
 mod outbox;
 mod permissions;
 mod roles;
+mod secrets;
 mod sessions;
 mod settings;
 mod tenants;

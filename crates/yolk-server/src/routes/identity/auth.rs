@@ -6,7 +6,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use yolk_api_types::auth::{PasswordLoginRequest, RefreshTokenRequest, SignUpRequest};
+use yolk_api_types::auth::{
+    PasswordLoginRequest, RefreshTokenRequest, ResetPasswordRequest, SignUpRequest, VerifyResetPasswordRequest,
+};
 use yolk_core::CoreError;
 use yolk_core::auth::IssuedTokens;
 use yolk_domain::settings::CookieSameSite;
@@ -25,6 +27,49 @@ pub fn router() -> Router<AppState> {
         .route("/resources/auth/v1/logout", post(logout))
         .route("/resources/users/v1/signUp", post(sign_up_user))
         .route("/resources/users/v1/signUp/username", post(sign_up_user_username))
+        .route("/resources/users/v1/passwords/reset", post(request_password_reset))
+        .route("/resources/users/v1/passwords/reset/verify", post(reset_password))
+}
+
+/// "Forgot password": `201` with no body, the same for a known and an unknown address (the reset link, if any,
+/// goes out after the answer; see `yolk_core::recovery`). Counted against the client address's rate limit.
+async fn request_password_reset(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    ApiJson(body): ApiJson<ResetPasswordRequest>,
+) -> ApiResult<StatusCode> {
+    let email = match (body.email, body.identifier, body.identifier_type.as_deref()) {
+        (Some(email), _, _) => email,
+        (None, Some(identifier), None | Some("email")) => identifier,
+        (None, Some(_), Some(other)) => {
+            return Err(ApiError::BadRequest(format!(
+                "identifierType {other:?} is not supported: reset by email (identifierType \"email\")"
+            )));
+        }
+        (None, None, _) => return Err(ApiError::BadRequest("email is required".into())),
+    };
+    state.throttle.admit(ip, &format!("reset:{}", normalize_email(&email)))?;
+    state.services.recovery().request_password_reset(&email)?;
+    Ok(StatusCode::CREATED)
+}
+
+/// Sets a new password with the token of a reset link: `201` with no body; every session of the user ends. A
+/// wrong, spent or expired token is a 400 (and counts against the link and the client's rate limit).
+async fn reset_password(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    ApiJson(body): ApiJson<VerifyResetPasswordRequest>,
+) -> ApiResult<StatusCode> {
+    let identifier = format!("reset-user:{}", body.user_id.trim());
+    state.throttle.admit(ip, &identifier)?;
+    let invalid = || ApiError::BadRequest("The password reset link is invalid or has expired".into());
+    let user = yolk_domain::UserId::parse(&body.user_id).map_err(|_| invalid())?;
+    let result = state.services.recovery().reset_password(user, &body.token, &body.password).await;
+    if result.is_err() {
+        state.throttle.failed(&identifier);
+    }
+    result?;
+    Ok(StatusCode::CREATED)
 }
 
 /// Password login by email or username: `AuthenticationResponseDto` plus the refresh cookie. Rate-limited per

@@ -1,0 +1,108 @@
+//! Password recovery: "forgot password" sends a single-use link by email; the link's token sets a new password
+//! and ends every session of the user.
+//!
+//! No enumeration: a request answers the same, at once, for a known and an unknown address; the lookup and the
+//! email happen after the answer. The token is 256 random bits, kept as SHA-256, compared in constant time, valid
+//! for [`RESET_TTL_MINUTES`], spent once, replaced by a newer request, and dead after [`MAX_FAILURES`] wrong
+//! guesses.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use yolk_domain::{Clock, UserId};
+use yolk_store::{SecretPurpose, Store, StoreError};
+
+use crate::delivery::{Delivery, Email};
+use crate::grants::AccessCache;
+use crate::passwords::Passwords;
+use crate::secrets::{constant_time_eq, random_token, sha256_hex};
+use crate::settings::Settings;
+use crate::{CoreError, CoreResult};
+
+/// How long a reset link works.
+pub const RESET_TTL_MINUTES: i64 = 60;
+
+/// Wrong tokens a reset link survives.
+pub const MAX_FAILURES: i64 = 5;
+
+/// Password recovery (cheap to clone).
+#[derive(Clone)]
+pub struct Recovery {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) passwords: Passwords,
+    pub(crate) settings: Settings,
+    pub(crate) access: AccessCache,
+    pub(crate) delivery: Delivery,
+    /// Where the app's login box runs: links point at its `/account/...` pages.
+    pub(crate) app_url: Arc<str>,
+}
+
+impl Recovery {
+    /// "Forgot password" for `email`: answers at once, the same whether or not the address is known; a known user
+    /// then gets a reset link by email.
+    pub fn request_password_reset(&self, email: &str) -> CoreResult<()> {
+        let email = email.trim().to_owned();
+        if email.is_empty() {
+            return Err(CoreError::BadRequest("email is required".into()));
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = this.send_reset_link(&email).await {
+                tracing::warn!(error = %e, "a password reset link was not sent");
+            }
+        });
+        Ok(())
+    }
+
+    async fn send_reset_link(&self, email: &str) -> CoreResult<()> {
+        let user = match self.store.get_user_by_email(email).await {
+            Ok(user) => user,
+            Err(StoreError::NotFound(_)) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        let token = random_token();
+        let now = self.clock.now();
+        let expires = now + Duration::minutes(RESET_TTL_MINUTES);
+        self.store.issue_secret(user.id, SecretPurpose::PasswordReset, &sha256_hex(&token), now, expires).await?;
+        let link = format!("{}/account/reset-password?userId={}&token={token}", self.app_url, user.id);
+        let name = user.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or("there");
+        let text = format!(
+            "Hi {name},\n\nSomeone asked to reset the password of your account. To choose a new password, open:\n\n\
+             {link}\n\nThe link works once, for {RESET_TTL_MINUTES} minutes. If you did not ask for it, ignore this \
+             email: your password stays as it is.\n"
+        );
+        let html = format!(
+            "<p>Hi {name},</p><p>Someone asked to reset the password of your account. To choose a new password, \
+             <a href=\"{link}\">open this link</a>.</p><p>The link works once, for {RESET_TTL_MINUTES} minutes. If \
+             you did not ask for it, ignore this email: your password stays as it is.</p>",
+            name = html_escape(name),
+        );
+        let email = Email { to: user.email, subject: "Reset your password".into(), text, html: Some(html) };
+        self.delivery.send_email(email).await
+    }
+
+    /// Sets `user`'s password with the token of a reset link: the token must be the user's live one; the password
+    /// must pass the policy (a refused password leaves the link usable). Every session of the user ends.
+    pub async fn reset_password(&self, user: UserId, token: &str, password: &str) -> CoreResult<()> {
+        let invalid = || CoreError::BadRequest("The password reset link is invalid or has expired".into());
+        let now = self.clock.now();
+        let live = self.store.live_secret(user, SecretPurpose::PasswordReset, now, MAX_FAILURES).await?;
+        let Some(secret) = live else { return Err(invalid()) };
+        if !constant_time_eq(&sha256_hex(token), &secret.hash) {
+            self.store.fail_secret(&secret.id).await?;
+            return Err(invalid());
+        }
+        self.settings.password_policy().await?.check(password).map_err(CoreError::BadRequest)?;
+        let hash = self.passwords.hash(password).await?;
+        if !self.store.reset_password_with_secret(&secret.id, user, &hash, now).await? {
+            return Err(invalid());
+        }
+        self.access.invalidate();
+        Ok(())
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -1,0 +1,116 @@
+//! Single-use secrets.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use yolk_domain::UserId;
+use yolk_store::{Entity, LiveSecret, SecretPurpose, SecretStore, StoreResult};
+
+use crate::rows::{Arg, Decode, RowExt, missing, ms};
+use crate::users::revoke_user_sessions;
+use crate::{SqlStore, db_err};
+
+impl Decode for LiveSecret {
+    fn decode<R: RowExt>(r: &R) -> StoreResult<Self> {
+        Ok(LiveSecret { id: r.text("id")?, hash: r.text("secret_hash")? })
+    }
+}
+
+#[async_trait::async_trait]
+impl SecretStore for SqlStore {
+    async fn issue_secret(
+        &self,
+        user: UserId,
+        purpose: SecretPurpose,
+        hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        sqlx::query("DELETE FROM one_time_secrets WHERE user_id = $1 AND purpose = $2 AND spent_at IS NULL")
+            .bind(user.to_string())
+            .bind(purpose.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO one_time_secrets (id, user_id, purpose, secret_hash, created_at, expires_at, spent_at,
+                                           failed_attempts)
+             VALUES ($1, $2, $3, $4, $5, $6, NULL, 0)",
+        )
+        .bind(Uuid::new_v4().to_string())
+        .bind(user.to_string())
+        .bind(purpose.as_str())
+        .bind(hash)
+        .bind(ms(now))
+        .bind(ms(expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(missing(Entity::User))?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn live_secret(
+        &self,
+        user: UserId,
+        purpose: SecretPurpose,
+        now: DateTime<Utc>,
+        max_failures: i64,
+    ) -> StoreResult<Option<LiveSecret>> {
+        let sql = "SELECT id, secret_hash FROM one_time_secrets
+             WHERE user_id = $1 AND purpose = $2 AND spent_at IS NULL AND expires_at > $3 AND failed_attempts < $4
+             ORDER BY created_at DESC LIMIT 1";
+        let user = user.to_string();
+        let args = [Arg::from(&user), Arg::from(purpose.as_str()), ms(now).into(), max_failures.into()];
+        Ok(self.fetch_bounded(sql, &args).await?.pop())
+    }
+
+    async fn fail_secret(&self, id: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE one_time_secrets SET failed_attempts = failed_attempts + 1 WHERE id = $1")
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn reset_password_with_secret(
+        &self,
+        secret_id: &str,
+        user: UserId,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        // Spending is the linearization point: of two resets with one secret, one spends it.
+        let spent = sqlx::query(
+            "UPDATE one_time_secrets SET spent_at = $1
+             WHERE id = $2 AND user_id = $3 AND purpose = $4 AND spent_at IS NULL AND expires_at > $1",
+        )
+        .bind(ms(now))
+        .bind(secret_id)
+        .bind(user.to_string())
+        .bind(SecretPurpose::PasswordReset.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if spent == 0 {
+            return Ok(false);
+        }
+        let updated =
+            sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, updated_at = $2 WHERE id = $3")
+                .bind(password_hash)
+                .bind(ms(now))
+                .bind(user.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+        if updated == 0 {
+            return Ok(false);
+        }
+        revoke_user_sessions(&mut tx, user, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+}
