@@ -48,6 +48,14 @@ pub struct VerifyResetPasswordRequest {
     pub password: String,
 }
 
+/// `POST /identity/resources/users/v1/passwords/change` body (`UpdateUserPasswordDto`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePasswordRequest {
+    pub password: String,
+    pub new_password: String,
+}
+
 /// `AuthenticationResponseDto`: the login, refresh and signup token response.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

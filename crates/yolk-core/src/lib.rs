@@ -59,6 +59,7 @@ pub struct Services {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     access: AccessCache,
+    password_check: PasswordCheck,
     /// Where the app's login box runs ([`Services::with_app_url`]): links in emails point at its pages.
     app_url: Arc<str>,
 }
@@ -94,7 +95,7 @@ impl Services {
                 passwords.clone(),
                 settings.clone(),
                 access.clone(),
-                password_check,
+                password_check.clone(),
             ),
             tenants: TenantService::new(store.clone(), clock.clone(), settings.clone(), access.clone()),
             roles: RoleService::new(store.clone(), clock.clone(), access.clone()),
@@ -105,6 +106,7 @@ impl Services {
             store,
             clock,
             access,
+            password_check,
             app_url: Arc::from("http://localhost:8080"),
         }
     }
@@ -123,6 +125,7 @@ impl Services {
             passwords: self.passwords.clone(),
             settings: self.settings.clone(),
             access: self.access.clone(),
+            password_check: self.password_check.clone(),
             delivery: self.delivery.clone(),
             app_url: self.app_url.clone(),
         }

@@ -1,5 +1,6 @@
-//! Password recovery: "forgot password" sends a single-use link by email; the link's token sets a new password
-//! and ends every session of the user.
+//! Password recovery and change: "forgot password" sends a single-use link by email, and the link's token sets a
+//! new password and ends every session of the user; a signed-in user changes its password by giving the current
+//! one (checked like a login: the lockout policy counts it), which ends its other sessions.
 //!
 //! No enumeration: a request answers the same, at once, for a known and an unknown address; the lookup and the
 //! email happen after the answer. The token is 256 random bits, kept as SHA-256, compared in constant time, valid
@@ -12,8 +13,10 @@ use chrono::Duration;
 use yolk_domain::{Clock, UserId};
 use yolk_store::{SecretPurpose, Store, StoreError};
 
+use crate::access::UserContext;
 use crate::delivery::{Delivery, Email};
 use crate::grants::AccessCache;
+use crate::lockout::PasswordCheck;
 use crate::passwords::Passwords;
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::settings::Settings;
@@ -33,6 +36,7 @@ pub struct Recovery {
     pub(crate) passwords: Passwords,
     pub(crate) settings: Settings,
     pub(crate) access: AccessCache,
+    pub(crate) password_check: PasswordCheck,
     pub(crate) delivery: Delivery,
     /// Where the app's login box runs: links point at its `/account/...` pages.
     pub(crate) app_url: Arc<str>,
@@ -98,6 +102,28 @@ impl Recovery {
         if !self.store.reset_password_with_secret(&secret.id, user, &hash, now).await? {
             return Err(invalid());
         }
+        self.access.invalidate();
+        Ok(())
+    }
+}
+
+impl Recovery {
+    /// The signed-in user changes its password: `current` must be its password (a wrong one counts against the
+    /// lockout policy like a failed login), `new` must pass the policy. Every other session of the user ends; the
+    /// caller's own (when it used a user token) goes on.
+    pub async fn change_password(&self, who: &UserContext, current: &str, new: &str) -> CoreResult<()> {
+        let user = self.store.get_user(who.user_id()).await?;
+        let ident = match user.username.as_deref() {
+            Some(username) if user.email.is_empty() => yolk_store::users::LoginIdentifier::Username(username.into()),
+            _ => yolk_store::users::LoginIdentifier::Email(user.email.clone()),
+        };
+        let candidate = self.store.login_candidate(&ident).await?;
+        if self.password_check.check(candidate, current).await?.is_none() {
+            return Err(CoreError::BadRequest("The current password is wrong".into()));
+        }
+        self.settings.password_policy().await?.check(new).map_err(CoreError::BadRequest)?;
+        let hash = self.passwords.hash(new).await?;
+        self.store.change_password(user.id, &hash, who.session_id(), self.clock.now()).await?;
         self.access.invalidate();
         Ok(())
     }

@@ -113,4 +113,34 @@ impl SecretStore for SqlStore {
         tx.commit().await.map_err(db_err)?;
         Ok(true)
     }
+
+    async fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: Option<yolk_domain::SessionId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let updated =
+            sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, updated_at = $2 WHERE id = $3")
+                .bind(password_hash)
+                .bind(ms(now))
+                .bind(user.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+        if updated == 0 {
+            return Err(yolk_store::StoreError::NotFound(Entity::User));
+        }
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND id <> $3")
+            .bind(ms(now))
+            .bind(user.to_string())
+            .bind(keep.map(|s| s.to_string()).unwrap_or_default())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
 }

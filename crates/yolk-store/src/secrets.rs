@@ -65,4 +65,15 @@ pub trait SecretStore {
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+
+    /// Sets the user's password (the caller proved the current one), in one transaction: the password hash, the
+    /// failed-login count cleared, and every session of the user revoked but `keep` (the caller's own).
+    /// `NotFound(User)` for an unknown user.
+    async fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: Option<yolk_domain::SessionId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 }

@@ -338,7 +338,7 @@ impl Settings {
     }
 
     /// The password policy in force (Frontegg's default until one is stored).
-    pub(crate) async fn password_policy(&self) -> CoreResult<PasswordPolicy> {
+    pub async fn password_policy(&self) -> CoreResult<PasswordPolicy> {
         self.get_or_default::<PasswordPolicy>(Scope::Environment).await
     }
 }

@@ -7,7 +7,10 @@ use yolk_store::{Entity, SecretPurpose, SecretStore, StoreError, UserStore};
 
 use crate::{Db, at};
 
-contract!(a_reset_secret_is_the_newest_only_expires_dies_after_failures_and_is_spent_once);
+contract!(
+    a_reset_secret_is_the_newest_only_expires_dies_after_failures_and_is_spent_once,
+    a_password_change_keeps_only_the_callers_session,
+);
 
 const RESET: SecretPurpose = SecretPurpose::PasswordReset;
 
@@ -43,4 +46,23 @@ async fn a_reset_secret_is_the_newest_only_expires_dies_after_failures_and_is_sp
     assert_eq!(hash.as_deref(), Some("$new"));
     db.assert_revoked("r1").await;
     assert_eq!(db.live_secret(u.id, RESET, at(5), 5).await.unwrap(), None);
+}
+
+async fn a_password_change_keeps_only_the_callers_session(db: Db) {
+    db.tenants(&["t1"]).await;
+    let u = db.user_in("a@x.io", "t1", &[]).await;
+    let mine = db.session(u.id, "t1", "mine").await;
+    db.session(u.id, "t1", "other").await;
+    assert!(matches!(
+        db.change_password(UserId::new(), "$x", None, at(1)).await,
+        Err(StoreError::NotFound(Entity::User))
+    ));
+    db.change_password(u.id, "$changed", Some(mine.id), at(1)).await.unwrap();
+    let (_, hash) = db.login_candidate(&LoginIdentifier::Email("a@x.io".into())).await.unwrap().unwrap();
+    assert_eq!(hash.as_deref(), Some("$changed"));
+    db.assert_live("mine").await;
+    db.assert_revoked("other").await;
+    // Without a session to keep, every session ends.
+    db.change_password(u.id, "$again", None, at(2)).await.unwrap();
+    db.assert_revoked("mine").await;
 }

@@ -4,10 +4,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use yolk_api_types::auth::{
-    PasswordLoginRequest, RefreshTokenRequest, ResetPasswordRequest, SignUpRequest, VerifyResetPasswordRequest,
+    ChangePasswordRequest, PasswordLoginRequest, RefreshTokenRequest, ResetPasswordRequest, SignUpRequest,
+    VerifyResetPasswordRequest,
 };
 use yolk_core::CoreError;
 use yolk_core::auth::IssuedTokens;
@@ -16,7 +17,7 @@ use yolk_domain::values::normalize_email;
 
 use crate::convert::{auth_body, sign_up_body};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ClientAddr, bearer_token};
+use crate::extract::{ApiJson, ClientAddr, UserContext, bearer_token};
 use crate::state::AppState;
 
 /// General routes.
@@ -29,6 +30,43 @@ pub fn router() -> Router<AppState> {
         .route("/resources/users/v1/signUp/username", post(sign_up_user_username))
         .route("/resources/users/v1/passwords/reset", post(request_password_reset))
         .route("/resources/users/v1/passwords/reset/verify", post(reset_password))
+        .route("/resources/users/v1/passwords/change", post(change_password))
+        .route("/resources/users/v1/passwords/config", get(password_config))
+}
+
+/// The signed-in user (a user token, or an environment token naming the user in `frontegg-user-id`) changes its
+/// password: `201` with no body. A wrong current password is a 400 and counts like a failed login (rate limit,
+/// lockout policy); every other session of the user ends.
+async fn change_password(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    who: UserContext,
+    ApiJson(body): ApiJson<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    let identifier = format!("user:{}", who.user_id());
+    state.throttle.admit(ip, &identifier)?;
+    let result = state.services.recovery().change_password(&who, &body.password, &body.new_password).await;
+    if result.is_err() {
+        state.throttle.failed(&identifier);
+    }
+    result?;
+    Ok(StatusCode::CREATED)
+}
+
+/// `GET /users/v1/passwords/config[?userId=]` (public: the reset and sign-up screens show the rules): the password
+/// policy in force. One policy serves the whole environment, so it is every user's strictest.
+async fn password_config(State(state): State<AppState>) -> ApiResult<Json<serde_json::Value>> {
+    let p = state.services.settings.password_policy().await?;
+    Ok(Json(serde_json::json!({
+        "allowPassphrases": p.allow_passphrases,
+        "maxLength": p.max_length,
+        "minLength": p.min_length,
+        "minPhraseLength": 20,
+        "minOptionalTestsToPass": if p.enforce_optional_tests { p.min_optional_tests_to_pass } else { 0 },
+        "blockPwnedPasswords": false,
+        "optionalTests": {},
+        "requiredTests": {},
+    })))
 }
 
 /// "Forgot password": `201` with no body, the same for a known and an unknown address (the reset link, if any,

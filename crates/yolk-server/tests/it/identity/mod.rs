@@ -6,6 +6,7 @@ mod configurations;
 mod configurations_captcha;
 mod me;
 mod me_tenants;
+mod password_change;
 mod password_reset;
 mod permissions;
 mod roles;
