@@ -56,6 +56,22 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
+/// `POST /identity/resources/auth/v1/passwordless/{type}/prelogin` body (`PasswordlessAuthenticationPreloginDto`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordlessPreloginRequest {
+    pub email: Option<String>,
+    pub recaptcha_token: Option<String>,
+}
+
+/// `POST /identity/resources/auth/v1/passwordless/{type}/postlogin` body (`AuthenticateUserPasswordlessDto`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordlessPostloginRequest {
+    pub token: String,
+    pub recaptcha_token: Option<String>,
+}
+
 /// `AuthenticationResponseDto`: the login, refresh and signup token response.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

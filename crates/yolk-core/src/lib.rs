@@ -9,6 +9,7 @@ pub mod grants;
 mod jws;
 pub mod keys;
 pub mod lockout;
+pub mod passwordless;
 pub mod passwords;
 pub mod recovery;
 pub mod roles;
@@ -115,6 +116,18 @@ impl Services {
     pub fn with_app_url(mut self, app_url: &str) -> Self {
         self.app_url = Arc::from(app_url.trim_end_matches('/'));
         self
+    }
+
+    /// Passwordless sign-in.
+    pub fn passwordless(&self) -> passwordless::Passwordless {
+        passwordless::Passwordless {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            settings: self.settings.clone(),
+            delivery: self.delivery.clone(),
+            auth: self.auth.clone(),
+            app_url: self.app_url.clone(),
+        }
     }
 
     /// Password recovery.

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_list_pages_in_order.sql")),
     (7, include_str!("../migrations/0007_outbox.sql")),
     (8, include_str!("../migrations/0008_one_time_secrets.sql")),
+    (9, include_str!("../migrations/0009_one_time_secrets_by_hash.sql")),
 ];
 
 const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"

@@ -64,6 +64,27 @@ impl SecretStore for SqlStore {
         Ok(self.fetch_bounded(sql, &args).await?.pop())
     }
 
+    async fn spend_secret(
+        &self,
+        purpose: SecretPurpose,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<UserId>> {
+        let user: Option<String> = sqlx::query_scalar(
+            "UPDATE one_time_secrets SET spent_at = $1
+             WHERE secret_hash = $2 AND purpose = $3 AND spent_at IS NULL AND expires_at > $1
+             RETURNING user_id",
+        )
+        .bind(ms(now))
+        .bind(hash)
+        .bind(purpose.as_str())
+        .fetch_optional(&self.write)
+        .await
+        .map_err(db_err)?;
+        user.map(|u| UserId::parse(&u).map_err(|_| yolk_store::StoreError::Backend("bad user id in store".into())))
+            .transpose()
+    }
+
     async fn fail_secret(&self, id: &str) -> StoreResult<()> {
         sqlx::query("UPDATE one_time_secrets SET failed_attempts = failed_attempts + 1 WHERE id = $1")
             .bind(id)

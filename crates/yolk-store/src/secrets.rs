@@ -10,6 +10,7 @@ use crate::StoreResult;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretPurpose {
     PasswordReset,
+    MagicLink,
 }
 
 impl SecretPurpose {
@@ -17,6 +18,7 @@ impl SecretPurpose {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::PasswordReset => "password_reset",
+            Self::MagicLink => "magic_link",
         }
     }
 }
@@ -51,6 +53,12 @@ pub trait SecretStore {
         now: DateTime<Utc>,
         max_failures: i64,
     ) -> StoreResult<Option<LiveSecret>>;
+
+    /// Spends the live secret of `purpose` whose hash is `hash` (a secret presented alone, like a magic link's
+    /// token: 256 random bits, so finding it by its hash gives nothing away), answering its user. Spent once: of
+    /// two concurrent calls one gets the user.
+    async fn spend_secret(&self, purpose: SecretPurpose, hash: &str, now: DateTime<Utc>)
+    -> StoreResult<Option<UserId>>;
 
     /// Counts a wrong guess against a secret.
     async fn fail_secret(&self, id: &str) -> StoreResult<()>;

@@ -10,6 +10,7 @@ use crate::{Db, at};
 contract!(
     a_reset_secret_is_the_newest_only_expires_dies_after_failures_and_is_spent_once,
     a_password_change_keeps_only_the_callers_session,
+    a_secret_presented_alone_is_spent_once_for_its_purpose_only,
 );
 
 const RESET: SecretPurpose = SecretPurpose::PasswordReset;
@@ -65,4 +66,16 @@ async fn a_password_change_keeps_only_the_callers_session(db: Db) {
     // Without a session to keep, every session ends.
     db.change_password(u.id, "$again", None, at(2)).await.unwrap();
     db.assert_revoked("mine").await;
+}
+
+async fn a_secret_presented_alone_is_spent_once_for_its_purpose_only(db: Db) {
+    db.tenants(&["t1"]).await;
+    let u = db.user_in("a@x.io", "t1", &[]).await;
+    db.issue_secret(u.id, SecretPurpose::MagicLink, "m1", at(0), at(60)).await.unwrap();
+    db.issue_secret(u.id, RESET, "r1", at(0), at(60)).await.unwrap();
+    assert_eq!(db.spend_secret(SecretPurpose::MagicLink, "r1", at(1)).await.unwrap(), None, "another purpose's");
+    assert_eq!(db.spend_secret(SecretPurpose::MagicLink, "m1", at(60)).await.unwrap(), None, "expired");
+    assert_eq!(db.spend_secret(SecretPurpose::MagicLink, "m1", at(1)).await.unwrap(), Some(u.id));
+    assert_eq!(db.spend_secret(SecretPurpose::MagicLink, "m1", at(2)).await.unwrap(), None, "spent once");
+    assert!(db.live_secret(u.id, RESET, at(2), 5).await.unwrap().is_some(), "the reset secret is untouched");
 }

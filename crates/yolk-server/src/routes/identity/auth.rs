@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use yolk_api_types::auth::{
-    ChangePasswordRequest, PasswordLoginRequest, RefreshTokenRequest, ResetPasswordRequest, SignUpRequest,
-    VerifyResetPasswordRequest,
+    ChangePasswordRequest, PasswordLoginRequest, PasswordlessPostloginRequest, PasswordlessPreloginRequest,
+    RefreshTokenRequest, ResetPasswordRequest, SignUpRequest, VerifyResetPasswordRequest,
 };
 use yolk_core::CoreError;
 use yolk_core::auth::IssuedTokens;
@@ -32,6 +32,34 @@ pub fn router() -> Router<AppState> {
         .route("/resources/users/v1/passwords/reset/verify", post(reset_password))
         .route("/resources/users/v1/passwords/change", post(change_password))
         .route("/resources/users/v1/passwords/config", get(password_config))
+        .route("/resources/auth/v1/passwordless/magiclink/prelogin", post(magic_link_prelogin))
+        .route("/resources/auth/v1/passwordless/magiclink/postlogin", post(magic_link_postlogin))
+}
+
+/// Magic link, step one: `200` with no body, the same for a known and an unknown address (see
+/// `yolk_core::passwordless`); 400 unless the environment's `authStrategy` is `MagicLink`.
+async fn magic_link_prelogin(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    ApiJson(body): ApiJson<PasswordlessPreloginRequest>,
+) -> ApiResult<StatusCode> {
+    let email = body.email.unwrap_or_default();
+    state.throttle.admit(ip, &format!("magic-link:{}", normalize_email(&email)))?;
+    state.services.passwordless().magic_link_prelogin(&email).await?;
+    Ok(StatusCode::OK)
+}
+
+/// Magic link, step two: the link's token for the login body and the refresh cookie (`201`). A wrong, spent or
+/// expired token is a 401. Attempts count against the client address only: the token names no user, and 256
+/// random bits leave nothing to guess.
+async fn magic_link_postlogin(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    ApiJson(body): ApiJson<PasswordlessPostloginRequest>,
+) -> ApiResult<Response> {
+    state.throttle.admit(ip, "")?;
+    let issued = state.services.passwordless().magic_link_postlogin(&body.token).await?;
+    Ok(token_response(&state, StatusCode::CREATED, &issued))
 }
 
 /// The signed-in user (a user token, or an environment token naming the user in `frontegg-user-id`) changes its

@@ -8,6 +8,7 @@ mod me;
 mod me_tenants;
 mod password_change;
 mod password_reset;
+mod passwordless;
 mod permissions;
 mod roles;
 mod roles_support;
