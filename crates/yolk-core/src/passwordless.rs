@@ -11,11 +11,12 @@ use std::sync::Arc;
 use chrono::Duration;
 use yolk_domain::Clock;
 use yolk_domain::settings::AuthStrategy;
-use yolk_store::{Mutation, SecretPurpose, Store, StoreError};
+use yolk_store::{Mutation, SecretPurpose, Store};
 
 use crate::auth::{AuthService, IssuedTokens};
 use crate::delivery::{Delivery, Email};
-use crate::secrets::{random_token, sha256_hex};
+use crate::recovery::issue_for_address;
+use crate::secrets::sha256_hex;
 use crate::settings::Settings;
 use crate::{CoreError, CoreResult};
 
@@ -58,15 +59,9 @@ impl Passwordless {
     }
 
     async fn send_magic_link(&self, email: &str, ttl_secs: i64) -> CoreResult<()> {
-        let user = match self.store.get_user_by_email(email).await {
-            Ok(user) => user,
-            Err(StoreError::NotFound(_)) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        let token = random_token();
-        let now = self.clock.now();
-        let expires = now + Duration::seconds(ttl_secs);
-        self.store.issue_secret(user.id, SecretPurpose::MagicLink, &sha256_hex(&token), now, expires).await?;
+        let ttl = Duration::seconds(ttl_secs);
+        let secret = issue_for_address(&self.store, &self.clock, email, SecretPurpose::MagicLink, ttl).await?;
+        let Some((user, token)) = secret else { return Ok(()) };
         let link = format!("{}/account/login/magic-link?token={token}", self.app_url);
         let minutes = (ttl_secs + 59) / 60;
         let text = format!(

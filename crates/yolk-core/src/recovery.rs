@@ -60,15 +60,9 @@ impl Recovery {
     }
 
     async fn send_reset_link(&self, email: &str) -> CoreResult<()> {
-        let user = match self.store.get_user_by_email(email).await {
-            Ok(user) => user,
-            Err(StoreError::NotFound(_)) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        let token = random_token();
-        let now = self.clock.now();
-        let expires = now + Duration::minutes(RESET_TTL_MINUTES);
-        self.store.issue_secret(user.id, SecretPurpose::PasswordReset, &sha256_hex(&token), now, expires).await?;
+        let ttl = Duration::minutes(RESET_TTL_MINUTES);
+        let secret = issue_for_address(&self.store, &self.clock, email, SecretPurpose::PasswordReset, ttl).await?;
+        let Some((user, token)) = secret else { return Ok(()) };
         let link = format!("{}/account/reset-password?userId={}&token={token}", self.app_url, user.id);
         let name = user.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or("there");
         let text = format!(
@@ -127,6 +121,26 @@ impl Recovery {
         self.access.invalidate();
         Ok(())
     }
+}
+
+/// A new secret of `purpose` for the user with this email address, valid for `ttl`: the user and the secret (shown
+/// once), or `None` for an unknown address.
+pub(crate) async fn issue_for_address(
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+    email: &str,
+    purpose: SecretPurpose,
+    ttl: Duration,
+) -> CoreResult<Option<(yolk_domain::User, String)>> {
+    let user = match store.get_user_by_email(email).await {
+        Ok(user) => user,
+        Err(StoreError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let token = random_token();
+    let now = clock.now();
+    store.issue_secret(user.id, purpose, &sha256_hex(&token), now, now + ttl).await?;
+    Ok(Some((user, token)))
 }
 
 fn html_escape(s: &str) -> String {

@@ -118,16 +118,7 @@ impl SecretStore for SqlStore {
         if spent == 0 {
             return Ok(false);
         }
-        let updated =
-            sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, updated_at = $2 WHERE id = $3")
-                .bind(password_hash)
-                .bind(ms(now))
-                .bind(user.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-        if updated == 0 {
+        if !set_password_hash(&mut tx, user, password_hash, now).await? {
             return Ok(false);
         }
         revoke_user_sessions(&mut tx, user, now).await?;
@@ -143,16 +134,7 @@ impl SecretStore for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let updated =
-            sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, updated_at = $2 WHERE id = $3")
-                .bind(password_hash)
-                .bind(ms(now))
-                .bind(user.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-        if updated == 0 {
+        if !set_password_hash(&mut tx, user, password_hash, now).await? {
             return Err(yolk_store::StoreError::NotFound(Entity::User));
         }
         sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND id <> $3")
@@ -164,4 +146,23 @@ impl SecretStore for SqlStore {
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }
+}
+
+/// Sets a user's password hash and clears its failed-login count, in the caller's transaction; `false` when there is
+/// no such user.
+async fn set_password_hash(
+    tx: &mut sqlx::AnyConnection,
+    user: UserId,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let updated = sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, updated_at = $2 WHERE id = $3")
+        .bind(password_hash)
+        .bind(ms(now))
+        .bind(user.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    Ok(updated > 0)
 }
