@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use yolk_domain::settings::{CookieSameSite, VendorConfig};
+use yolk_domain::settings::{AuthStrategy, CookieSameSite, VendorConfig};
 use yolk_domain::{Clock, Membership, PermissionId, Session, SessionId, TenantId, User};
 use yolk_store::users::LoginIdentifier;
 use yolk_store::{RotateOutcome, Store, TenantAccess, TokenGrants};
@@ -103,11 +103,20 @@ impl AuthService {
     }
 
     async fn login_password(&self, ident: &LoginIdentifier, password: &str) -> CoreResult<IssuedTokens> {
+        // The environment's sign-in strategy is public (the login box reads it), so refusing before any lookup or
+        // hashing tells nothing about the user.
+        let config = self.settings.vendor_config_in_force().await?;
+        if config.auth_strategy != AuthStrategy::EmailAndPassword {
+            return Err(CoreError::BadRequest(format!(
+                "Invalid authentication type, password authentication is not enabled (authStrategy is {:?})",
+                config.auth_strategy
+            )));
+        }
         let candidate = self.store.login_candidate(ident).await?;
         let Some(user) = self.password_check.check(candidate, password).await? else {
             return Err(CoreError::Unauthorized(BAD_CREDENTIALS.into()));
         };
-        if !user.verified && !self.settings.vendor_config_in_force().await?.allow_not_verified_users_login {
+        if !user.verified && !config.allow_not_verified_users_login {
             return Err(CoreError::Unauthorized("User is not verified".into()));
         }
         let user = self.store.record_login(user.id, self.clock.now()).await?;

@@ -84,3 +84,31 @@ async fn a_magic_link_expires_and_a_newer_one_replaces_it() {
     app.clock.advance_secs(601);
     assert_error(&app.post(POSTLOGIN).json(json!({"token": second})).send().await, StatusCode::UNAUTHORIZED);
 }
+
+/// The sign-in strategy is enforced both ways: while it is `MagicLink` a password login is refused (before any
+/// password check, so nothing is learned about the user), and it works again once the strategy is back.
+#[tokio::test]
+async fn the_auth_strategy_decides_whether_passwords_sign_in() {
+    let app = TestApp::new().await;
+    let tenant = app.seed_tenant("t1").await;
+    app.seed_user("ann@x.io", &tenant, &[]).await;
+    enable_magic_link(&app).await;
+    let login = json!({"email": "ann@x.io", "password": crate::support::PASSWORD});
+    let res = app.post("/identity/resources/auth/v1/user").json(login.clone()).send().await;
+    assert_error(&res, StatusCode::BAD_REQUEST);
+    assert!(res.error().contains("password authentication is not enabled"), "{}", res.error());
+    let unknown = json!({"email": "nobody@x.io", "password": "whatever"});
+    let res = app.post("/identity/resources/auth/v1/user").json(unknown).send().await;
+    assert_error(&res, StatusCode::BAD_REQUEST);
+
+    let token = app.vendor_token().await;
+    let res = app
+        .post("/identity/resources/configurations/v1")
+        .bearer(&token)
+        .json(json!({"authStrategy": "EmailAndPassword"}))
+        .send()
+        .await;
+    assert!(res.status.is_success(), "{}", res.text);
+    let res = app.post("/identity/resources/auth/v1/user").json(login).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+}
