@@ -15,47 +15,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use yolk_core::keys::{KeyRing, generate_signing_key};
-use yolk_core::tokens::{TokenSettings, Tokens, USER_TOKEN_TYPE, UserClaims};
+use yolk_core::tokens::{TokenSettings, Tokens, UserClaims, sample_user_claims};
 
 /// More distinct tokens than the verified-token cache holds.
 const DISTINCT: usize = 16_384;
 
 fn claims(sid: usize) -> UserClaims {
-    let now = chrono::Utc::now().timestamp();
-    let tenant = "6f1c2a4e-3b8d-4c1e-9f2a-7d5e8b9c0a1b".to_owned();
-    UserClaims {
-        sub: "0b9d4f8e-2c7a-4e1b-8d3f-5a6c7e8f9a0b".into(),
-        name: "Ada Lovelace".into(),
-        email: "ada.lovelace@example.com".into(),
-        email_verified: true,
-        metadata: serde_json::json!({}),
-        roles: vec!["Admin".into()],
-        permissions: [
-            "fe.secure.read.users",
-            "fe.secure.write.users",
-            "fe.secure.delete.users",
-            "fe.secure.read.roles",
-            "fe.secure.write.roles",
-            "fe.account-settings.read",
-            "fe.account-settings.write",
-            "fe.connectivity.read",
-        ]
-        .into_iter()
-        .map(String::from)
-        .collect(),
-        tenant_id: tenant.clone(),
-        tenant_ids: vec![tenant],
-        profile_picture_url: None,
-        sid: format!("c3d4e5f6-a7b8-4c9d-8e0f-{sid:012x}"),
-        token_type: USER_TOKEN_TYPE.into(),
-        application_id: "b3a1c0de-0000-4000-8000-00000000beef".into(),
-        aud: "b3a1c0de-0000-4000-8000-00000000beef".into(),
-        iss: "http://127.0.0.1:8080".into(),
-        iat: now,
-        exp: now + 3600,
-        super_user: None,
-        invisible: None,
-    }
+    let aud = "b3a1c0de-0000-4000-8000-00000000beef";
+    sample_user_claims(aud, "http://127.0.0.1:8080", &format!("c3d4e5f6-a7b8-4c9d-8e0f-{sid:012x}"), 3600)
 }
 
 /// Nanoseconds this thread has run on a CPU (Linux `/proc/thread-self/schedstat`), if known: on a shared machine

@@ -470,6 +470,47 @@ impl Tokens {
     }
 }
 
+/// A typical user token's claims as a login issues them (one tenant, an admin role with eight permissions), valid
+/// for `ttl_secs` from now: what the benchmarks sign and verify (`cargo xtask bench`, the `token_bench` example).
+#[doc(hidden)]
+pub fn sample_user_claims(audience: &str, issuer: &str, sid: &str, ttl_secs: i64) -> UserClaims {
+    let now = chrono::Utc::now().timestamp();
+    let tenant = "6f1c2a4e-3b8d-4c1e-9f2a-7d5e8b9c0a1b".to_owned();
+    UserClaims {
+        sub: "0b9d4f8e-2c7a-4e1b-8d3f-5a6c7e8f9a0b".into(),
+        name: "Ada Lovelace".into(),
+        email: "ada.lovelace@example.com".into(),
+        email_verified: true,
+        metadata: serde_json::json!({}),
+        roles: vec!["Admin".into()],
+        permissions: [
+            "fe.secure.read.users",
+            "fe.secure.write.users",
+            "fe.secure.delete.users",
+            "fe.secure.read.roles",
+            "fe.secure.write.roles",
+            "fe.account-settings.read",
+            "fe.account-settings.write",
+            "fe.connectivity.read",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+        tenant_id: tenant.clone(),
+        tenant_ids: vec![tenant],
+        profile_picture_url: None,
+        sid: sid.to_owned(),
+        token_type: USER_TOKEN_TYPE.into(),
+        application_id: audience.into(),
+        aud: audience.into(),
+        iss: issuer.into(),
+        iat: now,
+        exp: now + ttl_secs,
+        super_user: None,
+        invisible: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::OnceLock;

@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use yolk_domain::TenantId;
-use yolk_store::users::{UserQuery, UserSort};
+use yolk_store::users::UserQuery;
 use yolk_store::{PageRequest, UserStore};
 use yolk_store_sql::SqlStore;
 
@@ -28,16 +28,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for descending in [false, true] {
             let q = UserQuery {
                 tenant_id: Some(tenant_id.clone()),
-                email: None,
-                ids: None,
-                filter: None,
-                name_prefix: None,
-                identifier: None,
-                external_ids: None,
-                sort: UserSort::CreatedAt,
                 descending,
-                page: PageRequest { limit: 25, offset: 0 },
                 include_invisible,
+                ..UserQuery::all(PageRequest { limit: 25, offset: 0 })
             };
             let (page, total) = store.list_users(&q).await?;
             let mut times: Vec<Duration> = Vec::with_capacity(runs);

@@ -73,6 +73,25 @@ pub struct UserQuery {
     pub include_invisible: bool,
 }
 
+impl UserQuery {
+    /// Every visible user, by creation time, one page: the query other ones start from (`..UserQuery::all(page)`).
+    pub fn all(page: PageRequest) -> Self {
+        Self {
+            tenant_id: None,
+            email: None,
+            ids: None,
+            filter: None,
+            name_prefix: None,
+            identifier: None,
+            external_ids: None,
+            sort: UserSort::CreatedAt,
+            descending: false,
+            page,
+            include_invisible: false,
+        }
+    }
+}
+
 /// Users.
 #[async_trait::async_trait]
 pub trait UserStore {

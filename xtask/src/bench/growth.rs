@@ -136,19 +136,7 @@ pub async fn run(ctx: &Context, spec: &ServerSpec, pg_db: Option<&PgDb>, scratch
 
 /// Users in the store (invisible ones included).
 async fn count_users(store: &SqlStore) -> anyhow::Result<u64> {
-    let q = UserQuery {
-        tenant_id: None,
-        email: None,
-        ids: None,
-        filter: None,
-        name_prefix: None,
-        identifier: None,
-        external_ids: None,
-        sort: Default::default(),
-        descending: false,
-        page: PageRequest { limit: 1, offset: 0 },
-        include_invisible: true,
-    };
+    let q = UserQuery { include_invisible: true, ..UserQuery::all(PageRequest { limit: 1, offset: 0 }) };
     Ok(store.list_users(&q).await?.1)
 }
 

@@ -14,7 +14,7 @@ use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use yolk_core::keys::{KeyRing, generate_signing_key};
-use yolk_core::tokens::{TokenSettings, Tokens, USER_TOKEN_TYPE, UserClaims};
+use yolk_core::tokens::{TokenSettings, Tokens, UserClaims};
 
 /// The raw limits.
 #[derive(Debug, Clone, Copy, Default)]
@@ -65,43 +65,9 @@ fn argon2() -> anyhow::Result<Argon2<'static>> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-/// A user token's claims as a login issues them (one tenant, an admin role with a handful of permissions).
+/// A user token's claims as a login issues them (see `yolk_core::tokens::sample_user_claims`).
 fn typical_claims(client_id: &str, issuer: &str) -> UserClaims {
-    let now = chrono::Utc::now().timestamp();
-    let tenant = "6f1c2a4e-3b8d-4c1e-9f2a-7d5e8b9c0a1b".to_owned();
-    UserClaims {
-        sub: "0b9d4f8e-2c7a-4e1b-8d3f-5a6c7e8f9a0b".into(),
-        name: "Ada Lovelace".into(),
-        email: "ada.lovelace@example.com".into(),
-        email_verified: true,
-        metadata: serde_json::json!({}),
-        roles: vec!["Admin".into()],
-        permissions: [
-            "fe.secure.read.users",
-            "fe.secure.write.users",
-            "fe.secure.delete.users",
-            "fe.secure.read.roles",
-            "fe.secure.write.roles",
-            "fe.account-settings.read",
-            "fe.account-settings.write",
-            "fe.connectivity.read",
-        ]
-        .into_iter()
-        .map(String::from)
-        .collect(),
-        tenant_id: tenant.clone(),
-        tenant_ids: vec![tenant],
-        profile_picture_url: None,
-        sid: "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f".into(),
-        token_type: USER_TOKEN_TYPE.into(),
-        application_id: client_id.into(),
-        aud: client_id.into(),
-        iss: issuer.into(),
-        iat: now,
-        exp: now + 300,
-        super_user: None,
-        invisible: None,
-    }
+    yolk_core::tokens::sample_user_claims(client_id, issuer, "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f", 300)
 }
 
 /// Measures all four limits, `duration` each.

@@ -17,7 +17,7 @@ use yolk_domain::{
     TenantId, User, UserId,
 };
 use yolk_store::roles::NewRole;
-use yolk_store::users::{NewUser, UserQuery, UserSort};
+use yolk_store::users::{NewUser, UserQuery};
 use yolk_store::{
     Constraint, Entity, MembershipStore, Mutation, PageRequest, RoleStore, RotateOutcome, SessionStore, Store,
     StoreError, StoreResult, TenantStore, UserStore,
@@ -285,19 +285,7 @@ pub fn session(user_id: UserId, tenant_id: &str, ttl_secs: i64) -> Session {
 
 /// A user query matching every visible user, first page of 100, by creation time.
 pub fn users_query() -> UserQuery {
-    UserQuery {
-        tenant_id: None,
-        email: None,
-        ids: None,
-        filter: None,
-        name_prefix: None,
-        identifier: None,
-        external_ids: None,
-        sort: UserSort::CreatedAt,
-        descending: false,
-        page: PageRequest { limit: 100, offset: 0 },
-        include_invisible: false,
-    }
+    UserQuery::all(PageRequest { limit: 100, offset: 0 })
 }
 
 /// A mutation that applies `change` and accepts.
