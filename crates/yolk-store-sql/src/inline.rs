@@ -38,21 +38,21 @@ pub(crate) enum InlineError {
     Failed(StoreError),
 }
 
-/// The inline readers of one SQLite database file, and its inline writer.
-pub(crate) struct InlineReads {
+/// The inline readers of one SQLite database file, and its inline writer ([`Inline::write`]).
+pub(crate) struct Inline {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
-    /// The connection of [`InlineReads::write`], opened on first use.
+    /// The connection of [`Inline::write`], opened on first use.
     writer: Mutex<Option<Connection>>,
 }
 
-impl std::fmt::Debug for InlineReads {
+impl std::fmt::Debug for Inline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InlineReads").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Inline").field("path", &self.path).finish_non_exhaustive()
     }
 }
 
-impl InlineReads {
+impl Inline {
     /// Readers of the database file at `path` (opened lazily, on first use).
     pub(crate) fn new(path: &Path) -> Self {
         Self { path: path.to_owned(), idle: Mutex::new(Vec::new()), writer: Mutex::new(None) }
@@ -210,7 +210,7 @@ mod tests {
                  PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; UPDATE t SET x = 8;",
             )
             .unwrap();
-        let reads = InlineReads::new(&path);
+        let reads = Inline::new(&path);
         assert!(matches!(reads.fetch::<X>("SELECT x FROM t WHERE x > $1", &[Arg::Int(0)]), Err(InlineError::Busy)));
         holder.execute_batch("COMMIT").unwrap();
         drop(holder);

@@ -46,7 +46,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, AssertSqlSafe, Executor};
 use yolk_store::{Constraint, Store, StoreError, StoreResult};
 
-use crate::inline::{InlineError, InlineReads};
+use crate::inline::{Inline, InlineError};
 use crate::rows::{Arg, Decode};
 
 pub use migrate::MIGRATIONS;
@@ -105,7 +105,7 @@ pub struct SqlStore {
     write: AnyPool,
     backend: Backend,
     /// On a SQLite file, the readers that run bounded reads on the calling thread ([`SqlStore::fetch_bounded`]).
-    inline: Option<Arc<InlineReads>>,
+    inline: Option<Arc<Inline>>,
 }
 
 impl SqlStore {
@@ -130,7 +130,7 @@ impl SqlStore {
                 // An in-memory database lives in sqlx's connections only: its reads stay there.
                 let file = options.get_filename();
                 let inline = (!file.as_os_str().is_empty() && file.as_os_str() != ":memory:")
-                    .then(|| Arc::new(InlineReads::new(file)));
+                    .then(|| Arc::new(Inline::new(file)));
                 Ok(Self { read, write, backend, inline })
             }
             Backend::Postgres => {

@@ -11,19 +11,15 @@ use crate::{SqlStore, db_err};
 
 impl Decode for Session {
     fn decode<R: RowExt>(r: &R) -> StoreResult<Self> {
-        session_from_row(r)
+        Ok(Session {
+            id: r.id("id")?,
+            user_id: r.id("user_id")?,
+            tenant_id: r.tenant_id("tenant_id")?,
+            created_at: r.time("created_at")?,
+            expires_at: r.time("expires_at")?,
+            revoked: r.opt_time("revoked_at")?.is_some(),
+        })
     }
-}
-
-fn session_from_row<R: RowExt>(r: &R) -> StoreResult<Session> {
-    Ok(Session {
-        id: r.id("id")?,
-        user_id: r.id("user_id")?,
-        tenant_id: r.tenant_id("tenant_id")?,
-        created_at: r.time("created_at")?,
-        expires_at: r.time("expires_at")?,
-        revoked: r.opt_time("revoked_at")?.is_some(),
-    })
 }
 
 /// Spends a refresh token while its session lives, naming the session (`$1` now, `$2` the token's hash): the
@@ -103,7 +99,7 @@ impl SessionStore for SqlStore {
             .map_err(db_err)?;
         let row = sqlx::query(SESSION).bind(&session_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        let session = row.as_ref().map(session_from_row).transpose()?;
+        let session = row.as_ref().map(Session::decode).transpose()?;
         // Deleted in between (its user was deleted): the rotation spent a token nobody can use any more.
         Ok(session.map_or(RotateOutcome::Invalid, RotateOutcome::Rotated))
     }
@@ -227,7 +223,7 @@ impl SqlStore {
     /// the commit, on the calling thread.
     async fn rotate_inline(
         &self,
-        inline: std::sync::Arc<crate::inline::InlineReads>,
+        inline: std::sync::Arc<crate::inline::Inline>,
         old_hash: &str,
         new_hash: &str,
         now: DateTime<Utc>,
