@@ -1,0 +1,308 @@
+'use strict';
+// Frontegg's browser SDK (@frontegg/js, unchanged) in headless Chromium against a running yolk. Started by
+// ../run.sh, which passes:
+//   BROWSER_YOLK_URL   the yolk under test (dev mode: loopback pages may call it with credentials)
+//   BROWSER_PAGE_URL   the test app (../server.js): the page that initializes the SDK, and the stand-in login box
+//                      the SDK loads as its `cdnUrl` (../page/login-box.js); yolk's app URL, so email links
+//                      point here
+//   BROWSER_CLIENT_ID, BROWSER_API_KEY   the environment credentials yolk was started with
+//   BROWSER_CHROMIUM   the browser (default /usr/bin/chromium, Debian's package)
+// Every HTTP call to yolk is the SDK's own; the stand-in only dispatches the SDK's store actions, as the real
+// login-box screens do. Each case runs in its own browser context (own cookies) and checks both what the page
+// shows and what went over the network.
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./helpers');
+
+const PASSWORD = 'Browser-test-Passw0rd!';
+const PAGE_LOAD_CALLS = [
+  ['GET', '/flags'],
+  ['GET', '/metadata'],
+  ['POST', '/identity/resources/auth/v1/user/token/refresh'],
+  ['GET', '/identity/resources/sso/v2'],
+  ['GET', '/identity/resources/configurations/v1/public'],
+  ['GET', '/identity/resources/configurations/v1/auth/strategies/public'],
+  ['GET', '/identity/resources/configurations/v1/sign-up/strategies'],
+  ['GET', '/team/resources/sso/v2/configurations/public'],
+  ['GET', '/vendors/public'],
+];
+
+let browser;
+let user; // the password-login user: {email, password, userId, tenantId}
+const open = [];
+
+before(async () => {
+  browser = await h.launch();
+  user = await h.createUser(PASSWORD, 'login');
+});
+
+after(async () => {
+  for (const p of open) await p.close().catch(() => {});
+  if (browser) await browser.close();
+});
+
+async function newPage() {
+  const p = await h.newPage(browser);
+  open.push(p);
+  return p;
+}
+
+/** Opens `path` of the test app and waits for the SDK's page load to settle. */
+async function load(p, path = '/') {
+  await p.page.goto(h.PAGE + path, { waitUntil: 'load' });
+  await h.until(p.page, (v) => v.screen !== null && v.screen !== 'loading', 'the login box to render');
+  await p.page.waitForNetworkIdle({ idleTime: 250 });
+}
+
+async function storeUser(page) {
+  return page.evaluate(() => {
+    const { auth } = window.yolkApp.store.getState();
+    return { isAuthenticated: auth.isAuthenticated, email: auth.user ? auth.user.email : null };
+  });
+}
+
+async function loginThroughForm(p, who, password = who.password) {
+  const res = await h.submitLogin(p.page, who.email, password);
+  assert.equal(res.status(), 200, `login: ${await res.text()}`);
+  await h.until(p.page, (v) => v.status === `Signed in as ${who.email}`, 'the signed-in user');
+  await p.page.waitForNetworkIdle({ idleTime: 250 });
+  return res.json();
+}
+
+test('page load, logged out: every page-load call answers and the login form is shown', async () => {
+  const p = await newPage();
+  await load(p);
+  const shown = await h.view(p.page);
+  assert.equal(shown.screen, 'login', 'the stand-in login form');
+  assert.equal(shown.status, 'Signed out');
+  assert.equal(shown.error, '');
+  assert.ok(await p.page.$('pierce/#login-email'), 'an email input');
+  assert.ok(await p.page.$('pierce/#login-password'), 'a password input');
+
+  h.assertNoFailures(p.log);
+  for (const [method, path] of PAGE_LOAD_CALLS) {
+    const seen = h.calls(p.log, method, path);
+    assert.ok(seen.length > 0, `${method} ${path} was called; calls:\n  ${h.summary(p.log)}`);
+  }
+  const refresh = h.calls(p.log, 'POST', '/identity/resources/auth/v1/user/token/refresh');
+  assert.ok(
+    refresh.every((e) => e.status === 401),
+    `refresh without a cookie is 401:\n  ${h.summary(p.log)}`,
+  );
+  const others = p.log.filter((e) => e.yolk && !refresh.includes(e));
+  assert.deepEqual(
+    others.filter((e) => e.status < 200 || e.status >= 300).map((e) => `${e.method} ${e.path} → ${e.status}`),
+    [],
+    'every other page-load call answers 2xx',
+  );
+  // Every call went through the /frontegg prefix, with the SDK's JSON content type and the page's origin.
+  for (const e of p.log.filter((x) => x.yolk)) {
+    assert.ok(new URL(e.url).pathname.startsWith('/frontegg/'), `${e.url} under /frontegg`);
+  }
+  assert.deepEqual(p.consoleErrors.filter((m) => !/401/.test(m)), [], 'no errors in the page console');
+  await p.close();
+});
+
+test('a wrong password shows the server error text', async () => {
+  const p = await newPage();
+  await load(p);
+  const res = await h.submitLogin(p.page, user.email, 'Not-the-password-1!');
+  assert.ok(res.status() >= 400 && res.status() < 500, `login with a wrong password: ${res.status()}`);
+  const body = await res.json();
+  assert.ok(Array.isArray(body.errors) && body.errors.length > 0, `an errors array: ${JSON.stringify(body)}`);
+  const expected = body.errors.join(', ');
+  const shown = await h.until(p.page, (v) => v.error !== '', 'an error in the login box');
+  assert.equal(shown.error, expected, 'the page shows the server’s error text');
+  assert.equal(shown.status, 'Signed out');
+  assert.equal(shown.screen, 'login');
+  assert.equal(h.calls(p.log, 'GET', '/identity/resources/users/v2/me').length, 0, 'no users/v2/me');
+  h.assertNoFailures(p.log);
+  await p.close();
+});
+
+// Shared by the login and reload cases: the same browser context (its refresh cookie).
+let session;
+
+test('password login shows the user and loads users/v2/me with a bearer token', async () => {
+  session = await newPage();
+  const p = session;
+  await load(p);
+  const login = await loginThroughForm(p, user);
+  assert.ok(login.accessToken, 'the login body has an accessToken');
+  assert.equal(login.mfaRequired, false);
+
+  assert.deepEqual(await storeUser(p.page), { isAuthenticated: true, email: user.email });
+  const shown = await h.view(p.page);
+  assert.equal(shown.status, `Signed in as ${user.email}`);
+  assert.equal(shown.screen, 'signed-in');
+
+  const me = h.calls(p.log, 'GET', '/identity/resources/users/v2/me');
+  assert.ok(me.length > 0, `users/v2/me was called:\n  ${h.summary(p.log)}`);
+  assert.equal(me.at(-1).status, 200);
+  assert.equal(me.at(-1).headers.authorization, `Bearer ${login.accessToken}`, 'bearer: the login access token');
+  const tenants = h.calls(p.log, 'GET', '/identity/resources/users/v3/me/tenants');
+  assert.ok(tenants.length > 0 && tenants.at(-1).status === 200, `users/v3/me/tenants:\n  ${h.summary(p.log)}`);
+  h.assertNoFailures(p.log);
+});
+
+test('a reload keeps the session through the refresh cookie', async (t) => {
+  if (!session) return t.skip('needs the password login case');
+  const p = session;
+  const from = p.log.length;
+  await p.page.reload({ waitUntil: 'load' });
+  await h.until(p.page, (v) => v.status === `Signed in as ${user.email}`, 'the user after a reload');
+  await p.page.waitForNetworkIdle({ idleTime: 250 });
+  const after = p.log.slice(from);
+  const refresh = h.calls(after, 'POST', '/identity/resources/auth/v1/user/token/refresh');
+  assert.ok(refresh.length > 0, `token/refresh after the reload:\n  ${h.summary(after)}`);
+  assert.equal(refresh[0].status, 200, 'refresh with the cookie answers 200');
+  assert.equal(h.calls(after, 'POST', '/identity/resources/auth/v1/user').length, 0, 'no new password login');
+  assert.deepEqual(await storeUser(p.page), { isAuthenticated: true, email: user.email });
+  const me = h.calls(after, 'GET', '/identity/resources/users/v2/me');
+  assert.ok(me.length > 0 && me.at(-1).status === 200, `users/v2/me after the reload:\n  ${h.summary(after)}`);
+  assert.match(me.at(-1).headers.authorization || '', /^Bearer \S+$/);
+  h.assertNoFailures(after);
+  await p.close();
+});
+
+test('magic link: prelogin, the emailed link, postlogin, logged in', async () => {
+  const magic = await h.createUser(PASSWORD, 'magic');
+  const previous = await h.setVendorConfig({ authStrategy: 'MagicLink' });
+  try {
+    const p = await newPage();
+    await load(p);
+    await h.until(p.page, (v) => v.screen === 'login-magic-link', 'the magic-link login form');
+    const since = Date.now();
+    await h.fill(p.page, 'login-email', magic.email);
+    const prelogin = p.page.waitForResponse((r) => r.url().endsWith('/passwordless/magiclink/prelogin'));
+    await h.click(p.page, 'login-submit');
+    const pre = await prelogin;
+    assert.ok(pre.status() >= 200 && pre.status() < 300, `magic-link prelogin: ${pre.status()} ${await pre.text()}`);
+    assert.deepEqual(JSON.parse(pre.request().postData()).email, magic.email);
+    const shown = await h.until(p.page, (v) => v.info !== '', 'the link-sent message');
+    assert.equal(shown.info, `We sent a sign-in link to ${magic.email}`);
+    assert.equal(shown.error, '');
+
+    const email = await h.waitForEmail(magic.email, since, /sign-in link/i);
+    const link = h.linkIn(email.text, '/account/login/magic-link');
+    assert.equal(link.origin, new URL(h.PAGE).origin, 'the link points at the app (YOLK_APP_URL)');
+    assert.ok(link.searchParams.get('token'), 'the link carries a token');
+
+    // Follow the link as the user would: the stand-in's magic-link page posts its token.
+    const postlogin = p.page.waitForResponse((r) => r.url().endsWith('/passwordless/magiclink/postlogin'));
+    await p.page.goto(link.href, { waitUntil: 'load' });
+    const post = await postlogin;
+    assert.equal(post.status(), 200, `magic-link postlogin: ${await post.text()}`);
+    assert.equal(JSON.parse(post.request().postData()).token, link.searchParams.get('token'));
+    await h.until(p.page, (v) => v.status === `Signed in as ${magic.email}`, 'the user after the magic link');
+    assert.deepEqual(await storeUser(p.page), { isAuthenticated: true, email: magic.email });
+    await p.page.waitForNetworkIdle({ idleTime: 250 });
+    const me = h.calls(p.log, 'GET', '/identity/resources/users/v2/me');
+    assert.ok(me.length > 0 && me.at(-1).status === 200, `users/v2/me:\n  ${h.summary(p.log)}`);
+    h.assertNoFailures(p.log);
+    await p.close();
+  } finally {
+    await h.setVendorConfig(previous);
+  }
+});
+
+test('forgot and reset password: the emailed link, a new password; the new one logs in, the old one fails', async () => {
+  const who = await h.createUser(PASSWORD, 'reset');
+  const newPassword = 'Browser-test-N3w-passw0rd!';
+  const p = await newPage();
+  await load(p, '/account/forget-password');
+  await h.until(p.page, (v) => v.screen === 'forgot-password', 'the forgot-password form');
+  const since = Date.now();
+  await h.fill(p.page, 'forgot-email', who.email);
+  const forgot = p.page.waitForResponse((r) => r.url().endsWith('/identity/resources/users/v1/passwords/reset'));
+  await h.click(p.page, 'forgot-submit');
+  const fres = await forgot;
+  assert.ok(fres.status() >= 200 && fres.status() < 300, `passwords/reset: ${fres.status()} ${await fres.text()}`);
+  let shown = await h.until(p.page, (v) => v.info !== '' || v.error !== '', 'the reset-link-sent message');
+  assert.equal(shown.error, '');
+  assert.equal(shown.info, 'Check your email for a reset link');
+
+  const email = await h.waitForEmail(who.email, since, /password/i);
+  const link = h.linkIn(email.text, '/account/reset-password');
+  assert.equal(link.origin, new URL(h.PAGE).origin, 'the link points at the app (YOLK_APP_URL)');
+  assert.equal(link.searchParams.get('userId'), who.userId);
+  assert.ok(link.searchParams.get('token'), 'the link carries a token');
+
+  await load(p, link.pathname + link.search);
+  await h.until(p.page, (v) => v.screen === 'reset-password', 'the reset-password form');
+  await h.fill(p.page, 'reset-password', newPassword);
+  const verify = p.page.waitForResponse((r) => r.url().endsWith('/passwords/reset/verify'));
+  await h.click(p.page, 'reset-submit');
+  const vres = await verify;
+  assert.ok(vres.status() >= 200 && vres.status() < 300, `reset/verify: ${vres.status()} ${await vres.text()}`);
+  assert.deepEqual(JSON.parse(vres.request().postData()), {
+    userId: who.userId,
+    token: link.searchParams.get('token'),
+    password: newPassword,
+  });
+  shown = await h.until(p.page, (v) => v.info !== '' || v.error !== '', 'the password-reset message');
+  assert.equal(shown.error, '');
+  assert.equal(shown.info, 'Your password was reset');
+  h.assertNoFailures(p.log);
+  await p.close();
+
+  // The old password no longer logs in; the new one does (each in a fresh browser context).
+  const old = await newPage();
+  await load(old, '/account/login');
+  const oldRes = await h.submitLogin(old.page, who.email, PASSWORD);
+  assert.ok(oldRes.status() >= 400 && oldRes.status() < 500, `login with the old password: ${oldRes.status()}`);
+  await h.until(old.page, (v) => v.error !== '', 'the error for the old password');
+  assert.equal((await h.view(old.page)).status, 'Signed out');
+  await old.close();
+
+  const fresh = await newPage();
+  await load(fresh, '/account/login');
+  await loginThroughForm(fresh, who, newPassword);
+  assert.deepEqual(await storeUser(fresh.page), { isAuthenticated: true, email: who.email });
+  h.assertNoFailures(fresh.log);
+  await fresh.close();
+});
+
+test('logout: logged out, and a reload stays logged out', async () => {
+  const who = await h.createUser(PASSWORD, 'logout');
+  const p = await newPage();
+  await load(p);
+  await loginThroughForm(p, who);
+
+  const from = p.log.length;
+  const logout = p.page.waitForResponse((r) => r.url().endsWith('/identity/resources/auth/v1/logout'));
+  await p.page.click('#logout'); // the app's button: FronteggApp.logout → the auth/logout action
+  const res = await logout;
+  assert.ok(res.status() >= 200 && res.status() < 300, `logout: ${res.status()} ${await res.text()}`);
+  await h.until(p.page, (v) => v.status === 'Signed out' && v.screen === 'login', 'the login form after logout');
+  await p.page.waitForNetworkIdle({ idleTime: 250 });
+  assert.deepEqual(await storeUser(p.page), { isAuthenticated: false, email: null });
+  const afterLogout = p.log.slice(from);
+  // auth/logout runs the page-load calls again: the refresh is now refused.
+  const refresh = h.calls(afterLogout, 'POST', '/identity/resources/auth/v1/user/token/refresh');
+  assert.ok(refresh.length > 0 && refresh.every((e) => e.status === 401), `refresh after logout:\n  ${h.summary(afterLogout)}`);
+
+  const beforeReload = p.log.length;
+  await p.page.reload({ waitUntil: 'load' });
+  await h.until(p.page, (v) => v.screen === 'login' && v.status === 'Signed out', 'logged out after a reload');
+  await p.page.waitForNetworkIdle({ idleTime: 250 });
+  const afterReload = p.log.slice(beforeReload);
+  const refresh2 = h.calls(afterReload, 'POST', '/identity/resources/auth/v1/user/token/refresh');
+  assert.ok(refresh2.length > 0 && refresh2.every((e) => e.status === 401), `refresh after reload:\n  ${h.summary(afterReload)}`);
+  assert.equal(h.calls(afterReload, 'GET', '/identity/resources/users/v2/me').length, 0, 'no users/v2/me');
+  h.assertNoFailures(p.log);
+  await p.close();
+});
+
+// TODO(yolk: MFA): when yolk implements TOTP MFA, enrol an authenticator for a user through the API, log in
+// through the form (the login answers {mfaRequired: true, mfaToken, ...}), enter h.totp(secret) — computed by the
+// independent RFC 6238 implementation in helpers.js — in a stand-in MFA screen that dispatches the SDK's
+// auth/loginWithMfa {mfaToken, value, rememberDevice}, and expect POST .../auth/v1/user/mfa/verify → 200 and the
+// signed-in user.
+test('TOTP MFA at login', { skip: 'TODO: yolk does not implement MFA (POST /identity/resources/auth/v1/user/mfa/verify) yet' }, () => {});
+
+// TODO(yolk: invitations): when yolk implements invitation accept, invite a user to a tenant through the API,
+// read the invitation link from the outbox, open it, and have a stand-in accept screen dispatch the SDK's
+// auth/acceptInvitation {userId, token} (POST /identity/resources/users/v1/invitation/accept), then log in.
+test('invitation accept', { skip: 'TODO: yolk does not implement invitation accept (POST /identity/resources/users/v1/invitation/accept) yet' }, () => {});
