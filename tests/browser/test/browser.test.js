@@ -28,6 +28,12 @@ const PAGE_LOAD_CALLS = [
   ['GET', '/vendors/public'],
 ];
 
+// Console errors the SDK logs on a normal logged-out page load:
+// - the refresh's 401 (no session yet), as Chromium reports a failed resource load;
+// - "metadata not found: saml": yolk answers GET /metadata?entityName=saml with {rows: []} (no SSO yet); the
+//   SDK's __refreshMetadata catches it and leaves ssoACS unset. Frontegg answers a row with {acsUrl, ...}.
+const unexpectedConsoleError = (m) => !/status of 401/.test(m) && !/^Error: metadata not found: saml$/.test(m);
+
 let browser;
 let user; // the password-login user: {email, password, userId, tenantId}
 const open = [];
@@ -42,9 +48,11 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-async function newPage() {
+/** A new page (own browser context); its calls to yolk are printed as the test's diagnostics when it ends. */
+async function newPage(t) {
   const p = await h.newPage(browser);
   open.push(p);
+  if (t) t.after(() => t.diagnostic(`calls to yolk:\n  ${h.summary(p.log)}`));
   return p;
 }
 
@@ -70,8 +78,8 @@ async function loginThroughForm(p, who, password = who.password) {
   return res.json();
 }
 
-test('page load, logged out: every page-load call answers and the login form is shown', async () => {
-  const p = await newPage();
+test('page load, logged out: every page-load call answers and the login form is shown', async (t) => {
+  const p = await newPage(t);
   await load(p);
   const shown = await h.view(p.page);
   assert.equal(shown.screen, 'login', 'the stand-in login form');
@@ -100,12 +108,12 @@ test('page load, logged out: every page-load call answers and the login form is 
   for (const e of p.log.filter((x) => x.yolk)) {
     assert.ok(new URL(e.url).pathname.startsWith('/frontegg/'), `${e.url} under /frontegg`);
   }
-  assert.deepEqual(p.consoleErrors.filter((m) => !/401/.test(m)), [], 'no errors in the page console');
+  assert.deepEqual(p.consoleErrors.filter(unexpectedConsoleError), [], 'no errors in the page console');
   await p.close();
 });
 
-test('a wrong password shows the server error text', async () => {
-  const p = await newPage();
+test('a wrong password shows the server error text', async (t) => {
+  const p = await newPage(t);
   await load(p);
   const res = await h.submitLogin(p.page, user.email, 'Not-the-password-1!');
   assert.ok(res.status() >= 400 && res.status() < 500, `login with a wrong password: ${res.status()}`);
@@ -124,8 +132,8 @@ test('a wrong password shows the server error text', async () => {
 // Shared by the login and reload cases: the same browser context (its refresh cookie).
 let session;
 
-test('password login shows the user and loads users/v2/me with a bearer token', async () => {
-  session = await newPage();
+test('password login shows the user and loads users/v2/me with a bearer token', async (t) => {
+  session = await newPage(t);
   const p = session;
   await load(p);
   const login = await loginThroughForm(p, user);
@@ -150,13 +158,14 @@ test('a reload keeps the session through the refresh cookie', async (t) => {
   if (!session) return t.skip('needs the password login case');
   const p = session;
   const from = p.log.length;
+  t.after(() => t.diagnostic(`calls to yolk after the reload:\n  ${h.summary(p.log.slice(from))}`));
   await p.page.reload({ waitUntil: 'load' });
   await h.until(p.page, (v) => v.status === `Signed in as ${user.email}`, 'the user after a reload');
   await p.page.waitForNetworkIdle({ idleTime: 250 });
   const after = p.log.slice(from);
   const refresh = h.calls(after, 'POST', '/identity/resources/auth/v1/user/token/refresh');
   assert.ok(refresh.length > 0, `token/refresh after the reload:\n  ${h.summary(after)}`);
-  assert.equal(refresh[0].status, 200, 'refresh with the cookie answers 200');
+  assert.equal(refresh[0].status, 201, 'refresh with the cookie answers 201 (as Frontegg’s spec says)');
   assert.equal(h.calls(after, 'POST', '/identity/resources/auth/v1/user').length, 0, 'no new password login');
   assert.deepEqual(await storeUser(p.page), { isAuthenticated: true, email: user.email });
   const me = h.calls(after, 'GET', '/identity/resources/users/v2/me');
@@ -166,16 +175,16 @@ test('a reload keeps the session through the refresh cookie', async (t) => {
   await p.close();
 });
 
-test('magic link: prelogin, the emailed link, postlogin, logged in', async () => {
+test('magic link: prelogin, the emailed link, postlogin, logged in', async (t) => {
   const magic = await h.createUser(PASSWORD, 'magic');
   const previous = await h.setVendorConfig({ authStrategy: 'MagicLink' });
   try {
-    const p = await newPage();
+    const p = await newPage(t);
     await load(p);
     await h.until(p.page, (v) => v.screen === 'login-magic-link', 'the magic-link login form');
     const since = Date.now();
     await h.fill(p.page, 'login-email', magic.email);
-    const prelogin = p.page.waitForResponse((r) => r.url().endsWith('/passwordless/magiclink/prelogin'));
+    const prelogin = h.waitForCall(p.page, 'POST', '/passwordless/magiclink/prelogin');
     await h.click(p.page, 'login-submit');
     const pre = await prelogin;
     assert.ok(pre.status() >= 200 && pre.status() < 300, `magic-link prelogin: ${pre.status()} ${await pre.text()}`);
@@ -190,10 +199,10 @@ test('magic link: prelogin, the emailed link, postlogin, logged in', async () =>
     assert.ok(link.searchParams.get('token'), 'the link carries a token');
 
     // Follow the link as the user would: the stand-in's magic-link page posts its token.
-    const postlogin = p.page.waitForResponse((r) => r.url().endsWith('/passwordless/magiclink/postlogin'));
+    const postlogin = h.waitForCall(p.page, 'POST', '/passwordless/magiclink/postlogin');
     await p.page.goto(link.href, { waitUntil: 'load' });
     const post = await postlogin;
-    assert.equal(post.status(), 200, `magic-link postlogin: ${await post.text()}`);
+    assert.ok(post.ok(), `magic-link postlogin: ${post.status()} ${await post.text()}`);
     assert.equal(JSON.parse(post.request().postData()).token, link.searchParams.get('token'));
     await h.until(p.page, (v) => v.status === `Signed in as ${magic.email}`, 'the user after the magic link');
     assert.deepEqual(await storeUser(p.page), { isAuthenticated: true, email: magic.email });
@@ -207,15 +216,15 @@ test('magic link: prelogin, the emailed link, postlogin, logged in', async () =>
   }
 });
 
-test('forgot and reset password: the emailed link, a new password; the new one logs in, the old one fails', async () => {
+test('forgot and reset password: the emailed link, a new password; the new one logs in, the old one fails', async (t) => {
   const who = await h.createUser(PASSWORD, 'reset');
   const newPassword = 'Browser-test-N3w-passw0rd!';
-  const p = await newPage();
+  const p = await newPage(t);
   await load(p, '/account/forget-password');
   await h.until(p.page, (v) => v.screen === 'forgot-password', 'the forgot-password form');
   const since = Date.now();
   await h.fill(p.page, 'forgot-email', who.email);
-  const forgot = p.page.waitForResponse((r) => r.url().endsWith('/identity/resources/users/v1/passwords/reset'));
+  const forgot = h.waitForCall(p.page, 'POST', '/identity/resources/users/v1/passwords/reset');
   await h.click(p.page, 'forgot-submit');
   const fres = await forgot;
   assert.ok(fres.status() >= 200 && fres.status() < 300, `passwords/reset: ${fres.status()} ${await fres.text()}`);
@@ -232,7 +241,7 @@ test('forgot and reset password: the emailed link, a new password; the new one l
   await load(p, link.pathname + link.search);
   await h.until(p.page, (v) => v.screen === 'reset-password', 'the reset-password form');
   await h.fill(p.page, 'reset-password', newPassword);
-  const verify = p.page.waitForResponse((r) => r.url().endsWith('/passwords/reset/verify'));
+  const verify = h.waitForCall(p.page, 'POST', '/passwords/reset/verify');
   await h.click(p.page, 'reset-submit');
   const vres = await verify;
   assert.ok(vres.status() >= 200 && vres.status() < 300, `reset/verify: ${vres.status()} ${await vres.text()}`);
@@ -248,7 +257,7 @@ test('forgot and reset password: the emailed link, a new password; the new one l
   await p.close();
 
   // The old password no longer logs in; the new one does (each in a fresh browser context).
-  const old = await newPage();
+  const old = await newPage(t);
   await load(old, '/account/login');
   const oldRes = await h.submitLogin(old.page, who.email, PASSWORD);
   assert.ok(oldRes.status() >= 400 && oldRes.status() < 500, `login with the old password: ${oldRes.status()}`);
@@ -256,7 +265,7 @@ test('forgot and reset password: the emailed link, a new password; the new one l
   assert.equal((await h.view(old.page)).status, 'Signed out');
   await old.close();
 
-  const fresh = await newPage();
+  const fresh = await newPage(t);
   await load(fresh, '/account/login');
   await loginThroughForm(fresh, who, newPassword);
   assert.deepEqual(await storeUser(fresh.page), { isAuthenticated: true, email: who.email });
@@ -264,14 +273,14 @@ test('forgot and reset password: the emailed link, a new password; the new one l
   await fresh.close();
 });
 
-test('logout: logged out, and a reload stays logged out', async () => {
+test('logout: logged out, and a reload stays logged out', async (t) => {
   const who = await h.createUser(PASSWORD, 'logout');
-  const p = await newPage();
+  const p = await newPage(t);
   await load(p);
   await loginThroughForm(p, who);
 
   const from = p.log.length;
-  const logout = p.page.waitForResponse((r) => r.url().endsWith('/identity/resources/auth/v1/logout'));
+  const logout = h.waitForCall(p.page, 'POST', '/identity/resources/auth/v1/logout');
   await p.page.click('#logout'); // the app's button: FronteggApp.logout → the auth/logout action
   const res = await logout;
   assert.ok(res.status() >= 200 && res.status() < 300, `logout: ${res.status()} ${await res.text()}`);

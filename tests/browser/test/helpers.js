@@ -252,14 +252,23 @@ async function click(page, id) {
   await el.click();
 }
 
+/**
+ * Resolves with the response to the page's next `METHOD …path` call to yolk (not its CORS preflight, which
+ * puppeteer also reports).
+ */
+function waitForCall(page, method, path) {
+  return page.waitForResponse((r) => {
+    const url = new URL(r.url());
+    return r.request().method() === method && url.origin === YOLK && url.pathname.endsWith(path);
+  });
+}
+
 /** The whole login-form path: fill email and password, submit, and wait for the login response. */
 async function submitLogin(page, email, password) {
   await until(page, (v) => v.screen === 'login', 'the login form');
   await fill(page, 'login-email', email);
   await fill(page, 'login-password', password);
-  const response = page.waitForResponse(
-    (r) => r.request().method() === 'POST' && /\/identity\/resources\/auth\/v1\/user$/.test(new URL(r.url()).pathname),
-  );
+  const response = waitForCall(page, 'POST', '/identity/resources/auth/v1/user');
   await click(page, 'login-submit');
   return response;
 }
@@ -285,4 +294,5 @@ module.exports = {
   fill,
   click,
   submitLogin,
+  waitForCall,
 };
