@@ -3,7 +3,7 @@
 // window.FronteggLoginBox.render(el, {injector, options}), as it would the real bundle. It draws plain forms and
 // dispatches the same store actions the real screens do; every HTTP call is the SDK's own.
 //
-// Screens (by the page's path, as the real login box routes):
+// Screens (by the page's path and the SDK's routes in auth.routes, as the real login box routes):
 //   /account/login/magic-link?token=    auth/passwordlessPostLogin {type: 'MagicLink', token}
 //   /account/forget-password            auth/forgotPassword {email}
 //   /account/reset-password?userId=&token=   auth/resetPassword {userId, token, password}
@@ -36,10 +36,12 @@
     let postedToken = null;
 
     function screenOf(auth) {
+      // The SDK's own routes (auth.routes: /account/login/magic-link, /account/forget-password, ...).
       const path = location.pathname;
-      if (path.startsWith('/account/login/magic-link')) return 'magic-link';
-      if (path.startsWith('/account/forget-password')) return 'forgot-password';
-      if (path.startsWith('/account/reset-password')) return 'reset-password';
+      const routes = auth.routes || {};
+      if (path === routes.magicLinkCallbackUrl) return 'magic-link';
+      if (path === routes.forgetPasswordUrl) return 'forgot-password';
+      if (path === routes.resetPasswordUrl) return 'reset-password';
       if (auth.isLoading) return 'loading';
       if (auth.isAuthenticated) return 'signed-in';
       const policy = auth.securityPolicyState && auth.securityPolicyState.publicPolicy.policy;

@@ -70,6 +70,21 @@ async function storeUser(page) {
   });
 }
 
+let routes = null;
+/** The SDK's routes (auth.routes: loginUrl, magicLinkCallbackUrl, resetPasswordUrl, ...), read from a page once. */
+async function sdkRoutes(page) {
+  if (!routes) {
+    let p = null;
+    if (!page) {
+      p = await h.newPage(browser);
+      await load(p);
+    }
+    routes = await (page || p.page).evaluate(() => ({ ...window.yolkApp.store.getState().auth.routes }));
+    if (p) await p.close();
+  }
+  return routes;
+}
+
 async function loginThroughForm(p, who, password = who.password) {
   const res = await h.submitLogin(p.page, who.email, password);
   assert.equal(res.status(), 200, `login: ${await res.text()}`);
@@ -122,6 +137,7 @@ test('a wrong password shows the server error text', async (t) => {
   const expected = body.errors.join(', ');
   const shown = await h.until(p.page, (v) => v.error !== '', 'an error in the login box');
   assert.equal(shown.error, expected, 'the page shows the server’s error text');
+  t.diagnostic(`the login box shows: ${shown.error}`);
   assert.equal(shown.status, 'Signed out');
   assert.equal(shown.screen, 'login');
   assert.equal(h.calls(p.log, 'GET', '/identity/resources/users/v2/me').length, 0, 'no users/v2/me');
@@ -194,7 +210,8 @@ test('magic link: prelogin, the emailed link, postlogin, logged in', async (t) =
     assert.equal(shown.error, '');
 
     const email = await h.waitForEmail(magic.email, since, /sign-in link/i);
-    const link = h.linkIn(email.text, '/account/login/magic-link');
+    const routes = await sdkRoutes(p.page);
+    const link = h.linkIn(email.text, routes.magicLinkCallbackUrl);
     assert.equal(link.origin, new URL(h.PAGE).origin, 'the link points at the app (YOLK_APP_URL)');
     assert.ok(link.searchParams.get('token'), 'the link carries a token');
 
@@ -220,7 +237,7 @@ test('forgot and reset password: the emailed link, a new password; the new one l
   const who = await h.createUser(PASSWORD, 'reset');
   const newPassword = 'Browser-test-N3w-passw0rd!';
   const p = await newPage(t);
-  await load(p, '/account/forget-password');
+  await load(p, (await sdkRoutes()).forgetPasswordUrl);
   await h.until(p.page, (v) => v.screen === 'forgot-password', 'the forgot-password form');
   const since = Date.now();
   await h.fill(p.page, 'forgot-email', who.email);
@@ -233,7 +250,7 @@ test('forgot and reset password: the emailed link, a new password; the new one l
   assert.equal(shown.info, 'Check your email for a reset link');
 
   const email = await h.waitForEmail(who.email, since, /password/i);
-  const link = h.linkIn(email.text, '/account/reset-password');
+  const link = h.linkIn(email.text, (await sdkRoutes(p.page)).resetPasswordUrl);
   assert.equal(link.origin, new URL(h.PAGE).origin, 'the link points at the app (YOLK_APP_URL)');
   assert.equal(link.searchParams.get('userId'), who.userId);
   assert.ok(link.searchParams.get('token'), 'the link carries a token');
@@ -258,7 +275,7 @@ test('forgot and reset password: the emailed link, a new password; the new one l
 
   // The old password no longer logs in; the new one does (each in a fresh browser context).
   const old = await newPage(t);
-  await load(old, '/account/login');
+  await load(old, (await sdkRoutes()).loginUrl);
   const oldRes = await h.submitLogin(old.page, who.email, PASSWORD);
   assert.ok(oldRes.status() >= 400 && oldRes.status() < 500, `login with the old password: ${oldRes.status()}`);
   await h.until(old.page, (v) => v.error !== '', 'the error for the old password');
@@ -266,7 +283,7 @@ test('forgot and reset password: the emailed link, a new password; the new one l
   await old.close();
 
   const fresh = await newPage(t);
-  await load(fresh, '/account/login');
+  await load(fresh, (await sdkRoutes()).loginUrl);
   await loginThroughForm(fresh, who, newPassword);
   assert.deepEqual(await storeUser(fresh.page), { isAuthenticated: true, email: who.email });
   h.assertNoFailures(fresh.log);

@@ -148,7 +148,7 @@ async function launch() {
 async function newPage(browser) {
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
-  page.setDefaultTimeout(15000);
+  page.setDefaultTimeout(10000);
   await page.evaluateOnNewDocument((url) => {
     window.YOLK_URL = url;
   }, YOLK);
@@ -206,7 +206,7 @@ async function view(page) {
 }
 
 /** Polls what the page shows until `pred(view)` holds; fails with the last view and `what`. */
-async function until(page, pred, what, timeoutMs = 15000) {
+async function until(page, pred, what, timeoutMs = 10000) {
   const deadline = Date.now() + timeoutMs;
   let last;
   for (;;) {
