@@ -321,6 +321,19 @@ test('logout: logged out, and a reload stays logged out', async (t) => {
   await p.close();
 });
 
+test('the test’s own TOTP (for the MFA case) matches RFC 6238’s SHA-1 test vectors', () => {
+  const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // base32 of "12345678901234567890"
+  for (const [t, code] of [
+    [59, '94287082'],
+    [1111111109, '07081804'],
+    [1234567890, '89005924'],
+    [2000000000, '69279037'],
+  ]) {
+    assert.equal(h.totp(secret, t * 1000, { digits: 8 }), code, `T = ${t}`);
+  }
+  assert.match(h.totp(secret), /^\d{6}$/);
+});
+
 // TODO(yolk: MFA): when yolk implements TOTP MFA, enrol an authenticator for a user through the API, log in
 // through the form (the login answers {mfaRequired: true, mfaToken, ...}), enter h.totp(secret) — computed by the
 // independent RFC 6238 implementation in helpers.js — in a stand-in MFA screen that dispatches the SDK's
