@@ -85,6 +85,9 @@ pub struct AuthenticationResponse {
     pub user_id: String,
     pub user_email: String,
     pub email_verified: bool,
+    /// The recovery code set by the step that enrolled the user's first factor (shown once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
 }
 
 /// `POST /identity/resources/users/v1/signUp` and `.../signUp/username` (`SignUpUserEmailDto`,

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod configurations;
 pub mod me;
+pub mod mfa;
 pub mod outbox;
 pub mod page;
 pub mod permissions;

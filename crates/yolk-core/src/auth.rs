@@ -11,6 +11,7 @@ use yolk_store::{RotateOutcome, Store, TenantAccess, TokenGrants};
 
 use crate::grants::AccessCache;
 use crate::lockout::PasswordCheck;
+use crate::mfa::LoginOutcome;
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::settings::Settings;
 use crate::tokens::{Tokens, USER_TOKEN_TYPE, UserClaims};
@@ -86,11 +87,36 @@ impl AuthService {
         self.tokens.issue_vendor_token(&creds, self.clock.now())
     }
 
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub(crate) fn access_cache(&self) -> &AccessCache {
+        &self.access
+    }
+
     /// Logs in with a password, naming the user by email or else username. Unknown user, no password, wrong
     /// password, locked user and exhausted attempts give the same error after the same amount of hashing work
     /// (see [`crate::lockout`]). A user whose login the environment refuses (unverified) is told so only after
     /// the password has matched.
-    pub async fn login(&self, email: Option<&str>, username: Option<&str>, password: &str) -> CoreResult<IssuedTokens> {
+    ///
+    /// A user who must give a second factor gets the MFA branch instead of a session (see [`crate::mfa`]);
+    /// `remembered` is the remember-device token the client presented.
+    pub async fn login(
+        &self,
+        email: Option<&str>,
+        username: Option<&str>,
+        password: &str,
+        remembered: Option<&str>,
+    ) -> CoreResult<LoginOutcome> {
         fn given(v: Option<&str>) -> Option<&str> {
             v.map(str::trim).filter(|v| !v.is_empty())
         }
@@ -99,10 +125,15 @@ impl AuthService {
             (None, Some(u)) => LoginIdentifier::Username(u.to_owned()),
             (None, None) => return Err(CoreError::BadRequest("email or username is required".into())),
         };
-        self.login_password(&ident, password).await
+        self.login_password(&ident, password, remembered).await
     }
 
-    async fn login_password(&self, ident: &LoginIdentifier, password: &str) -> CoreResult<IssuedTokens> {
+    async fn login_password(
+        &self,
+        ident: &LoginIdentifier,
+        password: &str,
+        remembered: Option<&str>,
+    ) -> CoreResult<LoginOutcome> {
         // The environment's sign-in strategy is public (the login box reads it), so refusing before any lookup or
         // hashing tells nothing about the user.
         let config = self.settings.vendor_config_in_force().await?;
@@ -120,7 +151,7 @@ impl AuthService {
             return Err(CoreError::Unauthorized("User is not verified".into()));
         }
         let user = self.store.record_login(user.id, self.clock.now()).await?;
-        self.start_session(user).await
+        self.finish_first_factor(user, remembered).await
     }
 
     /// Opens a session for an authenticated user (password login, signup, later: MFA, SSO).

@@ -9,6 +9,7 @@ pub mod grants;
 mod jws;
 pub mod keys;
 pub mod lockout;
+pub mod mfa;
 pub mod passwordless;
 pub mod passwords;
 pub mod recovery;
@@ -127,6 +128,17 @@ impl Services {
             delivery: self.delivery.clone(),
             auth: self.auth.clone(),
             app_url: self.app_url.clone(),
+        }
+    }
+
+    /// Multi-factor authentication.
+    pub fn mfa(&self) -> mfa::Mfa {
+        mfa::Mfa {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            settings: self.settings.clone(),
+            delivery: self.delivery.clone(),
+            auth: self.auth.clone(),
         }
     }
 

@@ -13,8 +13,9 @@ use yolk_domain::Clock;
 use yolk_domain::settings::AuthStrategy;
 use yolk_store::{Mutation, SecretPurpose, Store};
 
-use crate::auth::{AuthService, IssuedTokens};
+use crate::auth::AuthService;
 use crate::delivery::{Delivery, Email};
+use crate::mfa::LoginOutcome;
 use crate::recovery::issue_for_address;
 use crate::secrets::sha256_hex;
 use crate::settings::Settings;
@@ -77,8 +78,8 @@ impl Passwordless {
     }
 
     /// Exchanges a magic link's token for a session (the login body and refresh token). A wrong, spent or expired
-    /// token is a 401; so is a locked user.
-    pub async fn magic_link_postlogin(&self, token: &str) -> CoreResult<IssuedTokens> {
+    /// token is a 401; so is a locked user. A user who must give a second factor gets the MFA branch instead.
+    pub async fn magic_link_postlogin(&self, token: &str, remembered: Option<&str>) -> CoreResult<LoginOutcome> {
         self.require_magic_link().await?;
         let invalid = || CoreError::Unauthorized("The sign-in link is invalid or has expired".into());
         let now = self.clock.now();
@@ -96,6 +97,6 @@ impl Passwordless {
             self.store.update_user(user.id, verify, now).await?;
         }
         let user = self.store.record_login(user.id, now).await?;
-        self.auth.start_session(user).await
+        self.auth.finish_first_factor(user, remembered).await
     }
 }

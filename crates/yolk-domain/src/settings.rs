@@ -297,3 +297,206 @@ mod tests {
         assert!(err.starts_with("defaultTokenExpiration: "), "{err}");
     }
 }
+
+/// `enforceMFAType`: whether a second factor is required at login.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EnforceMfaType {
+    /// Only users who enrolled a factor give it.
+    DontForce,
+    /// Every user gives a second factor; one who has none enrolls at login.
+    #[default]
+    Force,
+    /// As `Force`, except for logins through SAML single sign-on (the IdP did the strong authentication).
+    #[serde(rename = "ForceExceptSAML")]
+    ForceExceptSaml,
+}
+
+/// Frontegg's default `mfaDeviceExpiration`: 14 days.
+pub const DEFAULT_MFA_DEVICE_EXPIRATION_SECS: i64 = 1_209_600;
+
+/// The MFA policy (`/resources/configurations/v1/mfa-policy`): the environment's, or a tenant's (for users whose
+/// tenant it is), which wins over the environment's. Enforced by every first-factor login (`yolk_core::mfa`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaPolicy {
+    #[serde(rename = "enforceMFAType", default)]
+    pub enforce_mfa_type: EnforceMfaType,
+    /// Whether a user may skip the second factor on a device it asked to remember.
+    #[serde(default)]
+    pub allow_remember_my_device: bool,
+    /// How long a remembered device skips the second factor, in seconds.
+    #[serde(default = "default_mfa_device_expiration")]
+    pub mfa_device_expiration: i64,
+}
+
+fn default_mfa_device_expiration() -> i64 {
+    DEFAULT_MFA_DEVICE_EXPIRATION_SECS
+}
+
+impl Default for MfaPolicy {
+    /// No policy stored: nobody is forced; users who enrolled still give their factor.
+    fn default() -> Self {
+        Self {
+            enforce_mfa_type: EnforceMfaType::DontForce,
+            allow_remember_my_device: false,
+            mfa_device_expiration: DEFAULT_MFA_DEVICE_EXPIRATION_SECS,
+        }
+    }
+}
+
+impl SettingsDocument for MfaPolicy {
+    const KEY: &'static str = "mfa_policy";
+
+    fn validate(&self) -> Result<(), String> {
+        if !(60..=MAX_TOKEN_LIFETIME_SECS).contains(&self.mfa_device_expiration) {
+            return Err(format!("mfaDeviceExpiration must be between 60 and {MAX_TOKEN_LIFETIME_SECS} seconds"));
+        }
+        Ok(())
+    }
+}
+
+/// A second factor a user may use (`MFAStrategyResponse.strategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MfaStrategy {
+    AuthenticatorApp,
+    WebAuthnPlatform,
+    WebAuthnCrossPlatform,
+    #[serde(rename = "SMS")]
+    Sms,
+    EmailCode,
+}
+
+impl MfaStrategy {
+    /// Every strategy, in the order the API lists them.
+    pub const ALL: [MfaStrategy; 5] =
+        [Self::AuthenticatorApp, Self::WebAuthnPlatform, Self::WebAuthnCrossPlatform, Self::Sms, Self::EmailCode];
+
+    /// Whether yolk can run this factor at login today.
+    pub fn supported(self) -> bool {
+        matches!(self, Self::AuthenticatorApp | Self::Sms | Self::EmailCode)
+    }
+}
+
+/// The MFA configuration (`/resources/configurations/v1/mfa`): which factors are on and how long their codes live.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaConfig {
+    pub authentication_app: MfaAuthAppConfig,
+    pub sms: MfaCodeConfig,
+    pub email: MfaEmailConfig,
+}
+
+/// `authenticationApp` of the MFA configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaAuthAppConfig {
+    pub active: bool,
+    /// The issuer an authenticator app shows beside the account.
+    pub service_name: String,
+}
+
+/// `sms` of the MFA configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaCodeConfig {
+    pub active: bool,
+    pub token_lifetime_seconds: i64,
+}
+
+/// `email` of the MFA configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaEmailConfig {
+    pub active: bool,
+    pub token_lifetime_seconds: i64,
+    /// The sender address of MFA codes (empty: the server's `mail_from`).
+    #[serde(default)]
+    pub sender: String,
+}
+
+/// The lifetime of an MFA code by SMS or email when the configuration says nothing: 5 minutes, the spec's minimum.
+pub const DEFAULT_MFA_CODE_LIFETIME_SECS: i64 = 300;
+
+impl Default for MfaConfig {
+    fn default() -> Self {
+        Self {
+            authentication_app: MfaAuthAppConfig { active: true, service_name: "yolk".into() },
+            sms: MfaCodeConfig { active: true, token_lifetime_seconds: DEFAULT_MFA_CODE_LIFETIME_SECS },
+            email: MfaEmailConfig {
+                active: true,
+                token_lifetime_seconds: DEFAULT_MFA_CODE_LIFETIME_SECS,
+                sender: String::new(),
+            },
+        }
+    }
+}
+
+impl SettingsDocument for MfaConfig {
+    const KEY: &'static str = "mfa_config";
+
+    fn validate(&self) -> Result<(), String> {
+        for (name, secs) in [("sms", self.sms.token_lifetime_seconds), ("email", self.email.token_lifetime_seconds)] {
+            if !(300..=86_400).contains(&secs) {
+                return Err(format!("{name}.tokenLifetimeSeconds must be between 300 and 86400"));
+            }
+        }
+        let name = self.authentication_app.service_name.trim();
+        if name.is_empty() || name.len() > 100 || name.contains(':') {
+            return Err("authenticationApp.serviceName must be 1 to 100 characters, without ':'".into());
+        }
+        if !self.email.sender.is_empty() {
+            Email::parse(&self.email.sender).map_err(|_| "email.sender must be an email address".to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// The MFA strategies (`/resources/configurations/v1/mfa/strategies`): which factors users may enroll and use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaStrategies {
+    pub strategies: Vec<MfaStrategyState>,
+}
+
+/// One entry of [`MfaStrategies`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaStrategyState {
+    pub strategy: MfaStrategy,
+    pub is_active: bool,
+}
+
+impl Default for MfaStrategies {
+    /// The authenticator app alone, as Frontegg starts.
+    fn default() -> Self {
+        Self {
+            strategies: MfaStrategy::ALL
+                .iter()
+                .map(|&strategy| MfaStrategyState { strategy, is_active: strategy == MfaStrategy::AuthenticatorApp })
+                .collect(),
+        }
+    }
+}
+
+impl MfaStrategies {
+    /// Whether `strategy` is on.
+    pub fn is_active(&self, strategy: MfaStrategy) -> bool {
+        self.strategies.iter().any(|s| s.strategy == strategy && s.is_active)
+    }
+
+    /// Turns one strategy on or off; an unsupported one cannot be turned on (it would be a factor nothing runs).
+    pub fn set(&mut self, strategy: MfaStrategy, is_active: bool) -> Result<(), String> {
+        if is_active && !strategy.supported() {
+            return Err(format!("{strategy:?} is not supported by this server yet"));
+        }
+        match self.strategies.iter_mut().find(|s| s.strategy == strategy) {
+            Some(s) => s.is_active = is_active,
+            None => self.strategies.push(MfaStrategyState { strategy, is_active }),
+        }
+        Ok(())
+    }
+}
+
+impl SettingsDocument for MfaStrategies {
+    const KEY: &'static str = "mfa_strategies";
+}

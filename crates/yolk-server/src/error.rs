@@ -115,6 +115,7 @@ fn not_found_message(entity: Entity) -> &'static str {
         Entity::Category => "Category not found",
         Entity::Session => "Session not found",
         Entity::Setting => "Configuration not found",
+        Entity::MfaDevice => "MFA device not found",
     }
 }
 

@@ -27,6 +27,7 @@ mod counts;
 mod inline;
 mod keys;
 mod memberships;
+mod mfa;
 mod migrate;
 mod outbox;
 mod permissions;

@@ -15,6 +15,8 @@ pub enum Entity {
     Session,
     /// A settings document.
     Setting,
+    /// A user's MFA device.
+    MfaDevice,
 }
 
 impl Entity {
@@ -30,6 +32,7 @@ impl Entity {
             Self::Category => "Category",
             Self::Session => "Session",
             Self::Setting => "Setting",
+            Self::MfaDevice => "MFA device",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod categories;
 mod error;
 pub mod keys;
 pub mod memberships;
+pub mod mfa;
 pub mod outbox;
 pub mod permissions;
 pub mod roles;
@@ -23,6 +24,7 @@ pub use categories::CategoryStore;
 pub use error::{Constraint, Entity, StoreError, StoreResult};
 pub use keys::KeyStore;
 pub use memberships::MembershipStore;
+pub use mfa::MfaStore;
 pub use outbox::OutboxStore;
 pub use permissions::PermissionStore;
 pub use roles::RoleStore;
@@ -57,6 +59,7 @@ pub trait Store:
     + SettingsStore
     + OutboxStore
     + SecretStore
+    + MfaStore
     + Send
     + Sync
     + 'static

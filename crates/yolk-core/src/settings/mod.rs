@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 use yolk_domain::password_policy::PasswordPolicy;
-use yolk_domain::settings::{LockoutPolicy, SettingsDocument, Stamped, VendorConfig, parse_document};
+use yolk_domain::settings::{
+    LockoutPolicy, MfaConfig, MfaPolicy, MfaStrategies, SettingsDocument, Stamped, VendorConfig, parse_document,
+};
 use yolk_domain::{Clock, TenantId};
 use yolk_store::{Constraint, Entity, Store, StoreError};
 
@@ -141,6 +143,16 @@ impl Settings {
         self.replace::<D>(self.scope(tenant).await?, body).await
     }
 
+    /// Creates or replaces the environment's (or `tenant`'s) document with `body`.
+    pub async fn put_document<D: SettingsDocument>(
+        &self,
+        _: &Environment,
+        tenant: Option<&TenantId>,
+        body: Value,
+    ) -> CoreResult<Stamped<D>> {
+        self.put::<D>(self.scope(tenant).await?, body).await
+    }
+
     /// The scope a management call names: the environment, or an existing tenant.
     async fn scope<'a>(&self, tenant: Option<&'a TenantId>) -> CoreResult<Scope<'a>> {
         match tenant {
@@ -161,6 +173,47 @@ impl Settings {
             return Ok(p.doc.limit());
         }
         Ok(self.get::<LockoutPolicy>(Scope::Environment).await?.and_then(|p| p.doc.limit()))
+    }
+
+    /// The MFA policy in force for a user of `tenant`: that tenant's if it has one, else the environment's, else
+    /// the default (nobody forced).
+    pub(crate) async fn mfa_policy(&self, tenant: Option<&TenantId>) -> CoreResult<MfaPolicy> {
+        if let Some(t) = tenant
+            && let Some(p) = self.get::<MfaPolicy>(Scope::Tenant(t)).await?
+        {
+            return Ok(p.doc);
+        }
+        self.get_or_default::<MfaPolicy>(Scope::Environment).await
+    }
+
+    /// The environment's MFA strategies (the authenticator app alone until set).
+    pub async fn mfa_strategies(&self) -> CoreResult<MfaStrategies> {
+        self.get_or_default::<MfaStrategies>(Scope::Environment).await
+    }
+
+    /// Turns one MFA strategy on or off.
+    pub async fn set_mfa_strategy(
+        &self,
+        _: &Environment,
+        strategy: yolk_domain::settings::MfaStrategy,
+        is_active: bool,
+    ) -> CoreResult<MfaStrategies> {
+        let stored = self
+            .write::<MfaStrategies>(Scope::Environment, move |stored, now| {
+                let (id, created_at, mut doc) = match stored {
+                    Some(s) => (s.id, s.created_at, s.doc),
+                    None => (Uuid::new_v4(), now, MfaStrategies::default()),
+                };
+                doc.set(strategy, is_active).map_err(StoreError::Invalid)?;
+                Ok(Stamped { id, created_at, updated_at: now, doc })
+            })
+            .await?;
+        Ok(stored.doc)
+    }
+
+    /// The environment's MFA configuration (every factor on, 5-minute codes, until set).
+    pub async fn mfa_config(&self) -> CoreResult<MfaConfig> {
+        self.get_or_default::<MfaConfig>(Scope::Environment).await
     }
 
     /// Merges `patch` onto the environment's document (or its default).

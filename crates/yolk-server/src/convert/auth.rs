@@ -22,6 +22,7 @@ pub fn auth_body(issued: &IssuedTokens) -> AuthenticationResponse {
         user_id: issued.user.id.to_string(),
         user_email: issued.user.email.clone(),
         email_verified: issued.user.verified,
+        recovery_code: None,
     }
 }
 

@@ -62,6 +62,41 @@ pub struct Departure {
 /// the reasons, is in `docs/api-conventions.md` (a test keeps them equal).
 pub const DEPARTURES: &[Departure] = &[
     Departure {
+        at: "AuthenticationResponseDto",
+        pointer: "/accessToken",
+        rule: Rule::MayBeAbsent,
+        yolk: "absent in the MFA branch of a login",
+        why: "the login answers the MFA branch (`mfaRequired: true`, `mfaToken`) without tokens until the second factor is given; `@frontegg/rest-api` reads a body without `accessToken` as that branch (CLIENTS.md §3.3)",
+    },
+    Departure {
+        at: "AuthenticationResponseDto",
+        pointer: "/refreshToken",
+        rule: Rule::MayBeAbsent,
+        yolk: "absent in the MFA branch of a login",
+        why: "as for `/accessToken`",
+    },
+    Departure {
+        at: "AuthenticationResponseDto",
+        pointer: "/expiresIn",
+        rule: Rule::MayBeAbsent,
+        yolk: "absent in the MFA branch of a login",
+        why: "as for `/accessToken`",
+    },
+    Departure {
+        at: "AuthenticationResponseDto",
+        pointer: "/expires",
+        rule: Rule::MayBeAbsent,
+        yolk: "absent in the MFA branch of a login",
+        why: "as for `/accessToken`",
+    },
+    Departure {
+        at: "AuthenticationResponseDto",
+        pointer: "/mfaStrategies",
+        rule: Rule::Schema(r##"{"type":"array","items":{"type":"string"}}"##),
+        yolk: "an array of strategy names (`AuthenticatorApp`, `EmailCode`, ...)",
+        why: "`@frontegg/rest-api` types it `mfaStrategies?: MFAStrategyEnum[]` and the login box iterates it",
+    },
+    Departure {
         at: "UserDto",
         pointer: "/lastLogin",
         rule: Rule::MayBeAbsent,

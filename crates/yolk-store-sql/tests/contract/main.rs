@@ -54,6 +54,7 @@ mod categories;
 mod keys;
 mod lists;
 mod memberships;
+mod mfa;
 mod outbox;
 mod permissions;
 mod roles;

@@ -15,6 +15,7 @@ use yolk_core::auth::IssuedTokens;
 use yolk_domain::settings::CookieSameSite;
 use yolk_domain::values::normalize_email;
 
+use super::mfa::{login_response, remembered_device};
 use crate::convert::{auth_body, sign_up_body};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ClientAddr, UserContext, bearer_token};
@@ -55,11 +56,13 @@ async fn magic_link_prelogin(
 async fn magic_link_postlogin(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<PasswordlessPostloginRequest>,
 ) -> ApiResult<Response> {
     state.throttle.admit(ip, "")?;
-    let issued = state.services.passwordless().magic_link_postlogin(&body.token).await?;
-    Ok(token_response(&state, StatusCode::CREATED, &issued))
+    let remembered = remembered_device(&state, &headers);
+    let outcome = state.services.passwordless().magic_link_postlogin(&body.token, remembered.as_deref()).await?;
+    Ok(login_response(&state, StatusCode::CREATED, &outcome))
 }
 
 /// The signed-in user (a user token, or an environment token naming the user in `frontegg-user-id`) changes its
@@ -138,11 +141,13 @@ async fn reset_password(
     Ok(StatusCode::CREATED)
 }
 
-/// Password login by email or username: `AuthenticationResponseDto` plus the refresh cookie. Rate-limited per
+/// Password login by email or username: `AuthenticationResponseDto` plus the refresh cookie, or the MFA branch
+/// (`mfaRequired: true` with an `mfaToken`, no token, no cookie) for a user who must give a second factor. Rate-limited per
 /// client address and per identifier (see `throttle`) before any hashing.
 async fn login_with_password(
     State(state): State<AppState>,
     ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<PasswordLoginRequest>,
 ) -> ApiResult<Response> {
     let identifier = match (body.email.as_deref(), body.username.as_deref()) {
@@ -151,11 +156,14 @@ async fn login_with_password(
         _ => String::new(),
     };
     state.throttle.admit(ip, &identifier)?;
-    let result = state.services.auth.login(body.email.as_deref(), body.username.as_deref(), &body.password).await;
+    let remembered = remembered_device(&state, &headers);
+    let auth = &state.services.auth;
+    let result =
+        auth.login(body.email.as_deref(), body.username.as_deref(), &body.password, remembered.as_deref()).await;
     if matches!(result, Err(CoreError::Unauthorized(_))) {
         state.throttle.failed(&identifier);
     }
-    Ok(token_response(&state, StatusCode::OK, &result?))
+    Ok(login_response(&state, StatusCode::OK, &result?))
 }
 
 /// Rotates the refresh token from the cookie (browser SDKs) or the body (mobile SDKs).
@@ -206,7 +214,7 @@ async fn sign_up(
 }
 
 /// A token response: the body plus `Set-Cookie: fe_refresh_...`.
-fn token_response(state: &AppState, status: StatusCode, issued: &IssuedTokens) -> Response {
+pub(super) fn token_response(state: &AppState, status: StatusCode, issued: &IssuedTokens) -> Response {
     let mut response = (status, Json(auth_body(issued))).into_response();
     set_refresh_cookie(state, &mut response, issued);
     response
@@ -215,7 +223,7 @@ fn token_response(state: &AppState, status: StatusCode, issued: &IssuedTokens) -
 /// `SameSite` and `Secure` for the refresh cookie: the environment's `cookieSameSite`; `None` needs `Secure`
 /// (browsers drop it otherwise), and `secure_cookies` or an https issuer (yolk served over TLS) adds `Secure` to any
 /// setting, so the session never travels over plain http.
-fn cookie_attributes(state: &AppState, same_site: CookieSameSite) -> String {
+pub(super) fn cookie_attributes(state: &AppState, same_site: CookieSameSite) -> String {
     let same_site = match same_site {
         CookieSameSite::Strict => "Strict",
         CookieSameSite::None => "None",
@@ -225,7 +233,7 @@ fn cookie_attributes(state: &AppState, same_site: CookieSameSite) -> String {
     format!("SameSite={same_site}{}", if secure { "; Secure" } else { "" })
 }
 
-fn set_refresh_cookie(state: &AppState, response: &mut Response, issued: &IssuedTokens) {
+pub(super) fn set_refresh_cookie(state: &AppState, response: &mut Response, issued: &IssuedTokens) {
     let attrs = cookie_attributes(state, issued.cookie_same_site);
     // Whole seconds, rounded up: the stored expiry has millisecond precision.
     let max_age = ((issued.session_expires_at - state.clock.now()).num_milliseconds().max(0) + 999) / 1000;

@@ -4,6 +4,7 @@ pub mod access_tokens;
 pub mod auth;
 pub mod configurations;
 pub mod me;
+pub mod mfa;
 pub mod permission_categories;
 pub mod permissions;
 pub mod roles;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(access_tokens::router())
         .merge(users::router())
         .merge(me::router())
+        .merge(mfa::router())
         .merge(roles::router())
         .merge(roles_v2::router())
         .merge(permissions::router())

@@ -6,6 +6,7 @@ mod configurations;
 mod configurations_captcha;
 mod me;
 mod me_tenants;
+mod mfa;
 mod password_change;
 mod password_reset;
 mod passwordless;

@@ -1,0 +1,140 @@
+//! Multi-factor authentication: the login's MFA branch, the second-factor steps and the MFA settings.
+
+use serde::{Deserialize, Serialize};
+
+/// The login's MFA branch (`AuthenticationResponseDto` without tokens): the SDK asks for the second factor.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaRequiredResponse {
+    pub mfa_required: bool,
+    pub mfa_token: String,
+    pub mfa_enrolled: bool,
+    pub mfa_devices: UserMfaDevices,
+    pub mfa_strategies: Vec<String>,
+    pub user_id: String,
+    pub user_email: String,
+    pub email_verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
+/// `UserMFADevicesResponse`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserMfaDevices {
+    pub webauthn: Vec<serde_json::Value>,
+    pub phones: Vec<PhoneDevice>,
+    pub authenticators: Vec<AuthenticatorDevice>,
+    pub emails: Vec<EmailDevice>,
+}
+
+/// `UserMFAPhoneDeviceResponse` (the number masked).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneDevice {
+    pub id: String,
+    pub phone_number: String,
+}
+
+/// `UserMFAAuthenticatorAppResponse`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AuthenticatorDevice {
+    pub id: String,
+}
+
+/// `UserMFAEmailCodeResponse`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EmailDevice {
+    pub email: String,
+}
+
+/// `VerifyMFAAuthAppRequest`: a code for a login waiting for its second factor.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyMfaRequest {
+    pub value: String,
+    pub mfa_token: String,
+    #[serde(default)]
+    pub remember_device: bool,
+}
+
+/// `VerifyEnrollMFAAuthAppRequest`: an authenticator's first code, during a login.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyEnrollAtLoginRequest {
+    pub token: String,
+    pub mfa_token: String,
+    #[serde(default)]
+    pub remember_device: bool,
+}
+
+/// `AuthRequestEnrollMFARequest` / `AuthRequestVerifyMfaRequest`: the login's `mfaToken`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaTokenRequest {
+    pub mfa_token: String,
+}
+
+/// `VerifyMFAEmailOTCRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyEmailCodeRequest {
+    pub otc_token: String,
+    pub code: String,
+    pub mfa_token: String,
+    #[serde(default)]
+    pub remember_device: bool,
+}
+
+/// `RecoverMfaDto`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoverMfaRequest {
+    pub email: String,
+    pub recovery_code: String,
+}
+
+/// `VerifyEnrollMFAUserAuthAppRequest` / `DisableMFAAuthAppRequest`: a code of the signed-in user's authenticator.
+#[derive(Debug, Deserialize)]
+pub struct UserCodeRequest {
+    pub token: String,
+}
+
+/// `RequestEnrollAuthenticatorAppMfaResponse`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QrCodeResponse {
+    pub qr_code: String,
+}
+
+/// `VerifyEnrollMFAResponse`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryCodeResponse {
+    pub recovery_code: String,
+}
+
+/// `RequestVerifyMFAEmailResponse`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OtcTokenResponse {
+    pub otc_token: String,
+}
+
+/// `CheckAllowRememberResponse`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AllowRememberResponse {
+    pub is_allowed_to_remember: bool,
+    pub mfa_device_expiration: i64,
+}
+
+/// `CreateOrUpdateMFAStrategyRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaStrategyRequest {
+    pub is_active: bool,
+    pub strategy: yolk_domain::settings::MfaStrategy,
+}
