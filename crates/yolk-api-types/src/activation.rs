@@ -62,3 +62,11 @@ pub struct GeneratedLinkResponse {
 pub struct ResetInvitationRequest {
     pub email: String,
 }
+
+/// `InvitationConfigurationResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationConfigurationResponse {
+    pub tenant_invitations_allowed: bool,
+    pub emails_enabled: bool,
+}

@@ -52,6 +52,15 @@ pub struct GeneratedLink {
     pub token: String,
 }
 
+/// What `GET /tenants/invites/v1/configuration` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantInvitesConfiguration {
+    /// Whether tenant invitation links (`tenants/invites/v1/*`) are offered.
+    pub tenant_invitations_allowed: bool,
+    /// Whether invitation emails go out.
+    pub emails_enabled: bool,
+}
+
 /// Activation and invitations (cheap to clone).
 #[derive(Clone)]
 pub struct Activation {
@@ -277,6 +286,12 @@ impl Activation {
         );
         let email = Email { to: user.email.clone(), subject: "You are invited".into(), text, html: Some(html) };
         self.delivery.send_email(email).await
+    }
+
+    /// `GET /tenants/invites/v1/configuration`: tenant invitation links are not offered (yet), so they are reported
+    /// off and the admin portal hides them; invitation emails always go out (by SMTP, or to the outbox).
+    pub fn tenant_invites_configuration(&self) -> TenantInvitesConfiguration {
+        TenantInvitesConfiguration { tenant_invitations_allowed: false, emails_enabled: true }
     }
 
     /// `POST /users/v1/invitation/reset` `{email}`: a new invitation link into the tenant in scope, emailed to the

@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use yolk_api_types::activation::{
     AcceptInvitationRequest, ActivateUserRequest, ActivationStrategyQuery, ActivationStrategyResponse,
-    GeneratedLinkResponse, ResetActivationRequest, ResetInvitationRequest,
+    GeneratedLinkResponse, InvitationConfigurationResponse, ResetActivationRequest, ResetInvitationRequest,
 };
 use yolk_core::activation::GeneratedLink;
 use yolk_domain::UserId;
@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/resources/users/v1/activate/reset", post(reset_activation_token))
         .route("/resources/users/v1/invitation/accept", post(accept_invitation))
         .route("/resources/users/v1/invitation/reset", post(reset_invitation))
+        .route("/resources/tenants/invites/v1/configuration", get(get_invitation_configuration))
         .route("/resources/users/v1/{userId}/links/generate-activation-token", post(generate_activation_link))
         .route("/resources/users/v1/{userId}/links/generate-password-reset-token", post(generate_password_reset_link))
 }
@@ -115,6 +116,19 @@ async fn reset_invitation(
     let permit = scope.require::<WriteUsers>()?;
     state.services.activation().resend_invitation(&permit, &body.email).await?;
     Ok(StatusCode::OK)
+}
+
+/// `GET /tenants/invites/v1/configuration` (the environment or a signed-in member): `{tenantInvitationsAllowed,
+/// emailsEnabled}`.
+async fn get_invitation_configuration(
+    State(state): State<AppState>,
+    _scope: TenantScope,
+) -> Json<InvitationConfigurationResponse> {
+    let c = state.services.activation().tenant_invites_configuration();
+    Json(InvitationConfigurationResponse {
+        tenant_invitations_allowed: c.tenant_invitations_allowed,
+        emails_enabled: c.emails_enabled,
+    })
 }
 
 fn link_body(link: GeneratedLink) -> (StatusCode, Json<GeneratedLinkResponse>) {
