@@ -15,6 +15,7 @@ contract!(
     an_invitation_secret_is_per_tenant_and_accepting_it_activates_that_membership_only,
     accepting_an_invitation_into_an_unverified_account_clears_its_password_and_sessions,
     wrong_guesses_count_against_every_live_secret_of_the_user,
+    concurrent_uses_of_one_activation_or_invitation_secret_let_exactly_one_win,
 );
 
 const RESET: SecretPurpose = SecretPurpose::PasswordReset;
@@ -193,4 +194,32 @@ async fn wrong_guesses_count_against_every_live_secret_of_the_user(db: Db) {
     assert_eq!(db.live_invitation_secrets(u.id, at(1), 4).await.unwrap().len(), 2);
     assert_eq!(db.live_invitation_secrets(u.id, at(1), 3).await.unwrap(), vec![], "both dead at the limit");
     assert_eq!(db.live_invitation_secrets(other.id, at(1), 1).await.unwrap().len(), 1, "another user's untouched");
+}
+
+async fn concurrent_uses_of_one_activation_or_invitation_secret_let_exactly_one_win(db: Db) {
+    db.tenants(&["t1", "t2"]).await;
+    let u = unverified_in(&db, "a@x.io", "t1").await;
+    db.invite_member(u.id, &tid("t2"), &[], at(0)).await.unwrap();
+    db.issue_secret(u.id, ACTIVATION, "act", at(0), at(60)).await.unwrap();
+    db.issue_invitation_secret(u.id, &tid("t2"), "inv", at(0), at(60)).await.unwrap();
+    let activation = db.live_secret(u.id, ACTIVATION, at(1), 5).await.unwrap().unwrap().id;
+    let invitation = db.live_invitation_secrets(u.id, at(1), 5).await.unwrap().remove(0).id;
+
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let (store, activation, invitation) = (db.store.clone(), activation.clone(), invitation.clone());
+        tasks.push(tokio::spawn(async move {
+            let hash = format!("$p{i}");
+            let activated = store.activate_with_secret(&activation, u.id, Some(&hash), at(1)).await.unwrap();
+            let accepted = store.accept_invitation_with_secret(&invitation, u.id, at(1)).await.unwrap();
+            (activated, accepted.is_some())
+        }));
+    }
+    let (mut activations, mut acceptances) = (0, 0);
+    for task in tasks {
+        let (activated, accepted) = task.await.unwrap();
+        activations += usize::from(activated);
+        acceptances += usize::from(accepted);
+    }
+    assert_eq!((activations, acceptances), (1, 1), "each secret is spent exactly once");
 }
