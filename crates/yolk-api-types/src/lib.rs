@@ -5,6 +5,7 @@
 //! Settings documents and a tenant's profile are domain types whose JSON form is the wire form
 //! (`yolk_domain::settings`, `TenantProfile`): they are flattened into these DTOs rather than copied field by field.
 
+pub mod activation;
 pub mod auth;
 pub mod configurations;
 pub mod me;

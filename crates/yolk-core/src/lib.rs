@@ -2,6 +2,7 @@
 //! [`access`]), convert, call one service method and render; nothing here knows about HTTP or SQL.
 
 pub mod access;
+pub mod activation;
 pub mod auth;
 pub mod delivery;
 mod error;
@@ -152,6 +153,21 @@ impl Services {
             access: self.access.clone(),
             password_check: self.password_check.clone(),
             delivery: self.delivery.clone(),
+            app_url: self.app_url.clone(),
+        }
+    }
+
+    /// Activation and invitation links.
+    pub fn activation(&self) -> activation::Activation {
+        activation::Activation {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            passwords: self.passwords.clone(),
+            settings: self.settings.clone(),
+            access: self.access.clone(),
+            delivery: self.delivery.clone(),
+            auth: self.auth.clone(),
+            users: self.users.clone(),
             app_url: self.app_url.clone(),
         }
     }

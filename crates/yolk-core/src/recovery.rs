@@ -143,6 +143,6 @@ pub(crate) async fn issue_for_address(
     Ok(Some((user, token)))
 }
 
-fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-use yolk_domain::UserId;
+use yolk_domain::{TenantId, UserId};
 use yolk_store::{Entity, LiveSecret, SecretPurpose, SecretStore, StoreResult};
 
 use crate::rows::{Arg, Decode, RowExt, missing, ms};
@@ -85,6 +85,144 @@ impl SecretStore for SqlStore {
             .transpose()
     }
 
+    async fn issue_invitation_secret(
+        &self,
+        user: UserId,
+        tenant: &TenantId,
+        hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let purpose = SecretPurpose::Invitation.as_str();
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        sqlx::query(
+            "DELETE FROM one_time_secrets WHERE user_id = $1 AND purpose = $2 AND tenant_id = $3 AND spent_at IS NULL",
+        )
+        .bind(user.to_string())
+        .bind(purpose)
+        .bind(tenant.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO one_time_secrets (id, user_id, purpose, secret_hash, created_at, expires_at, spent_at,
+                                           failed_attempts, tenant_id)
+             VALUES ($1, $2, $3, $4, $5, $6, NULL, 0, $7)",
+        )
+        .bind(Uuid::new_v4().to_string())
+        .bind(user.to_string())
+        .bind(purpose)
+        .bind(hash)
+        .bind(ms(now))
+        .bind(ms(expires_at))
+        .bind(tenant.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(missing(Entity::User))?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn live_invitation_secrets(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+        max_failures: i64,
+    ) -> StoreResult<Vec<LiveSecret>> {
+        let sql = "SELECT id, secret_hash FROM one_time_secrets
+             WHERE user_id = $1 AND purpose = $2 AND spent_at IS NULL AND expires_at > $3 AND failed_attempts < $4
+             ORDER BY created_at DESC LIMIT 100";
+        let user = user.to_string();
+        let purpose = SecretPurpose::Invitation.as_str();
+        let args = [Arg::from(&user), Arg::from(purpose), ms(now).into(), max_failures.into()];
+        self.fetch_bounded(sql, &args).await
+    }
+
+    async fn fail_user_secrets(&self, user: UserId, purpose: SecretPurpose, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE one_time_secrets SET failed_attempts = failed_attempts + 1
+             WHERE user_id = $1 AND purpose = $2 AND spent_at IS NULL AND expires_at > $3",
+        )
+        .bind(user.to_string())
+        .bind(purpose.as_str())
+        .bind(ms(now))
+        .execute(&self.write)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn activate_with_secret(
+        &self,
+        secret_id: &str,
+        user: UserId,
+        password_hash: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        if spend_by_id(&mut tx, secret_id, user, SecretPurpose::Activation, now).await?.is_none() {
+            return Ok(false);
+        }
+        let verified = sqlx::query("UPDATE users SET verified = 1, updated_at = $1 WHERE id = $2")
+            .bind(ms(now))
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if verified == 0 {
+            return Ok(false);
+        }
+        if let Some(hash) = password_hash
+            && !set_password_hash(&mut tx, user, hash, now).await?
+        {
+            return Ok(false);
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn accept_invitation_with_secret(
+        &self,
+        secret_id: &str,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<TenantId>> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let Some(tenant) = spend_by_id(&mut tx, secret_id, user, SecretPurpose::Invitation, now).await?.flatten()
+        else {
+            return Ok(None);
+        };
+        let accepted = sqlx::query("UPDATE memberships SET pending = 0 WHERE user_id = $1 AND tenant_id = $2")
+            .bind(user.to_string())
+            .bind(&tenant)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if accepted == 0 {
+            return Ok(None);
+        }
+        // An unverified account was registered by someone who never proved the address: the mailbox owner, who
+        // just did, takes it over without the password and sessions the registrant set up.
+        let unverified = sqlx::query(
+            "UPDATE users SET verified = 1, password_hash = NULL, failed_logins = 0, updated_at = $1
+             WHERE id = $2 AND verified = 0",
+        )
+        .bind(ms(now))
+        .bind(user.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if unverified > 0 {
+            revoke_user_sessions(&mut tx, user, now).await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        let tenant =
+            TenantId::parse(&tenant).map_err(|_| yolk_store::StoreError::Backend("bad tenant id in store".into()))?;
+        Ok(Some(tenant))
+    }
+
     async fn fail_secret(&self, id: &str) -> StoreResult<()> {
         sqlx::query("UPDATE one_time_secrets SET failed_attempts = failed_attempts + 1 WHERE id = $1")
             .bind(id)
@@ -146,6 +284,30 @@ impl SecretStore for SqlStore {
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }
+}
+
+/// Spends the user's secret `id` of `purpose` if it is still unspent and unexpired at `now` (the linearization
+/// point of every use of a secret): `Some(its tenant id)` when spent, `None` when it was no longer usable.
+async fn spend_by_id(
+    tx: &mut sqlx::AnyConnection,
+    id: &str,
+    user: UserId,
+    purpose: SecretPurpose,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Option<String>>> {
+    let row: Option<(Option<String>,)> = sqlx::query_as(
+        "UPDATE one_time_secrets SET spent_at = $1
+         WHERE id = $2 AND user_id = $3 AND purpose = $4 AND spent_at IS NULL AND expires_at > $1
+         RETURNING tenant_id",
+    )
+    .bind(ms(now))
+    .bind(id)
+    .bind(user.to_string())
+    .bind(purpose.as_str())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    Ok(row.map(|(t,)| t))
 }
 
 /// Sets a user's password hash and clears its failed-login count, in the caller's transaction; `false` when there is

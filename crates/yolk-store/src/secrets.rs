@@ -2,7 +2,7 @@
 //! SHA-256 is stored; the caller compares it in constant time.
 
 use chrono::{DateTime, Utc};
-use yolk_domain::UserId;
+use yolk_domain::{TenantId, UserId};
 
 use crate::StoreResult;
 
@@ -11,6 +11,10 @@ use crate::StoreResult;
 pub enum SecretPurpose {
     PasswordReset,
     MagicLink,
+    /// Proves a new account's address (and may set its first password).
+    Activation,
+    /// Accepts an invitation into one tenant (the secret names the tenant).
+    Invitation,
 }
 
 impl SecretPurpose {
@@ -19,6 +23,8 @@ impl SecretPurpose {
         match self {
             Self::PasswordReset => "password_reset",
             Self::MagicLink => "magic_link",
+            Self::Activation => "activation",
+            Self::Invitation => "invitation",
         }
     }
 }
@@ -59,6 +65,53 @@ pub trait SecretStore {
     /// two concurrent calls one gets the user.
     async fn spend_secret(&self, purpose: SecretPurpose, hash: &str, now: DateTime<Utc>)
     -> StoreResult<Option<UserId>>;
+
+    /// Keeps a new invitation secret (its hash) for `user` into `tenant`, valid until `expires_at`; the user's
+    /// unspent invitation secrets for that tenant are dropped (those for other tenants stay). `NotFound(User)` for
+    /// an unknown user.
+    async fn issue_invitation_secret(
+        &self,
+        user: UserId,
+        tenant: &TenantId,
+        hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// The user's live invitation secrets at `now` (one per tenant at most), newest first, at most 100.
+    async fn live_invitation_secrets(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+        max_failures: i64,
+    ) -> StoreResult<Vec<LiveSecret>>;
+
+    /// Counts a wrong guess against every live secret of `purpose` of the user (a guess presented with a user id
+    /// that matches none of them).
+    async fn fail_user_secrets(&self, user: UserId, purpose: SecretPurpose, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Activates the user with an activation secret, in one transaction: spends the secret (only while unspent
+    /// and unexpired at `now`), marks the user verified and, when `password_hash` is given, sets it and clears the
+    /// failed-login count. `false` (and nothing changed) when the secret was no longer usable.
+    async fn activate_with_secret(
+        &self,
+        secret_id: &str,
+        user: UserId,
+        password_hash: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Accepts an invitation with its secret, in one transaction: spends the secret (only while unspent and
+    /// unexpired at `now`), turns the user's membership of the secret's tenant from pending to active, and, when
+    /// the user was not verified, marks it verified, clears its password and revokes every session of it (whoever
+    /// registered the address never proved it). The tenant, or `None` (and nothing changed) when the secret was no
+    /// longer usable or the membership is gone.
+    async fn accept_invitation_with_secret(
+        &self,
+        secret_id: &str,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<TenantId>>;
 
     /// Counts a wrong guess against a secret.
     async fn fail_secret(&self, id: &str) -> StoreResult<()>;

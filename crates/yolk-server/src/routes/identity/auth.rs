@@ -204,6 +204,7 @@ async fn sign_up(
     with_username: bool,
 ) -> ApiResult<Response> {
     let signed_up = state.services.users.sign_up(body, with_username).await?;
+    state.services.activation().after_sign_up(&signed_up.user, signed_up.should_activate).await;
     if signed_up.should_activate {
         return Ok((StatusCode::CREATED, Json(sign_up_body(&signed_up, None))).into_response());
     }
@@ -214,7 +215,7 @@ async fn sign_up(
 }
 
 /// A token response: the body plus `Set-Cookie: fe_refresh_...`.
-pub(super) fn token_response(state: &AppState, status: StatusCode, issued: &IssuedTokens) -> Response {
+pub(crate) fn token_response(state: &AppState, status: StatusCode, issued: &IssuedTokens) -> Response {
     let mut response = (status, Json(auth_body(issued))).into_response();
     set_refresh_cookie(state, &mut response, issued);
     response

@@ -3,6 +3,7 @@
 pub mod access_tokens;
 pub mod auth;
 pub mod configurations;
+pub mod invitations;
 pub mod me;
 pub mod mfa;
 pub mod permission_categories;
@@ -28,4 +29,5 @@ pub fn router() -> Router<AppState> {
         .merge(roles_v2::router())
         .merge(permissions::router())
         .merge(permission_categories::router())
+        .merge(invitations::router())
 }

@@ -1,9 +1,11 @@
 //! identity.json routes.
 
 mod access_tokens;
+mod activation;
 mod auth;
 mod configurations;
 mod configurations_captcha;
+mod invitations;
 mod me;
 mod me_tenants;
 mod mfa;

@@ -12,14 +12,16 @@ use crate::extract::{ApiJson, TenantScope, VendorAuth};
 use crate::state::AppState;
 
 /// `POST /resources/users/v1`: creates (or, for a known email, adds) a user in the tenant in scope; see
-/// `UserService::invite`. `tenantId` in the body is ignored: the tenant comes from the scope.
+/// `UserService::invite`; the new user gets an activation email, an existing one an invitation email (unless
+/// `skipInviteEmail`; see `yolk_core::activation`). `tenantId` in the body is ignored: the tenant comes from the scope.
 pub async fn create_user(
     State(state): State<AppState>,
     scope: TenantScope,
     ApiJson(body): ApiJson<CreateUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserDto>)> {
     let permit = scope.require::<WriteUsers>()?;
-    let view = state.services.users.invite(&permit, body.user).await?;
+    let skip_email = body.skip_invite_email.unwrap_or(false);
+    let view = state.services.activation().invite(&permit, body.user, skip_email).await?;
     Ok((StatusCode::CREATED, Json(user_dto(&view, &state.client_id))))
 }
 

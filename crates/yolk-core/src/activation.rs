@@ -1,0 +1,345 @@
+//! Activation and invitations: the links that prove a mailbox.
+//!
+//! - **Activation**: a user created unverified (self sign-up while the environment requires activation, a user
+//!   created by a tenant admin) gets a link (`/account/activate?userId=&token=`); following it verifies the user,
+//!   sets its first password when it has none, and starts a session. The environment can also make a link without
+//!   an email (`links/generate-activation-token`, and the same for a password reset).
+//! - **Invitations**: inviting an email that already has an account makes a *pending* membership (see
+//!   [`crate::users::UserService::invite`]); the invitation email carries `/account/invitation/accept?userId=&token=`,
+//!   and only accepting it lets the user into the tenant. Accepting it for an account that was never verified also
+//!   clears that account's password and sessions: whoever registered the address never proved it, the mailbox
+//!   owner just did.
+//!
+//! Every token is 256 random bits kept as SHA-256, compared in constant time with the user's live secret(s), spent
+//! once in the transaction that does what it grants, expires, is replaced by a newer one, and dies after
+//! [`MAX_FAILURES`] wrong guesses. A wrong token, an unknown user and a spent link are one answer (400). "Send the
+//! activation email again" answers at once and the same for every address.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use yolk_api_types::users::NewUserFields;
+use yolk_domain::fe_permissions::WriteUsers;
+use yolk_domain::{Clock, TenantId, User, UserId};
+use yolk_store::users::LoginIdentifier;
+use yolk_store::{SecretPurpose, Store, StoreError};
+
+use crate::access::{Environment, Permit};
+use crate::auth::AuthService;
+use crate::delivery::{Delivery, Email};
+use crate::grants::AccessCache;
+use crate::mfa::LoginOutcome;
+use crate::passwords::Passwords;
+use crate::recovery::{RESET_TTL_MINUTES, html_escape};
+use crate::secrets::{constant_time_eq, random_token, sha256_hex};
+use crate::settings::Settings;
+use crate::users::{UserService, UserView};
+use crate::{CoreError, CoreResult};
+
+/// How long an activation link works.
+pub const ACTIVATION_TTL_HOURS: i64 = 72;
+
+/// How long an invitation link works.
+pub const INVITATION_TTL_HOURS: i64 = 7 * 24;
+
+/// Wrong tokens an activation or invitation link survives.
+pub const MAX_FAILURES: i64 = 5;
+
+/// A link made for the environment (not emailed): the page's URL and its token.
+#[derive(Debug, Clone)]
+pub struct GeneratedLink {
+    pub user_id: UserId,
+    pub link: String,
+    pub token: String,
+}
+
+/// What `GET /tenants/invites/v1/configuration` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantInvitesConfiguration {
+    /// Whether tenant invitation links (`tenants/invites/v1/*`) are offered.
+    pub tenant_invitations_allowed: bool,
+    /// Whether invitation emails go out.
+    pub emails_enabled: bool,
+}
+
+/// Activation and invitations (cheap to clone).
+#[derive(Clone)]
+pub struct Activation {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) passwords: Passwords,
+    pub(crate) settings: Settings,
+    pub(crate) access: AccessCache,
+    pub(crate) delivery: Delivery,
+    pub(crate) auth: AuthService,
+    pub(crate) users: UserService,
+    /// Where the app's login box runs: links point at its `/account/...` pages.
+    pub(crate) app_url: Arc<str>,
+}
+
+fn invalid_activation() -> CoreError {
+    CoreError::BadRequest("The activation link is invalid or has expired".into())
+}
+
+fn invalid_invitation() -> CoreError {
+    CoreError::BadRequest("The invitation link is invalid or has expired".into())
+}
+
+fn greeting(user: &User) -> String {
+    html_escape(user.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or("there"))
+}
+
+impl Activation {
+    // ---- activation ----
+
+    /// A new activation link for `user` (shown once): the page's URL and the token.
+    async fn new_activation_link(&self, user: UserId) -> CoreResult<(String, String)> {
+        let token = random_token();
+        let now = self.clock.now();
+        let expires = now + Duration::hours(ACTIVATION_TTL_HOURS);
+        self.store.issue_secret(user, SecretPurpose::Activation, &sha256_hex(&token), now, expires).await?;
+        Ok((format!("{}/account/activate?userId={user}&token={token}", self.app_url), token))
+    }
+
+    /// Emails `user` a new activation link (nothing for a user without an email address).
+    pub async fn send_activation_email(&self, user: &User) -> CoreResult<()> {
+        if user.email.is_empty() {
+            return Ok(());
+        }
+        let (link, _) = self.new_activation_link(user.id).await?;
+        let name = greeting(user);
+        let text = format!(
+            "Hi {name},\n\nTo activate your account, open:\n\n{link}\n\nThe link works once, for \
+             {ACTIVATION_TTL_HOURS} hours. If you did not sign up, ignore this email.\n"
+        );
+        let html = format!(
+            "<p>Hi {name},</p><p>To activate your account, <a href=\"{link}\">open this link</a>.</p><p>The link \
+             works once, for {ACTIVATION_TTL_HOURS} hours. If you did not sign up, ignore this email.</p>"
+        );
+        let email = Email { to: user.email.clone(), subject: "Activate your account".into(), text, html: Some(html) };
+        self.delivery.send_email(email).await
+    }
+
+    /// After a sign-up that requires activation: emails the activation link. A failed delivery is logged, not
+    /// returned (the user exists; `activate/reset` sends another link).
+    pub async fn after_sign_up(&self, user: &User, should_activate: bool) {
+        if should_activate && let Err(e) = self.send_activation_email(user).await {
+            tracing::warn!(error = %e, "an activation email was not sent");
+        }
+    }
+
+    /// `POST /users/v1/activate/reset` (the login box's "resend activation email"): answers at once, the same for
+    /// every address; an unverified user with that address then gets a new activation link.
+    pub fn resend_activation(&self, email: &str) -> CoreResult<()> {
+        let email = email.trim().to_owned();
+        if email.is_empty() {
+            return Err(CoreError::BadRequest("email is required".into()));
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            let user = match this.store.get_user_by_email(&email).await {
+                Ok(user) if !user.verified => user,
+                Ok(_) | Err(StoreError::NotFound(_)) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "an activation email was not sent");
+                    return;
+                }
+            };
+            if let Err(e) = this.send_activation_email(&user).await {
+                tracing::warn!(error = %e, "an activation email was not sent");
+            }
+        });
+        Ok(())
+    }
+
+    /// `POST /users/v1/{userId}/links/generate-activation-token`: a new activation link for the environment to
+    /// deliver itself (no email). `NotFound(User)` for an unknown user; 400 for a user already activated.
+    pub async fn generate_activation_link(&self, _: &Environment, user: UserId) -> CoreResult<GeneratedLink> {
+        let found = self.store.get_user(user).await?;
+        if found.verified {
+            return Err(CoreError::BadRequest("User is already activated".into()));
+        }
+        let (link, token) = self.new_activation_link(user).await?;
+        Ok(GeneratedLink { user_id: user, link, token })
+    }
+
+    /// `POST /users/v1/{userId}/links/generate-password-reset-token`: a new password reset link (the one
+    /// `passwords/reset/verify` takes) for the environment to deliver itself. `NotFound(User)` for an unknown user.
+    pub async fn generate_password_reset_link(&self, _: &Environment, user: UserId) -> CoreResult<GeneratedLink> {
+        self.store.get_user(user).await?;
+        let token = random_token();
+        let now = self.clock.now();
+        let expires = now + Duration::minutes(RESET_TTL_MINUTES);
+        self.store.issue_secret(user, SecretPurpose::PasswordReset, &sha256_hex(&token), now, expires).await?;
+        let link = format!("{}/account/reset-password?userId={user}&token={token}", self.app_url);
+        Ok(GeneratedLink { user_id: user, link, token })
+    }
+
+    /// The user and its live activation secret's id when `token` is that secret; a wrong token counts against it.
+    async fn check_activation(&self, user: UserId, token: &str) -> CoreResult<(User, String)> {
+        let now = self.clock.now();
+        let live = self.store.live_secret(user, SecretPurpose::Activation, now, MAX_FAILURES).await?;
+        let Some(secret) = live else { return Err(invalid_activation()) };
+        if !constant_time_eq(&sha256_hex(token), &secret.hash) {
+            self.store.fail_secret(&secret.id).await?;
+            return Err(invalid_activation());
+        }
+        let user = match self.store.get_user(user).await {
+            Ok(user) if !user.locked => user,
+            Ok(_) | Err(StoreError::NotFound(_)) => return Err(invalid_activation()),
+            Err(e) => return Err(e.into()),
+        };
+        Ok((user, secret.id))
+    }
+
+    /// Whether the user has a password.
+    async fn has_password(&self, user: &User) -> CoreResult<bool> {
+        let ident = match user.username.as_deref() {
+            Some(username) if user.email.is_empty() => LoginIdentifier::Username(username.into()),
+            _ => LoginIdentifier::Email(user.email.clone()),
+        };
+        let candidate = self.store.login_candidate(&ident).await?;
+        Ok(candidate.is_some_and(|(found, hash)| found.id == user.id && hash.is_some()))
+    }
+
+    /// `GET /users/v1/activate/strategy`: whether activating needs a password (a local user without one). A wrong
+    /// token is a 400 and counts against the link.
+    pub async fn activation_strategy(&self, user: UserId, token: &str) -> CoreResult<bool> {
+        let (user, _) = self.check_activation(user, token).await?;
+        Ok(user.provider == "local" && !self.has_password(&user).await?)
+    }
+
+    /// `POST /users/v1/activate`: verifies the user with its activation token, sets `password` (required when it
+    /// has none; checked against the policy, and a refused one leaves the link usable), spends the token, and
+    /// starts a session (or, when the MFA policy forces it, answers the MFA branch: see `crate::mfa`).
+    pub async fn activate(&self, user: UserId, token: &str, password: Option<&str>) -> CoreResult<LoginOutcome> {
+        let (found, secret) = self.check_activation(user, token).await?;
+        let password = password.filter(|p| !p.is_empty());
+        if password.is_none() && found.provider == "local" && !self.has_password(&found).await? {
+            return Err(CoreError::BadRequest("password is required".into()));
+        }
+        let hash = match password {
+            Some(p) => {
+                self.settings.password_policy().await?.check(p).map_err(CoreError::BadRequest)?;
+                Some(self.passwords.hash(p).await?)
+            }
+            None => None,
+        };
+        let now = self.clock.now();
+        if !self.store.activate_with_secret(&secret, user, hash.as_deref(), now).await? {
+            return Err(invalid_activation());
+        }
+        self.access.invalidate();
+        let found = self.store.record_login(user, now).await?;
+        self.auth.finish_first_factor(found, None).await
+    }
+
+    // ---- invitations ----
+
+    /// `POST /users/v1`, `/users/v2` with the invitation email: [`UserService::invite`], then a new user (created
+    /// unverified) gets an activation link and an existing one (a pending membership) an invitation link, unless
+    /// `skip_email`. A failed delivery is logged, not returned (the member exists; the links can be re-sent).
+    pub async fn invite(
+        &self,
+        permit: &Permit<WriteUsers>,
+        input: NewUserFields,
+        skip_email: bool,
+    ) -> CoreResult<UserView> {
+        let view = self.users.invite(permit, input).await?;
+        if skip_email {
+            return Ok(view);
+        }
+        let tenant = permit.tenant()?;
+        let pending = view.memberships.iter().any(|m| &m.tenant_id == tenant && m.pending);
+        let sent = if pending {
+            self.send_invitation_email(&view.user, tenant).await
+        } else if !view.user.verified {
+            self.send_activation_email(&view.user).await
+        } else {
+            Ok(())
+        };
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "an invitation email was not sent");
+        }
+        Ok(view)
+    }
+
+    /// Emails `user` a new invitation link into `tenant`.
+    pub async fn send_invitation_email(&self, user: &User, tenant: &TenantId) -> CoreResult<()> {
+        if user.email.is_empty() {
+            return Ok(());
+        }
+        let token = random_token();
+        let now = self.clock.now();
+        let expires = now + Duration::hours(INVITATION_TTL_HOURS);
+        self.store.issue_invitation_secret(user.id, tenant, &sha256_hex(&token), now, expires).await?;
+        let name = greeting(user);
+        let link = format!("{}/account/invitation/accept?userId={}&token={token}", self.app_url, user.id);
+        let days = INVITATION_TTL_HOURS / 24;
+        let text = format!(
+            "Hi {name},\n\nYou were invited to join an account. To accept the invitation, open:\n\n{link}\n\nThe \
+             link works once, for {days} days. If you do not want to join, ignore this email.\n"
+        );
+        let html = format!(
+            "<p>Hi {name},</p><p>You were invited to join an account. To accept the invitation, <a \
+             href=\"{link}\">open this link</a>.</p><p>The link works once, for {days} days. If you do not want to \
+             join, ignore this email.</p>"
+        );
+        let email = Email { to: user.email.clone(), subject: "You are invited".into(), text, html: Some(html) };
+        self.delivery.send_email(email).await
+    }
+
+    /// `GET /tenants/invites/v1/configuration`: tenant invitation links are not offered (yet), so they are reported
+    /// off and the admin portal hides them; invitation emails always go out (by SMTP, or to the outbox).
+    pub fn tenant_invites_configuration(&self) -> TenantInvitesConfiguration {
+        TenantInvitesConfiguration { tenant_invitations_allowed: false, emails_enabled: true }
+    }
+
+    /// `POST /users/v1/invitation/reset` `{email}`: a new invitation link into the tenant in scope, emailed to the
+    /// user whose membership there is still pending (its previous link for that tenant dies). `NotFound(User)` when
+    /// no user with that address has a pending invitation there (the same answer as an unknown address).
+    pub async fn resend_invitation(&self, permit: &Permit<WriteUsers>, email: &str) -> CoreResult<()> {
+        let tenant = permit.tenant()?.clone();
+        let email = email.trim();
+        if email.is_empty() {
+            return Err(CoreError::BadRequest("email is required".into()));
+        }
+        let not_found = || CoreError::NotFound(yolk_store::Entity::User);
+        let user = match self.store.get_user_by_email(email).await {
+            Ok(user) => user,
+            Err(StoreError::NotFound(_)) => return Err(not_found()),
+            Err(e) => return Err(e.into()),
+        };
+        let memberships = self.store.memberships(&[user.id]).await?.remove(&user.id).unwrap_or_default();
+        if !memberships.iter().any(|m| m.tenant_id == tenant && m.pending) {
+            return Err(not_found());
+        }
+        self.send_invitation_email(&user, &tenant).await
+    }
+
+    /// `POST /users/v1/invitation/accept`: with the token of one of the user's live invitations, spends it and
+    /// lets the user into that tenant (one transaction); an unverified account also loses its password and
+    /// sessions and becomes verified. A wrong token is a 400 and counts against the user's live invitations.
+    pub async fn accept_invitation(&self, user: UserId, token: &str) -> CoreResult<TenantId> {
+        let now = self.clock.now();
+        let live = self.store.live_invitation_secrets(user, now, MAX_FAILURES).await?;
+        let hash = sha256_hex(token);
+        // Every candidate is compared (no early exit), each in constant time.
+        let mut matched = None;
+        for secret in &live {
+            if constant_time_eq(&hash, &secret.hash) {
+                matched = Some(secret.id.clone());
+            }
+        }
+        let Some(secret) = matched else {
+            if !live.is_empty() {
+                self.store.fail_user_secrets(user, SecretPurpose::Invitation, now).await?;
+            }
+            return Err(invalid_invitation());
+        };
+        let tenant =
+            self.store.accept_invitation_with_secret(&secret, user, now).await?.ok_or_else(invalid_invitation)?;
+        self.access.invalidate();
+        Ok(tenant)
+    }
+}
