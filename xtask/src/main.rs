@@ -76,6 +76,9 @@ pub struct BenchArgs {
     /// Concurrent connections (each chaining its own session) for token refreshes.
     #[arg(long, default_value_t = 64)]
     pub refresh_connections: usize,
+    /// Single-use requests prepared for each of the MFA-verify and magic-link scenarios (one user each).
+    #[arg(long, default_value_t = 10_000)]
+    pub factor_requests: usize,
     /// Requests in flight while seeding users.
     #[arg(long, default_value_t = 32)]
     pub seed_concurrency: usize,

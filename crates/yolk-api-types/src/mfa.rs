@@ -138,3 +138,32 @@ pub struct MfaStrategyRequest {
     pub is_active: bool,
     pub strategy: yolk_domain::settings::MfaStrategy,
 }
+
+/// `RequestEnrollMFASMSRequest` (with the login's `mfaToken` during a login).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsEnrollRequest {
+    pub phone_number: String,
+    #[serde(default)]
+    pub mfa_token: Option<String>,
+}
+
+/// `VerifyEnrollMFASMSRequest`, `VerifyMFASMSRequest`, `DisableMFASMSRequest`: a texted code.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsCodeRequest {
+    pub otc_token: String,
+    pub code: String,
+    #[serde(default)]
+    pub mfa_token: Option<String>,
+    #[serde(default)]
+    pub remember_device: bool,
+}
+
+/// The answer to a texted code: its `otcToken` and the number it went to (masked when the number is enrolled).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsSentResponse {
+    pub otc_token: String,
+    pub phone_number: String,
+}

@@ -29,7 +29,7 @@ use yolk_store::{Store, StoreError};
 
 use crate::access::{Environment, UserContext};
 use crate::auth::{AuthService, IssuedTokens};
-use crate::delivery::{Delivery, Email};
+use crate::delivery::{Delivery, Email, Sms};
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::settings::Settings;
 use crate::{CoreError, CoreResult};
@@ -117,6 +117,26 @@ struct SentCode {
     /// The login challenge it serves.
     #[serde(default)]
     login: Option<String>,
+    /// What it proves: `login` (the second factor), `enroll` (a new phone), `disable` (removing a phone).
+    #[serde(default)]
+    purpose: Option<String>,
+    /// The phone it was sent to (enrolment: the number to enroll).
+    #[serde(default)]
+    phone: Option<String>,
+    /// The device it was sent to.
+    #[serde(default)]
+    device: Option<String>,
+}
+
+/// The purposes of a code.
+const FOR_LOGIN: &str = "login";
+const FOR_ENROLL: &str = "enroll";
+const FOR_DISABLE: &str = "disable";
+
+/// Whether `number` is an E.164 phone number (`+` and 7 to 15 digits, not starting with 0).
+fn valid_phone(number: &str) -> bool {
+    let digits = number.strip_prefix('+').unwrap_or_default();
+    (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
 }
 
 /// MFA (cheap to clone).
@@ -476,19 +496,15 @@ impl Mfa {
             return Err(CoreError::BadRequest("Email codes are not enabled".into()));
         }
         let code = numeric_code();
-        let otc_token = random_token();
-        let now = self.now();
-        let payload = SentCode { code: sha256_hex(&code), login: Some(login.id) };
-        let payload = serde_json::to_string(&payload).map_err(|e| CoreError::Internal(e.to_string()))?;
         let lifetime = config.email.token_lifetime_seconds;
-        let challenge = NewChallenge {
-            user_id: user.id,
-            kind: ChallengeKind::Code,
-            token_hash: &sha256_hex(&otc_token),
-            payload: Some(&payload),
-            expires_at: now + Duration::seconds(lifetime),
+        let sent = SentCode {
+            code: sha256_hex(&code),
+            login: Some(login.id),
+            purpose: Some(FOR_LOGIN.into()),
+            phone: None,
+            device: None,
         };
-        self.store.issue_challenge(challenge, now).await?;
+        let otc_token = self.keep_code(user.id, &sent, lifetime).await?;
         let minutes = lifetime / 60;
         let text = format!(
             "Your sign-in code is {code}\n\nIt works once, for {minutes} minutes. If you did not try to sign in, \
@@ -513,25 +529,175 @@ impl Mfa {
         remember: bool,
     ) -> CoreResult<MfaLogin> {
         let (login, user) = self.login(mfa_token).await?;
+        let (sent, _) = self.check_code(user.id, otc_token, code, FOR_LOGIN, Some(&login)).await?;
+        if !self.store.spend_challenges(&[&sent.id, &login.id], self.now()).await? {
+            return Err(CoreError::Unauthorized(INVALID_CODE.into()));
+        }
+        self.complete(user, remember, None).await
+    }
+
+    /// Keeps a code sent to `user` (its hash and purpose in `sent`), valid for `lifetime_secs`: the `otcToken`
+    /// that names it.
+    async fn keep_code(&self, user: UserId, sent: &SentCode, lifetime_secs: i64) -> CoreResult<String> {
+        let otc_token = random_token();
         let now = self.now();
+        let payload = serde_json::to_string(sent).map_err(|e| CoreError::Internal(e.to_string()))?;
+        let challenge = NewChallenge {
+            user_id: user,
+            kind: ChallengeKind::Code,
+            token_hash: &sha256_hex(&otc_token),
+            payload: Some(&payload),
+            expires_at: now + Duration::seconds(lifetime_secs),
+        };
+        self.store.issue_challenge(challenge, now).await?;
+        Ok(otc_token)
+    }
+
+    /// The live code `otc_token` names, if it is `user`'s, for `purpose`, serves `login` (when given) and is
+    /// `code`. A wrong code counts against the code and the login; every failure is the same 401.
+    async fn check_code(
+        &self,
+        user: UserId,
+        otc_token: &str,
+        code: &str,
+        purpose: &str,
+        login: Option<&LiveChallenge>,
+    ) -> CoreResult<(LiveChallenge, SentCode)> {
         let wrong = || CoreError::Unauthorized(INVALID_CODE.into());
-        let sent =
-            self.store.challenge_by_token(ChallengeKind::Code, &sha256_hex(otc_token), now, MAX_FAILURES).await?;
-        let Some(sent) = sent.filter(|c| c.user_id == user.id) else {
-            self.store.fail_challenge(&login.id).await?;
+        let hash = sha256_hex(otc_token.trim());
+        let found = self.store.challenge_by_token(ChallengeKind::Code, &hash, self.now(), MAX_FAILURES).await?;
+        let Some(found) = found.filter(|c| c.user_id == user) else {
+            if let Some(l) = login {
+                self.store.fail_challenge(&l.id).await?;
+            }
             return Err(wrong());
         };
-        let payload: SentCode = serde_json::from_str(sent.payload.as_deref().unwrap_or_default())
+        let sent: SentCode = serde_json::from_str(found.payload.as_deref().unwrap_or_default())
             .map_err(|e| CoreError::Internal(format!("stored code: {e}")))?;
-        if payload.login.as_deref() != Some(login.id.as_str())
-            || !constant_time_eq(&sha256_hex(code.trim()), &payload.code)
-        {
-            self.store.fail_challenge(&sent.id).await?;
-            self.store.fail_challenge(&login.id).await?;
+        let serves = sent.purpose.as_deref().unwrap_or(FOR_LOGIN) == purpose
+            && login.is_none_or(|l| sent.login.as_deref() == Some(l.id.as_str()));
+        if !serves || !constant_time_eq(&sha256_hex(code.trim()), &sent.code) {
+            self.store.fail_challenge(&found.id).await?;
+            if let Some(l) = login {
+                self.store.fail_challenge(&l.id).await?;
+            }
             return Err(wrong());
         }
-        if !self.store.spend_challenges(&[&sent.id, &login.id], now).await? {
-            return Err(wrong());
+        Ok((found, sent))
+    }
+
+    /// Texts a new code to `phone` for `sent`'s purpose: the `otcToken` that names it.
+    async fn text_code(&self, user: UserId, phone: &str, mut sent: SentCode) -> CoreResult<String> {
+        let config = self.settings.mfa_config().await?;
+        if !config.sms.active {
+            return Err(CoreError::BadRequest("SMS codes are not enabled".into()));
+        }
+        let code = numeric_code();
+        sent.code = sha256_hex(&code);
+        let otc_token = self.keep_code(user, &sent, config.sms.token_lifetime_seconds).await?;
+        let minutes = config.sms.token_lifetime_seconds / 60;
+        let text = format!("Your verification code is {code}. It works once, for {minutes} minutes.");
+        self.delivery.send_sms(Sms { to: phone.to_owned(), text }).await?;
+        Ok(otc_token)
+    }
+
+    /// The user's SMS device `device_id` (`NotFound(MfaDevice)` otherwise) and its number.
+    async fn phone_of(&self, user: UserId, device_id: &str) -> CoreResult<(MfaDevice, String)> {
+        let device = self
+            .store
+            .mfa_devices(user)
+            .await?
+            .into_iter()
+            .find(|d| d.kind == MfaDeviceKind::Sms && d.id == device_id)
+            .ok_or(CoreError::NotFound(yolk_store::Entity::MfaDevice))?;
+        let phone = device.phone_number.clone().unwrap_or_default();
+        Ok((device, phone))
+    }
+
+    /// Adds the phone a code proved, spending the code (and the login, when given) in the same transaction.
+    async fn enroll_phone(&self, user: UserId, sent: &SentCode, spend: &[&str]) -> CoreResult<()> {
+        let now = self.now();
+        let device = MfaDevice {
+            id: uuid::Uuid::new_v4().to_string(),
+            user_id: user,
+            kind: MfaDeviceKind::Sms,
+            totp_secret: None,
+            phone_number: sent.phone.clone(),
+            last_step: 0,
+            created_at: now,
+        };
+        let enrollment = Enrollment { device: &device, recovery_code_hash: None, spend };
+        if !self.store.enroll_mfa_device(enrollment, now).await? {
+            return Err(CoreError::Unauthorized(INVALID_CODE.into()));
+        }
+        self.auth.access_cache().invalidate();
+        Ok(())
+    }
+
+    /// `POST /auth/v1/user/mfa/sms/enroll`: texts a code to a new phone of the user of a login waiting for its
+    /// second factor: the `otcToken` and the number.
+    pub async fn sms_enroll_at_login(&self, mfa_token: &str, phone: &str) -> CoreResult<(String, String)> {
+        let (login, user) = self.login(mfa_token).await?;
+        self.require_strategy(MfaStrategy::Sms).await?;
+        let phone = phone.trim();
+        if !valid_phone(phone) {
+            return Err(CoreError::BadRequest("phoneNumber must be an E.164 number, like +15551234567".into()));
+        }
+        let sent = SentCode {
+            code: String::new(),
+            login: Some(login.id),
+            purpose: Some(FOR_ENROLL.into()),
+            phone: Some(phone.to_owned()),
+            device: None,
+        };
+        Ok((self.text_code(user.id, phone, sent).await?, phone.to_owned()))
+    }
+
+    /// `POST /auth/v1/user/mfa/sms/enroll/verify`: the texted code enrolls the phone and completes the login.
+    pub async fn sms_enroll_verify_at_login(
+        &self,
+        mfa_token: &str,
+        otc_token: &str,
+        code: &str,
+        remember: bool,
+    ) -> CoreResult<MfaLogin> {
+        let (login, user) = self.login(mfa_token).await?;
+        let (found, sent) = self.check_code(user.id, otc_token, code, FOR_ENROLL, Some(&login)).await?;
+        self.enroll_phone(user.id, &sent, &[&found.id, &login.id]).await?;
+        self.complete(user, remember, None).await
+    }
+
+    /// `POST /auth/v1/user/mfa/sms/{deviceId}`: texts a code to the user's phone for a login waiting for its
+    /// second factor: the `otcToken` and the masked number.
+    pub async fn sms_send_at_login(&self, mfa_token: &str, device_id: &str) -> CoreResult<(String, String)> {
+        let (login, user) = self.login(mfa_token).await?;
+        let (device, phone) = self.phone_of(user.id, device_id).await?;
+        let sent = SentCode {
+            code: String::new(),
+            login: Some(login.id),
+            purpose: Some(FOR_LOGIN.into()),
+            phone: None,
+            device: Some(device.id),
+        };
+        Ok((self.text_code(user.id, &phone, sent).await?, mask_phone(Some(&phone))))
+    }
+
+    /// `POST /auth/v1/user/mfa/sms/{deviceId}/verify`: completes a login with the texted code.
+    pub async fn sms_verify_at_login(
+        &self,
+        mfa_token: &str,
+        device_id: &str,
+        otc_token: &str,
+        code: &str,
+        remember: bool,
+    ) -> CoreResult<MfaLogin> {
+        let (login, user) = self.login(mfa_token).await?;
+        let (found, sent) = self.check_code(user.id, otc_token, code, FOR_LOGIN, Some(&login)).await?;
+        if sent.device.as_deref() != Some(device_id) {
+            return Err(CoreError::Unauthorized(INVALID_CODE.into()));
+        }
+        if !self.store.spend_challenges(&[&found.id, &login.id], self.now()).await? {
+            return Err(CoreError::Unauthorized(INVALID_CODE.into()));
         }
         self.complete(user, remember, None).await
     }
@@ -623,12 +789,74 @@ impl Mfa {
         Ok(device_view(&devices, user, &active))
     }
 
+    /// `POST /users/v1/mfa/sms/enroll`: texts a code to a new phone of the signed-in user: the `otcToken`.
+    pub async fn sms_enroll(&self, who: &UserContext, phone: &str) -> CoreResult<String> {
+        self.require_strategy(MfaStrategy::Sms).await?;
+        let phone = phone.trim();
+        if !valid_phone(phone) {
+            return Err(CoreError::BadRequest("phoneNumber must be an E.164 number, like +15551234567".into()));
+        }
+        let sent = SentCode {
+            code: String::new(),
+            login: None,
+            purpose: Some(FOR_ENROLL.into()),
+            phone: Some(phone.to_owned()),
+            device: None,
+        };
+        self.text_code(who.user_id(), phone, sent).await
+    }
+
+    /// `POST /users/v1/mfa/sms/enroll/verify`: the texted code enrolls the phone. A wrong code is a 400.
+    pub async fn sms_enroll_verify(&self, who: &UserContext, otc_token: &str, code: &str) -> CoreResult<()> {
+        let (found, sent) = self.check_code(who.user_id(), otc_token, code, FOR_ENROLL, None).await.map_err(bad)?;
+        self.enroll_phone(who.user_id(), &sent, &[&found.id]).await.map_err(bad)
+    }
+
+    /// `POST /users/v1/mfa/sms/{deviceId}/disable`: texts a code to the phone to remove: the `otcToken`.
+    pub async fn sms_disable(&self, who: &UserContext, device_id: &str) -> CoreResult<String> {
+        let (device, phone) = self.phone_of(who.user_id(), device_id).await?;
+        let sent = SentCode {
+            code: String::new(),
+            login: None,
+            purpose: Some(FOR_DISABLE.into()),
+            phone: None,
+            device: Some(device.id),
+        };
+        self.text_code(who.user_id(), &phone, sent).await
+    }
+
+    /// `POST /users/v1/mfa/sms/{deviceId}/disable/verify`: the texted code removes the phone. A wrong code is a
+    /// 400 and changes nothing.
+    pub async fn sms_disable_verify(
+        &self,
+        who: &UserContext,
+        device_id: &str,
+        otc_token: &str,
+        code: &str,
+    ) -> CoreResult<()> {
+        self.phone_of(who.user_id(), device_id).await?;
+        let (found, sent) = self.check_code(who.user_id(), otc_token, code, FOR_DISABLE, None).await.map_err(bad)?;
+        if sent.device.as_deref() != Some(device_id) || !self.store.spend_challenges(&[&found.id], self.now()).await? {
+            return Err(CoreError::BadRequest(INVALID_CODE.into()));
+        }
+        self.store.remove_mfa_devices(who.user_id(), Some(device_id)).await?;
+        Ok(())
+    }
+
     /// `POST /vendor-only/users/v1/{userId}/mfa/unenroll`: removes every factor of the user (its recovery code and
     /// remembered devices with them). `NotFound(User)` for an unknown user.
     pub async fn unenroll(&self, _: &Environment, user: UserId) -> CoreResult<()> {
         self.store.get_user(user).await?;
         self.store.remove_mfa_devices(user, None).await?;
         Ok(())
+    }
+}
+
+/// A wrong code on a signed-in user's own request is a 400 (the request is authenticated; the code is bad input).
+fn bad(e: CoreError) -> CoreError {
+    match e {
+        CoreError::Unauthorized(m) => CoreError::BadRequest(m),
+        other => other,
     }
 }
 
@@ -661,6 +889,14 @@ mod tests {
         for _ in 0..100 {
             let c = numeric_code();
             assert!(c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()), "{c}");
+        }
+    }
+
+    #[test]
+    fn phone_numbers_are_e164() {
+        assert!(valid_phone("+15551234567"));
+        for bad in ["15551234567", "+0555123456", "+1555", "+1555123456789012", "+1555-123-4567", ""] {
+            assert!(!valid_phone(bad), "{bad}");
         }
     }
 

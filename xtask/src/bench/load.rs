@@ -80,6 +80,9 @@ pub enum Plan {
         /// One starting refresh token per connection.
         tokens: Vec<String>,
     },
+    /// Single-use requests (an MFA verification, a magic link): every connection takes the next one until none is
+    /// left; `expect` is the success status.
+    Queue { requests: Arc<std::sync::Mutex<Vec<Vec<u8>>>>, expect: u16 },
 }
 
 /// The refresh path.
@@ -88,6 +91,7 @@ pub const REFRESH_PATH: &str = "/identity/resources/auth/v1/user/token/refresh";
 enum ConnState {
     Fixed(Arc<Vec<u8>>, u16),
     Refresh(Option<String>),
+    Queue(Arc<std::sync::Mutex<Vec<Vec<u8>>>>, u16),
 }
 
 impl ConnState {
@@ -100,6 +104,7 @@ impl ConnState {
             }
             // The chain broke (a failed refresh ends the session): this connection is done.
             ConnState::Refresh(None) => None,
+            ConnState::Queue(q, _) => q.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop(),
         }
     }
 
@@ -108,6 +113,8 @@ impl ConnState {
         match self {
             ConnState::Fixed(_, expect) if resp.status == *expect => Ok(()),
             ConnState::Fixed(..) => Err(format!("status {}: {}", resp.status, truncate(&resp.text()))),
+            ConnState::Queue(_, expect) if resp.status == *expect => Ok(()),
+            ConnState::Queue(..) => Err(format!("status {}: {}", resp.status, truncate(&resp.text()))),
             ConnState::Refresh(token) => {
                 let next =
                     (resp.status == 201).then(|| resp.json()["refreshToken"].as_str().map(str::to_owned)).flatten();
@@ -151,6 +158,9 @@ pub async fn run(
             (0..connections).map(|_| ConnState::Fixed(request.clone(), *expect)).collect()
         }
         Plan::RefreshChain { tokens } => tokens.iter().map(|t| ConnState::Refresh(Some(t.clone()))).collect(),
+        Plan::Queue { requests, expect } => {
+            (0..connections).map(|_| ConnState::Queue(requests.clone(), *expect)).collect()
+        }
     };
     let connections = states.len();
     // Connect everything before the clock starts.

@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: builds the release binary, measures the raw limits, then each store's figures, and writes
 //! the report.
 
+mod factors;
 mod growth;
 mod hashlimit;
 mod http;

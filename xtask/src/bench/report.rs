@@ -526,6 +526,39 @@ impl Report<'_> {
                 latency(l)
             );
         }
+        match &res.factors {
+            Some(Ok(f)) => {
+                for (what, l) in [
+                    (
+                        "MFA verifications/s (`POST .../auth/v1/user/mfa/verify`, an authenticator code completing a \
+                      waiting login: code checked, step spent, `mfaToken` spent, session and token issued",
+                        &f.mfa_verify,
+                    ),
+                    (
+                        "Magic-link sign-ins/s (`POST .../passwordless/magiclink/postlogin`: link spent, session and \
+                      token issued",
+                        &f.magic_link,
+                    ),
+                ] {
+                    let _ = writeln!(
+                        s,
+                        "| {what}; {} single-use requests prepared, {} connections) | {} ({}) |",
+                        count(f.prepared as u64),
+                        l.connections,
+                        num(l.rate()),
+                        latency(l)
+                    );
+                }
+            }
+            Some(Err(e)) => {
+                let _ = writeln!(
+                    s,
+                    "| MFA verifications/s, magic-link sign-ins/s | not measured: {} |",
+                    e.replace('|', "\\|")
+                );
+            }
+            None => {}
+        }
         if let Some(kib) = res.idle_rss_kib {
             let _ = writeln!(s, "| Idle RSS (main store) | {:.1} MiB |", mib(kib));
         }
@@ -584,6 +617,10 @@ impl Report<'_> {
         .into_iter()
         .filter_map(|(n, r)| Some((n.to_owned(), r.as_ref()?)))
         .collect();
+        if let Some(Ok(f)) = &res.factors {
+            rows.push(("MFA verify".to_owned(), &f.mfa_verify));
+            rows.push(("magic-link postlogin".to_owned(), &f.magic_link));
+        }
         if let Some(Ok(g)) = &res.growth {
             for p in &g.points {
                 let what = if p.small { "users v3, small tenant" } else { "users v3, growth" };

@@ -60,6 +60,8 @@ pub struct StoreResult {
     pub users_total: Option<u64>,
     /// argon2id verifications per second on all cores, measured in-process right before the login scenario.
     pub login_hash_limit: Option<f64>,
+    /// MFA verifications and magic-link sign-ins, or why they are missing.
+    pub factors: Option<Result<super::factors::Factors, String>>,
     /// The growth curve, or why it is missing.
     pub growth: Option<Result<Growth, String>>,
     /// Why a figure is missing, and other remarks.
@@ -128,6 +130,11 @@ pub async fn bench_store(ctx: &Context, kind: StoreKind) -> anyhow::Result<Store
     let outcome = loads(ctx, &server, &mut result, scratch.path(), pg_db.as_ref()).await;
     server.stop()?;
     outcome?;
+    let factors = super::factors::run(ctx, &spec).await;
+    if let Err(e) = &factors {
+        println!("    MFA and magic-link scenarios failed: {e:#}");
+    }
+    result.factors = Some(factors.map_err(|e| format!("{e:#}")));
     if !ctx.args.no_growth {
         let growth = growth::run(ctx, &spec, pg_db.as_ref(), scratch.path()).await;
         if let Err(e) = &growth {

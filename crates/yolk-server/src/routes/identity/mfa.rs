@@ -11,8 +11,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use yolk_api_types::mfa::{
     AllowRememberResponse, AuthenticatorDevice, EmailDevice, MfaRequiredResponse, MfaStrategyRequest, MfaTokenRequest,
-    OtcTokenResponse, PhoneDevice, QrCodeResponse, RecoverMfaRequest, RecoveryCodeResponse, UserCodeRequest,
-    UserMfaDevices, VerifyEmailCodeRequest, VerifyEnrollAtLoginRequest, VerifyMfaRequest,
+    OtcTokenResponse, PhoneDevice, QrCodeResponse, RecoverMfaRequest, RecoveryCodeResponse, SmsCodeRequest,
+    SmsEnrollRequest, SmsSentResponse, UserCodeRequest, UserMfaDevices, VerifyEmailCodeRequest,
+    VerifyEnrollAtLoginRequest, VerifyMfaRequest,
 };
 use yolk_core::CoreError;
 use yolk_core::mfa::{LoginOutcome, MfaDevices, MfaLogin, MfaRequired};
@@ -35,6 +36,14 @@ pub fn router() -> Router<AppState> {
         .route("/resources/auth/v1/user/mfa/emailcode", post(send_email_code))
         .route("/resources/auth/v1/user/mfa/emailcode/verify", post(verify_email_code))
         .route("/resources/auth/v1/user/mfa/recover", post(recover))
+        .route("/resources/auth/v1/user/mfa/sms/enroll", post(sms_enroll_at_login))
+        .route("/resources/auth/v1/user/mfa/sms/enroll/verify", post(sms_enroll_verify_at_login))
+        .route("/resources/auth/v1/user/mfa/sms/{deviceId}", post(sms_send_at_login))
+        .route("/resources/auth/v1/user/mfa/sms/{deviceId}/verify", post(sms_verify_at_login))
+        .route("/resources/users/v1/mfa/sms/enroll", post(sms_enroll))
+        .route("/resources/users/v1/mfa/sms/enroll/verify", post(sms_enroll_verify))
+        .route("/resources/users/v1/mfa/sms/{deviceId}/disable", post(sms_disable))
+        .route("/resources/users/v1/mfa/sms/{deviceId}/disable/verify", post(sms_disable_verify))
         .route("/resources/configurations/v1/mfa-policy/allow-remember-device", get(allow_remember_device))
         .route("/resources/users/v1/mfa/enroll", post(enroll))
         .route("/resources/users/v1/mfa/authenticator/enroll", post(enroll))
@@ -411,4 +420,126 @@ async fn set_mfa_strategy(
 ) -> ApiResult<StatusCode> {
     state.services.settings.set_mfa_strategy(&env, body.strategy, body.is_active).await?;
     Ok(StatusCode::CREATED)
+}
+
+/// The login's `mfaToken` of an SMS step (required there).
+fn required_mfa_token(token: Option<String>) -> ApiResult<String> {
+    token.filter(|t| !t.trim().is_empty()).ok_or_else(|| ApiError::BadRequest("mfaToken is required".into()))
+}
+
+/// Texts a code to a new phone of the user of a login waiting for its second factor (201).
+async fn sms_enroll_at_login(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    ApiJson(body): ApiJson<SmsEnrollRequest>,
+) -> ApiResult<(StatusCode, Json<SmsSentResponse>)> {
+    let token = required_mfa_token(body.mfa_token)?;
+    let mfa = state.services.mfa();
+    let (otc_token, phone_number) =
+        limited(&state, ip, &token, mfa.sms_enroll_at_login(&token, &body.phone_number)).await?;
+    Ok((StatusCode::CREATED, Json(SmsSentResponse { otc_token, phone_number })))
+}
+
+/// The texted code enrolls the phone and completes the login.
+async fn sms_enroll_verify_at_login(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    ApiJson(body): ApiJson<SmsCodeRequest>,
+) -> ApiResult<Response> {
+    let token = required_mfa_token(body.mfa_token)?;
+    let mfa = state.services.mfa();
+    let attempt = mfa.sms_enroll_verify_at_login(&token, &body.otc_token, &body.code, body.remember_device);
+    let login = limited(&state, ip, &token, attempt).await?;
+    Ok(mfa_login_response(&state, &login))
+}
+
+/// Texts a code to the user's phone for a login waiting for its second factor (201).
+async fn sms_send_at_login(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    ApiPath(device): ApiPath<String>,
+    ApiJson(body): ApiJson<MfaTokenRequest>,
+) -> ApiResult<(StatusCode, Json<SmsSentResponse>)> {
+    let mfa = state.services.mfa();
+    let sent = limited(&state, ip, &body.mfa_token, mfa.sms_send_at_login(&body.mfa_token, &device)).await?;
+    Ok((StatusCode::CREATED, Json(SmsSentResponse { otc_token: sent.0, phone_number: sent.1 })))
+}
+
+/// Completes a login with the texted code.
+async fn sms_verify_at_login(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    ApiPath(device): ApiPath<String>,
+    ApiJson(body): ApiJson<SmsCodeRequest>,
+) -> ApiResult<Response> {
+    let token = required_mfa_token(body.mfa_token)?;
+    let mfa = state.services.mfa();
+    let attempt = mfa.sms_verify_at_login(&token, &device, &body.otc_token, &body.code, body.remember_device);
+    let login = limited(&state, ip, &token, attempt).await?;
+    Ok(mfa_login_response(&state, &login))
+}
+
+/// Runs one of the signed-in user's code steps under its rate limit (failures per user).
+async fn user_limited<T>(
+    state: &AppState,
+    ip: Option<std::net::IpAddr>,
+    who: &UserContext,
+    attempt: impl Future<Output = Result<T, CoreError>>,
+) -> ApiResult<T> {
+    let identifier = format!("mfa-user:{}", who.user_id());
+    state.throttle.admit(ip, &identifier)?;
+    let result = attempt.await;
+    if matches!(result, Err(CoreError::BadRequest(_))) {
+        state.throttle.failed(&identifier);
+    }
+    Ok(result?)
+}
+
+/// Texts a code to a new phone of the signed-in user: `{otcToken, phoneNumber}`.
+async fn sms_enroll(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    who: UserContext,
+    ApiJson(body): ApiJson<SmsEnrollRequest>,
+) -> ApiResult<Json<SmsSentResponse>> {
+    let mfa = state.services.mfa();
+    let otc_token = user_limited(&state, ip, &who, mfa.sms_enroll(&who, &body.phone_number)).await?;
+    Ok(Json(SmsSentResponse { otc_token, phone_number: body.phone_number.trim().to_owned() }))
+}
+
+/// The texted code enrolls the signed-in user's phone (200).
+async fn sms_enroll_verify(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    who: UserContext,
+    ApiJson(body): ApiJson<SmsCodeRequest>,
+) -> ApiResult<StatusCode> {
+    let mfa = state.services.mfa();
+    user_limited(&state, ip, &who, mfa.sms_enroll_verify(&who, &body.otc_token, &body.code)).await?;
+    Ok(StatusCode::OK)
+}
+
+/// Texts a code to the phone the signed-in user removes: `{otcToken}`.
+async fn sms_disable(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    who: UserContext,
+    ApiPath(device): ApiPath<String>,
+) -> ApiResult<Json<OtcTokenResponse>> {
+    let mfa = state.services.mfa();
+    let otc_token = user_limited(&state, ip, &who, mfa.sms_disable(&who, &device)).await?;
+    Ok(Json(OtcTokenResponse { otc_token }))
+}
+
+/// The texted code removes the signed-in user's phone (200).
+async fn sms_disable_verify(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    who: UserContext,
+    ApiPath(device): ApiPath<String>,
+    ApiJson(body): ApiJson<SmsCodeRequest>,
+) -> ApiResult<StatusCode> {
+    let mfa = state.services.mfa();
+    user_limited(&state, ip, &who, mfa.sms_disable_verify(&who, &device, &body.otc_token, &body.code)).await?;
+    Ok(StatusCode::OK)
 }

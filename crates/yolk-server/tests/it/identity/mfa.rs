@@ -431,3 +431,117 @@ async fn strategies_and_configuration_are_validated_and_enforced() {
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     assert_eq!(app.get(config).bearer(&env).send().await.body["email"]["tokenLifetimeSeconds"], 600);
 }
+
+/// The newest SMS to `to` in the outbox: its 6-digit code (waiting for it).
+async fn texted_code(app: &TestApp, to: &str, count: usize) -> String {
+    for _ in 0..200 {
+        let messages = app.store.outbox(Some(to), 50).await.unwrap();
+        if messages.len() >= count {
+            let text = &messages[0].text;
+            let word = text
+                .split_whitespace()
+                .find(|w| w.trim_end_matches('.').len() == 6 && w.bytes().take(6).all(|b| b.is_ascii_digit()));
+            return word.expect("a code").trim_end_matches('.').to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("no SMS to {to}");
+}
+
+#[tokio::test]
+async fn a_phone_enrolled_by_its_user_receives_login_codes_and_is_removed_with_one() {
+    let app = TestApp::new().await;
+    let tenant = app.seed_tenant("t1").await;
+    let id = app.seed_user("ann@x.io", &tenant, &[]).await;
+    let env = app.vendor_token().await;
+    let token = app.user_token("ann@x.io").await;
+    let enroll = "/identity/resources/users/v1/mfa/sms/enroll";
+    let phone = "+15551234567";
+    // Off until the environment turns SMS on.
+    assert_error(
+        &app.post(enroll).bearer(&token).json(json!({"phoneNumber": phone})).send().await,
+        StatusCode::BAD_REQUEST,
+    );
+    let on = app.post(STRATEGIES).bearer(&env).json(json!({"strategy": "SMS", "isActive": true})).send().await;
+    assert_eq!(on.status, StatusCode::CREATED, "{}", on.text);
+    assert_error(
+        &app.post(enroll).bearer(&token).json(json!({"phoneNumber": "555"})).send().await,
+        StatusCode::BAD_REQUEST,
+    );
+    let res = app.post(enroll).bearer(&token).json(json!({"phoneNumber": phone})).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let otc = res.body["otcToken"].as_str().unwrap().to_owned();
+    let code = texted_code(&app, phone, 1).await;
+    let verify = "/identity/resources/users/v1/mfa/sms/enroll/verify";
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let bad = app.post(verify).bearer(&token).json(json!({"otcToken": otc, "code": wrong})).send().await;
+    assert_error(&bad, StatusCode::BAD_REQUEST);
+    let ok = app.post(verify).bearer(&token).json(json!({"otcToken": otc, "code": code})).send().await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+
+    // Login: the phone is offered, masked; a code texted to it completes the login once.
+    let res = password_login(&app, "ann@x.io").await;
+    assert_eq!(res.body["mfaRequired"], true);
+    let device = &res.body["mfaDevices"]["phones"][0];
+    assert_eq!(device["phoneNumber"], "+*******4567");
+    let device = device["id"].as_str().unwrap().to_owned();
+    let mfa_token = res.body["mfaToken"].as_str().unwrap().to_owned();
+    let send = format!("/identity/resources/auth/v1/user/mfa/sms/{device}");
+    let sent = app.post(&send).json(json!({"mfaToken": mfa_token})).send().await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text);
+    let otc = sent.body["otcToken"].as_str().unwrap().to_owned();
+    let code = texted_code(&app, phone, 2).await;
+    let verify = format!("/identity/resources/auth/v1/user/mfa/sms/{device}/verify");
+    let body = json!({"mfaToken": mfa_token, "otcToken": otc, "code": code});
+    let res = app.post(&verify).json(body.clone()).send().await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(claims(res.body["accessToken"].as_str().unwrap())["sub"], id.to_string());
+    assert_error(&app.post(&verify).json(body).send().await, StatusCode::UNAUTHORIZED);
+
+    // Removing the phone needs a code texted to it.
+    let token = res.body["accessToken"].as_str().unwrap().to_owned();
+    let disable = format!("/identity/resources/users/v1/mfa/sms/{device}/disable");
+    let res = app.post(&disable).bearer(&token).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let otc = res.body["otcToken"].as_str().unwrap().to_owned();
+    let code = texted_code(&app, phone, 3).await;
+    let verify = format!("{disable}/verify");
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let bad = app.post(&verify).bearer(&token).json(json!({"otcToken": otc, "code": wrong})).send().await;
+    assert_error(&bad, StatusCode::BAD_REQUEST);
+    assert_eq!(password_login(&app, "ann@x.io").await.body["mfaRequired"], true, "a wrong code changes nothing");
+    let ok = app.post(&verify).bearer(&token).json(json!({"otcToken": otc, "code": code})).send().await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(password_login(&app, "ann@x.io").await.body["mfaRequired"], false);
+    let unknown = format!("/identity/resources/users/v1/mfa/sms/{}/disable", uuid::Uuid::new_v4());
+    assert_error(&app.post(&unknown).bearer(&token).send().await, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_forced_user_enrolls_a_phone_during_login() {
+    let app = TestApp::new().await;
+    let tenant = app.seed_tenant("t1").await;
+    let id = app.seed_user("ann@x.io", &tenant, &[]).await;
+    let env = app.vendor_token().await;
+    app.post(STRATEGIES).bearer(&env).json(json!({"strategy": "SMS", "isActive": true})).send().await;
+    set_policy(&app, json!({"enforceMFAType": "Force"})).await;
+    let res = password_login(&app, "ann@x.io").await;
+    assert_eq!(res.body["mfaStrategies"], json!(["AuthenticatorApp", "SMS"]));
+    let mfa_token = res.body["mfaToken"].as_str().unwrap().to_owned();
+    let enroll = "/identity/resources/auth/v1/user/mfa/sms/enroll";
+    let phone = "+442071838750";
+    assert_error(&app.post(enroll).json(json!({"phoneNumber": phone})).send().await, StatusCode::BAD_REQUEST);
+    let res = app.post(enroll).json(json!({"phoneNumber": phone, "mfaToken": mfa_token})).send().await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let otc = res.body["otcToken"].as_str().unwrap().to_owned();
+    let code = texted_code(&app, phone, 1).await;
+    let verify = "/identity/resources/auth/v1/user/mfa/sms/enroll/verify";
+    let res = app.post(verify).json(json!({"mfaToken": mfa_token, "otcToken": otc, "code": code})).send().await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(claims(res.body["accessToken"].as_str().unwrap())["sub"], id.to_string());
+    let res = password_login(&app, "ann@x.io").await;
+    assert_eq!(
+        (res.body["mfaEnrolled"].clone(), res.body["mfaDevices"]["phones"][0]["phoneNumber"].clone()),
+        (json!(true), json!("+********8750"))
+    );
+}
