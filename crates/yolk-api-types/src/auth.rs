@@ -88,6 +88,12 @@ pub struct AuthenticationResponse {
     /// The recovery code set by the step that enrolled the user's first factor (shown once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery_code: Option<String>,
+    /// Minutes until the password expires, when within the rotation policy's notification period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_expires_in: Option<i64>,
+    /// The rotation policy's notification period (minutes), with `passwordExpiresIn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_period: Option<i64>,
 }
 
 /// `POST /identity/resources/users/v1/signUp` and `.../signUp/username` (`SignUpUserEmailDto`,

@@ -167,3 +167,14 @@ pub struct SmsSentResponse {
     pub otc_token: String,
     pub phone_number: String,
 }
+
+/// A password login whose password expired under the rotation policy (`AuthenticationResponseDto` without
+/// tokens): the login box sets a new password with `resetPasswordToken`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordExpiredResponse {
+    pub mfa_required: bool,
+    pub reset_password_token: String,
+    pub user_id: String,
+    pub user_email: String,
+}

@@ -29,6 +29,7 @@ use crate::auth::AuthService;
 use crate::delivery::{Delivery, Email};
 use crate::grants::AccessCache;
 use crate::mfa::LoginOutcome;
+use crate::password_rules::check_new_password;
 use crate::passwords::Passwords;
 use crate::recovery::{RESET_TTL_MINUTES, html_escape};
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
@@ -220,7 +221,7 @@ impl Activation {
         }
         let hash = match password {
             Some(p) => {
-                self.settings.password_policy().await?.check(p).map_err(CoreError::BadRequest)?;
+                check_new_password(&self.store, &self.settings, &self.passwords, &found, p).await?;
                 Some(self.passwords.hash(p).await?)
             }
             None => None,
@@ -231,7 +232,7 @@ impl Activation {
         }
         self.access.invalidate();
         let found = self.store.record_login(user, now).await?;
-        self.auth.finish_first_factor(found, None).await
+        self.auth.finish_first_factor(found, None, false).await
     }
 
     // ---- invitations ----

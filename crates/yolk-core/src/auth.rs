@@ -34,6 +34,9 @@ pub struct IssuedTokens {
     pub session_expires_at: DateTime<Utc>,
     /// The vendor configuration's `cookieSameSite` for the refresh cookie.
     pub cookie_same_site: CookieSameSite,
+    /// Minutes until the password expires and the rotation policy's notification period, when the password login
+    /// falls within that period (the SDK then suggests a change).
+    pub password_expiry: Option<(i64, i64)>,
 }
 
 /// Password login, refresh and logout.
@@ -151,7 +154,7 @@ impl AuthService {
             return Err(CoreError::Unauthorized("User is not verified".into()));
         }
         let user = self.store.record_login(user.id, self.clock.now()).await?;
-        self.finish_first_factor(user, remembered).await
+        self.finish_first_factor(user, remembered, true).await
     }
 
     /// Opens a session for an authenticated user (password login, signup, later: MFA, SSO).
@@ -275,6 +278,7 @@ impl AuthService {
             claims,
             session_expires_at: session.expires_at,
             cookie_same_site: config.cookie_same_site,
+            password_expiry: None,
         })
     }
 

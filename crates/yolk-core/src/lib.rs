@@ -11,6 +11,7 @@ mod jws;
 pub mod keys;
 pub mod lockout;
 pub mod mfa;
+pub mod password_rules;
 pub mod passwordless;
 pub mod passwords;
 pub mod recovery;

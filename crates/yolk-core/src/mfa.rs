@@ -34,6 +34,9 @@ use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::settings::Settings;
 use crate::{CoreError, CoreResult};
 
+/// A login challenge's payload when its first factor was the password.
+const BY_PASSWORD: &str = "password";
+
 /// How long an `mfaToken` (a login waiting for its second factor) lives.
 pub const MFA_TOKEN_TTL_MINUTES: i64 = 10;
 
@@ -59,6 +62,8 @@ pub enum LoginOutcome {
     Session(Box<IssuedTokens>),
     /// A second factor is needed first.
     Mfa(Box<MfaRequired>),
+    /// The password expired under the rotation policy: no session; the token resets it.
+    PasswordExpired(Box<crate::password_rules::PasswordExpired>),
 }
 
 /// The login's MFA branch: what the client shows to ask for the second factor.
@@ -94,7 +99,8 @@ pub struct MfaDevices {
 /// factor, and the token of a device to remember.
 #[derive(Debug)]
 pub struct MfaLogin {
-    pub issued: IssuedTokens,
+    /// The session, or the expired password's reset (never `Mfa`).
+    pub outcome: LoginOutcome,
     pub recovery_code: Option<String>,
     /// The remember-device token (shown once; the cookie's value) and how long it lasts.
     pub remembered: Option<(String, DateTime<Utc>)>,
@@ -151,16 +157,42 @@ pub struct Mfa {
 
 impl AuthService {
     /// Ends a first factor that proved `user`: a session, or the MFA branch when the user must give a second
-    /// factor. `remembered` is the remember-device token the client presented, if any.
-    pub async fn finish_first_factor(&self, user: User, remembered: Option<&str>) -> CoreResult<LoginOutcome> {
-        match self.mfa_challenge(&user, remembered).await? {
+    /// factor. `remembered` is the remember-device token the client presented, if any; `by_password` says the
+    /// first factor was the password, whose age the rotation policy then judges (after the second factor).
+    pub async fn finish_first_factor(
+        &self,
+        user: User,
+        remembered: Option<&str>,
+        by_password: bool,
+    ) -> CoreResult<LoginOutcome> {
+        match self.mfa_challenge(&user, remembered, by_password).await? {
             Some(mfa) => Ok(LoginOutcome::Mfa(Box::new(mfa))),
-            None => Ok(LoginOutcome::Session(Box::new(self.start_session(user).await?))),
+            None => self.after_factors(user, by_password).await,
+        }
+    }
+
+    /// Every factor given: a session, unless the password expired under the rotation policy.
+    pub(crate) async fn after_factors(&self, user: User, by_password: bool) -> CoreResult<LoginOutcome> {
+        use crate::password_rules::Rotation;
+        let rotation = if by_password { self.password_rotation(&user).await? } else { Rotation::Fine };
+        match rotation {
+            Rotation::Expired(expired) => Ok(LoginOutcome::PasswordExpired(Box::new(expired))),
+            Rotation::Fine => Ok(LoginOutcome::Session(Box::new(self.start_session(user).await?))),
+            Rotation::Soon { expires_in, notification_period } => {
+                let mut issued = self.start_session(user).await?;
+                issued.password_expiry = Some((expires_in, notification_period));
+                Ok(LoginOutcome::Session(Box::new(issued)))
+            }
         }
     }
 
     /// The MFA branch for `user`, or `None` when no second factor is needed.
-    async fn mfa_challenge(&self, user: &User, remembered: Option<&str>) -> CoreResult<Option<MfaRequired>> {
+    async fn mfa_challenge(
+        &self,
+        user: &User,
+        remembered: Option<&str>,
+        by_password: bool,
+    ) -> CoreResult<Option<MfaRequired>> {
         let store = self.store();
         let now = self.clock().now();
         let devices = store.mfa_devices(user.id).await?;
@@ -183,7 +215,7 @@ impl AuthService {
             user_id: user.id,
             kind: ChallengeKind::Login,
             token_hash: &sha256_hex(&mfa_token),
-            payload: None,
+            payload: by_password.then_some(BY_PASSWORD),
             expires_at,
         };
         store.issue_challenge(challenge, now).await?;
@@ -209,16 +241,9 @@ impl AuthService {
         }))
     }
 
-    /// The tenant whose policies apply to `user`: its active tenant if that membership admits it, else its first.
-    async fn policy_tenant(&self, user: &User) -> CoreResult<Option<TenantId>> {
-        let tenants = self.store().token_tenants(user.id).await?;
-        let admitting = || tenants.iter().filter(|t| t.admits).map(|t| &t.tenant_id);
-        Ok(user
-            .active_tenant_id
-            .as_ref()
-            .filter(|a| admitting().any(|t| t == *a))
-            .or_else(|| admitting().next())
-            .cloned())
+    /// The tenant whose policies apply to `user`.
+    pub(crate) async fn policy_tenant(&self, user: &User) -> CoreResult<Option<TenantId>> {
+        crate::password_rules::policy_tenant(self.store(), user).await
     }
 }
 
@@ -350,7 +375,13 @@ impl Mfa {
     }
 
     /// Starts the session a completed second factor earned, remembering the device when asked and allowed.
-    async fn complete(&self, user: User, remember: bool, recovery_code: Option<String>) -> CoreResult<MfaLogin> {
+    async fn complete(
+        &self,
+        login: &LiveChallenge,
+        user: User,
+        remember: bool,
+        recovery_code: Option<String>,
+    ) -> CoreResult<MfaLogin> {
         let remembered = if remember {
             let tenant = self.auth.policy_tenant(&user).await?;
             let policy = self.settings.mfa_policy(tenant.as_ref()).await?;
@@ -366,8 +397,9 @@ impl Mfa {
         } else {
             None
         };
-        let issued = self.auth.start_session(user).await?;
-        Ok(MfaLogin { issued, recovery_code, remembered })
+        let by_password = login.payload.as_deref() == Some(BY_PASSWORD);
+        let outcome = self.auth.after_factors(user, by_password).await?;
+        Ok(MfaLogin { outcome, recovery_code, remembered })
     }
 
     /// `POST /auth/v1/user/mfa/verify` (and `authenticator/{deviceId}/verify` with `device`): completes a login
@@ -393,7 +425,7 @@ impl Mfa {
         }
         if devices.is_empty() {
             let recovery = self.enroll_with_code(&user, code, Some(&login)).await?;
-            return self.complete(user, remember, recovery).await;
+            return self.complete(&login, user, remember, recovery).await;
         }
         if !self.accept_code(&devices, code).await? {
             self.store.fail_challenge(&login.id).await?;
@@ -402,7 +434,7 @@ impl Mfa {
         if !self.store.spend_challenges(&[&login.id], self.now()).await? {
             return Err(CoreError::Unauthorized(INVALID_MFA_TOKEN.into()));
         }
-        self.complete(user, remember, None).await
+        self.complete(&login, user, remember, None).await
     }
 
     /// Whether `code` is a fresh code of one of `devices` (then its step is spent).
@@ -533,7 +565,7 @@ impl Mfa {
         if !self.store.spend_challenges(&[&sent.id, &login.id], self.now()).await? {
             return Err(CoreError::Unauthorized(INVALID_CODE.into()));
         }
-        self.complete(user, remember, None).await
+        self.complete(&login, user, remember, None).await
     }
 
     /// Keeps a code sent to `user` (its hash and purpose in `sent`), valid for `lifetime_secs`: the `otcToken`
@@ -664,7 +696,7 @@ impl Mfa {
         let (login, user) = self.login(mfa_token).await?;
         let (found, sent) = self.check_code(user.id, otc_token, code, FOR_ENROLL, Some(&login)).await?;
         self.enroll_phone(user.id, &sent, &[&found.id, &login.id]).await?;
-        self.complete(user, remember, None).await
+        self.complete(&login, user, remember, None).await
     }
 
     /// `POST /auth/v1/user/mfa/sms/{deviceId}`: texts a code to the user's phone for a login waiting for its
@@ -699,7 +731,7 @@ impl Mfa {
         if !self.store.spend_challenges(&[&found.id, &login.id], self.now()).await? {
             return Err(CoreError::Unauthorized(INVALID_CODE.into()));
         }
-        self.complete(user, remember, None).await
+        self.complete(&login, user, remember, None).await
     }
 
     /// `POST /auth/v1/user/mfa/recover`: the recovery code of the user with `email` turns its MFA off (every

@@ -97,6 +97,6 @@ impl Passwordless {
             self.store.update_user(user.id, verify, now).await?;
         }
         let user = self.store.record_login(user.id, now).await?;
-        self.auth.finish_first_factor(user, remembered).await
+        self.auth.finish_first_factor(user, remembered, false).await
     }
 }

@@ -17,6 +17,7 @@ use crate::access::UserContext;
 use crate::delivery::{Delivery, Email};
 use crate::grants::AccessCache;
 use crate::lockout::PasswordCheck;
+use crate::password_rules::check_new_password;
 use crate::passwords::Passwords;
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::settings::Settings;
@@ -91,7 +92,8 @@ impl Recovery {
             self.store.fail_secret(&secret.id).await?;
             return Err(invalid());
         }
-        self.settings.password_policy().await?.check(password).map_err(CoreError::BadRequest)?;
+        let found = self.store.get_user(user).await?;
+        check_new_password(&self.store, &self.settings, &self.passwords, &found, password).await?;
         let hash = self.passwords.hash(password).await?;
         if !self.store.reset_password_with_secret(&secret.id, user, &hash, now).await? {
             return Err(invalid());
@@ -115,7 +117,7 @@ impl Recovery {
         if self.password_check.check(candidate, current).await?.is_none() {
             return Err(CoreError::BadRequest("The current password is wrong".into()));
         }
-        self.settings.password_policy().await?.check(new).map_err(CoreError::BadRequest)?;
+        check_new_password(&self.store, &self.settings, &self.passwords, &user, new).await?;
         let hash = self.passwords.hash(new).await?;
         self.store.change_password(user.id, &hash, who.session_id(), self.clock.now()).await?;
         self.access.invalidate();

@@ -235,6 +235,69 @@ impl LockoutPolicy {
 
 impl SettingsDocument for PasswordPolicy {
     const KEY: &'static str = "password_policy";
+
+    fn validate(&self) -> Result<(), String> {
+        PasswordPolicy::validate(self)
+    }
+}
+
+/// The password history policy (`/resources/configurations/v1/password-history-policy`): a new password may not be
+/// one of the user's last `historySize` passwords (its current one included). The environment's, or a tenant's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordHistoryPolicy {
+    pub enabled: bool,
+    pub history_size: i64,
+}
+
+/// The most passwords a history policy remembers.
+pub const MAX_PASSWORD_HISTORY: i64 = 10;
+
+impl SettingsDocument for PasswordHistoryPolicy {
+    const KEY: &'static str = "password_history_policy";
+
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=MAX_PASSWORD_HISTORY).contains(&self.history_size) {
+            return Err(format!("historySize must be between 1 and {MAX_PASSWORD_HISTORY}"));
+        }
+        Ok(())
+    }
+}
+
+/// Password rotation (`/resources/configurations/v1/password-rotation`): a password older than `rotationPeriod`
+/// minutes must be replaced before the next session; within `notificationPeriod` minutes of that, logins carry a
+/// warning. The environment's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PasswordRotation {
+    pub is_active: bool,
+    /// Minutes.
+    pub rotation_period: i64,
+    /// Minutes.
+    pub notification_period: i64,
+}
+
+impl Default for PasswordRotation {
+    fn default() -> Self {
+        Self { is_active: false, rotation_period: 129_600, notification_period: 10_080 }
+    }
+}
+
+/// The longest rotation and notification periods Frontegg accepts, in minutes (5 years).
+pub const MAX_ROTATION_MINUTES: i64 = 2_628_000;
+
+impl SettingsDocument for PasswordRotation {
+    const KEY: &'static str = "password_rotation";
+
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=MAX_ROTATION_MINUTES).contains(&self.rotation_period) {
+            return Err(format!("rotationPeriod must be between 1 and {MAX_ROTATION_MINUTES} minutes"));
+        }
+        if !(0..=MAX_ROTATION_MINUTES).contains(&self.notification_period) {
+            return Err(format!("notificationPeriod must be between 0 and {MAX_ROTATION_MINUTES} minutes"));
+        }
+        Ok(())
+    }
 }
 
 /// How users of an account reach its sub-accounts.

@@ -30,6 +30,7 @@ mod memberships;
 mod mfa;
 mod migrate;
 mod outbox;
+mod passwords;
 mod permissions;
 mod roles;
 mod rows;

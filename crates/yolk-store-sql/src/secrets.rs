@@ -318,13 +318,38 @@ async fn set_password_hash(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let updated = sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, updated_at = $2 WHERE id = $3")
-        .bind(password_hash)
-        .bind(ms(now))
-        .bind(user.to_string())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
+    let id = user.to_string();
+    // The password replaced goes to the history (the newest `HISTORY_KEPT` are kept).
+    sqlx::query(
+        "INSERT INTO password_history (id, user_id, password_hash, created_at)
+         SELECT $1, id, password_hash, $2 FROM users WHERE id = $3 AND password_hash IS NOT NULL",
+    )
+    // A time-ordered id: replacements within one millisecond (or under a clock that stands still) keep their order.
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(ms(now))
+    .bind(&id)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    sqlx::query(
+        "DELETE FROM password_history WHERE user_id = $1 AND id NOT IN
+           (SELECT id FROM password_history WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2)",
+    )
+    .bind(&id)
+    .bind(yolk_store::passwords::HISTORY_KEPT)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let updated = sqlx::query(
+        "UPDATE users SET password_hash = $1, failed_logins = 0, password_changed_at = $2, updated_at = $2
+         WHERE id = $3",
+    )
+    .bind(password_hash)
+    .bind(ms(now))
+    .bind(&id)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
     Ok(updated > 0)
 }

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod memberships;
 pub mod mfa;
 pub mod outbox;
+pub mod passwords;
 pub mod permissions;
 pub mod roles;
 pub mod secrets;
@@ -26,6 +27,7 @@ pub use keys::KeyStore;
 pub use memberships::MembershipStore;
 pub use mfa::MfaStore;
 pub use outbox::OutboxStore;
+pub use passwords::PasswordHistoryStore;
 pub use permissions::PermissionStore;
 pub use roles::RoleStore;
 pub use secrets::{LiveSecret, SecretPurpose, SecretStore};
@@ -60,6 +62,7 @@ pub trait Store:
     + OutboxStore
     + SecretStore
     + MfaStore
+    + PasswordHistoryStore
     + Send
     + Sync
     + 'static

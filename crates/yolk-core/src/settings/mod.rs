@@ -153,6 +153,16 @@ impl Settings {
         self.put::<D>(self.scope(tenant).await?, body).await
     }
 
+    /// Merges `patch` onto the environment's (or `tenant`'s) document (or its default).
+    pub async fn merge_document_in<D: SettingsDocument + Default>(
+        &self,
+        _: &Environment,
+        tenant: Option<&TenantId>,
+        patch: Value,
+    ) -> CoreResult<Stamped<D>> {
+        self.merge::<D>(self.scope(tenant).await?, patch).await
+    }
+
     /// The scope a management call names: the environment, or an existing tenant.
     async fn scope<'a>(&self, tenant: Option<&'a TenantId>) -> CoreResult<Scope<'a>> {
         match tenant {

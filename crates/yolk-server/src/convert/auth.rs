@@ -23,6 +23,8 @@ pub fn auth_body(issued: &IssuedTokens) -> AuthenticationResponse {
         user_email: issued.user.email.clone(),
         email_verified: issued.user.verified,
         recovery_code: None,
+        password_expires_in: issued.password_expiry.map(|(left, _)| left),
+        notification_period: issued.password_expiry.map(|(_, period)| period),
     }
 }
 

@@ -224,6 +224,17 @@ impl TestApp {
         res
     }
 
+    /// A user access token for a user with `password`.
+    pub async fn login_with(&self, email: &str, password: &str) -> String {
+        let res = self
+            .post("/identity/resources/auth/v1/user")
+            .json(json!({ "email": email, "password": password }))
+            .send()
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        res.body["accessToken"].as_str().expect("accessToken").to_owned()
+    }
+
     /// A user access token for a seeded user.
     pub async fn user_token(&self, email: &str) -> String {
         self.login(email).await.body["accessToken"].as_str().expect("accessToken").to_owned()

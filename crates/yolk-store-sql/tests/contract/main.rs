@@ -56,6 +56,7 @@ mod lists;
 mod memberships;
 mod mfa;
 mod outbox;
+mod passwords;
 mod permissions;
 mod roles;
 mod secrets;

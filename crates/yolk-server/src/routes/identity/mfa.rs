@@ -11,8 +11,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use yolk_api_types::mfa::{
     AllowRememberResponse, AuthenticatorDevice, EmailDevice, MfaRequiredResponse, MfaStrategyRequest, MfaTokenRequest,
-    OtcTokenResponse, PhoneDevice, QrCodeResponse, RecoverMfaRequest, RecoveryCodeResponse, SmsCodeRequest,
-    SmsEnrollRequest, SmsSentResponse, UserCodeRequest, UserMfaDevices, VerifyEmailCodeRequest,
+    OtcTokenResponse, PasswordExpiredResponse, PhoneDevice, QrCodeResponse, RecoverMfaRequest, RecoveryCodeResponse,
+    SmsCodeRequest, SmsEnrollRequest, SmsSentResponse, UserCodeRequest, UserMfaDevices, VerifyEmailCodeRequest,
     VerifyEnrollAtLoginRequest, VerifyMfaRequest,
 };
 use yolk_core::CoreError;
@@ -85,6 +85,17 @@ pub(crate) fn login_response(state: &AppState, status: StatusCode, outcome: &Log
     match outcome {
         LoginOutcome::Session(issued) => token_response(state, status, issued),
         LoginOutcome::Mfa(mfa) => (StatusCode::OK, Json(mfa_body(mfa))).into_response(),
+        LoginOutcome::PasswordExpired(e) => (StatusCode::OK, Json(expired_body(e))).into_response(),
+    }
+}
+
+/// A login whose password expired: no token, the reset token the login box sets a new password with.
+fn expired_body(e: &yolk_core::password_rules::PasswordExpired) -> PasswordExpiredResponse {
+    PasswordExpiredResponse {
+        mfa_required: false,
+        reset_password_token: e.reset_token.clone(),
+        user_id: e.user_id.to_string(),
+        user_email: e.user_email.clone(),
     }
 }
 
@@ -119,12 +130,16 @@ fn devices_body(d: &MfaDevices) -> UserMfaDevices {
 /// A completed second factor: the login body (with the recovery code when this step enrolled the first factor),
 /// the refresh cookie and, when the device is remembered, its cookie.
 fn mfa_login_response(state: &AppState, login: &MfaLogin) -> Response {
-    let mut body = auth_body(&login.issued);
+    let issued = match &login.outcome {
+        LoginOutcome::Session(issued) => issued,
+        other => return login_response(state, StatusCode::CREATED, other),
+    };
+    let mut body = auth_body(issued);
     body.recovery_code = login.recovery_code.clone();
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
-    super::auth::set_refresh_cookie(state, &mut response, &login.issued);
+    super::auth::set_refresh_cookie(state, &mut response, issued);
     if let Some((token, until)) = &login.remembered {
-        let attrs = cookie_attributes(state, login.issued.cookie_same_site);
+        let attrs = cookie_attributes(state, issued.cookie_same_site);
         let max_age = (*until - state.clock.now()).num_seconds().max(0);
         let cookie = format!("{}={token}; Path=/; HttpOnly; {attrs}; Max-Age={max_age}", device_cookie_name(state));
         if let Ok(v) = HeaderValue::from_str(&cookie) {

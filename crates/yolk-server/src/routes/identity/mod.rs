@@ -6,6 +6,7 @@ pub mod configurations;
 pub mod invitations;
 pub mod me;
 pub mod mfa;
+pub mod password_settings;
 pub mod permission_categories;
 pub mod permissions;
 pub mod roles;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(me::router())
         .merge(mfa::router())
+        .merge(password_settings::router())
         .merge(roles::router())
         .merge(roles_v2::router())
         .merge(permissions::router())

@@ -11,6 +11,7 @@ mod me_tenants;
 mod mfa;
 mod password_change;
 mod password_reset;
+mod password_settings;
 mod passwordless;
 mod permissions;
 mod roles;
