@@ -128,6 +128,26 @@ function totp(secretBase32, timeMs = Date.now(), { step = 30, digits = 6, algori
   return String(code).padStart(digits, '0');
 }
 
+/**
+ * The otpauth:// URL inside a QR code given as a `data:image/png;base64,...` URL, read the way an authenticator
+ * app reads it (pngjs decodes the PNG, jsQR the code), and its base32 `secret`.
+ */
+function readTotpQr(dataUrl) {
+  const { PNG } = require('pngjs');
+  const jsQR = require('jsqr');
+  const prefix = 'data:image/png;base64,';
+  assert.ok(typeof dataUrl === 'string' && dataUrl.startsWith(prefix), `a PNG data URL: ${String(dataUrl).slice(0, 40)}`);
+  const png = PNG.sync.read(Buffer.from(dataUrl.slice(prefix.length), 'base64'));
+  const qr = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height);
+  assert.ok(qr, 'a readable QR code in the PNG');
+  const url = new URL(qr.data);
+  assert.equal(url.protocol, 'otpauth:', `an otpauth URL: ${qr.data}`);
+  assert.equal(url.host, 'totp', `a TOTP key: ${qr.data}`);
+  const secret = url.searchParams.get('secret');
+  assert.match(secret || '', /^[A-Z2-7]+=*$/i, `a base32 secret: ${qr.data}`);
+  return { url: qr.data, secret };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The browser.
 
@@ -284,6 +304,7 @@ module.exports = {
   linkIn,
   sleep,
   totp,
+  readTotpQr,
   launch,
   newPage,
   view,
