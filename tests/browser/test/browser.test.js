@@ -361,13 +361,14 @@ async function submitMfaCode(page, code) {
   return verify;
 }
 
-/** Asserts a 4xx answer whose `errors` the login box shows. */
-async function assertRefusedAndShown(page, res, what) {
+/** Asserts a 4xx answer whose `errors` the login box shows (noted as the test's diagnostics). */
+async function assertRefusedAndShown(t, page, res, what) {
   assert.ok(res.status() >= 400 && res.status() < 500, `${what}: ${res.status()} ${await res.text()}`);
   const body = await res.json();
   assert.ok(Array.isArray(body.errors) && body.errors.length > 0, `${what}: an errors array: ${JSON.stringify(body)}`);
   const shown = await h.until(page, (v) => v.error !== '', `the error for ${what}`);
   assert.equal(shown.error, body.errors.join(', '), `${what}: the page shows the server’s error text`);
+  t.diagnostic(`${what}: ${res.status()}, the login box shows: ${shown.error}`);
   return shown;
 }
 
@@ -417,7 +418,7 @@ test('TOTP MFA at login: forced enrolment from the QR code, a wrong code refused
   let wrong = '000000';
   while (valid.has(wrong)) wrong = String(Number(wrong) + 1).padStart(6, '0');
   const wres = await submitMfaCode(p.page, wrong);
-  await assertRefusedAndShown(p.page, wres, 'a wrong code');
+  await assertRefusedAndShown(t, p.page, wres, 'a wrong code');
   assert.equal((await h.view(p.page)).screen, 'mfa-enroll');
   assert.deepEqual(await refreshCookies(p.page), [], 'no session cookie after a wrong code');
 
@@ -466,7 +467,7 @@ test('TOTP MFA at login: forced enrolment from the QR code, a wrong code refused
 
   const replay = await submitMfaCode(p.page, first);
   assert.deepEqual(JSON.parse(replay.request().postData()), { mfaToken: login2.mfaToken, value: first, rememberDevice: false });
-  await assertRefusedAndShown(p.page, replay, 'the code already used');
+  await assertRefusedAndShown(t, p.page, replay, 'the code already used');
 
   const nextStep = Math.max(firstStep + 1, Math.floor(Date.now() / STEP_MS));
   const next = h.totp(secret, nextStep * STEP_MS);
@@ -550,7 +551,7 @@ test('invitation accept: an existing user invited to another tenant gets it only
   const again = await newPage(t);
   const accept2 = h.waitForCall(again.page, 'POST', '/identity/resources/users/v1/invitation/accept');
   await load(again, link.pathname + link.search);
-  await assertRefusedAndShown(again.page, await accept2, 'a second accept of the same link');
+  await assertRefusedAndShown(t, again.page, await accept2, 'a second accept of the same link');
   assert.equal((await h.view(again.page)).info, '');
   await again.close();
 });

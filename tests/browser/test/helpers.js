@@ -104,7 +104,8 @@ function linkIn(text, path) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------------------------
-// RFC 6238 TOTP (SHA-1, 6 digits, 30 s steps), independent of yolk's: for the MFA case once yolk has MFA.
+// RFC 6238 TOTP (SHA-1, 6 digits, 30 s steps), independent of yolk's, and the key an authenticator app reads from
+// a QR code: for the MFA case.
 
 function base32Decode(s) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
