@@ -7,8 +7,14 @@
 //   /account/login/magic-link?token=    auth/passwordlessPostLogin {type: 'MagicLink', token}
 //   /account/forget-password            auth/forgotPassword {email}
 //   /account/reset-password?userId=&token=   auth/resetPassword {userId, token, password}
+//   /account/invitation/accept?userId=&token=   auth/acceptInvitation {userId, token}, once the page load is done
 //   anything else, signed out           the login form: auth/login {email, password}, or under the MagicLink
 //                                       strategy auth/passwordlessPreLogin {type: 'MagicLink', email}
+//   after a login that needs MFA (by auth.loginState.step and auth.mfaState.step, as the real login box):
+//     forceTwoFactor                    enrol: the QR code and a code, auth/verifyMfaAfterForce {mfaToken, value,
+//                                       rememberDevice}; then the recovery code and Continue: auth/requestAuthorize
+//                                       true (the session the verify started, through a refresh)
+//     loginWithTwoFactor                the authenticator's code: auth/loginWithMfa {mfaToken, value, rememberDevice}
 (function () {
   'use strict';
 
@@ -42,8 +48,13 @@
       if (path === routes.magicLinkCallbackUrl) return 'magic-link';
       if (path === routes.forgetPasswordUrl) return 'forgot-password';
       if (path === routes.resetPasswordUrl) return 'reset-password';
+      if (path === routes.acceptInvitationUrl) return 'accept-invitation';
       if (auth.isLoading) return 'loading';
       if (auth.isAuthenticated) return 'signed-in';
+      const login = auth.loginState || {};
+      const mfa = auth.mfaState || {};
+      if (login.step === 'forceTwoFactor') return mfa.step === 'recoveryCode' ? 'mfa-recovery-code' : 'mfa-enroll';
+      if (login.step === 'loginWithTwoFactor') return 'mfa-verify';
       const policy = auth.securityPolicyState && auth.securityPolicyState.publicPolicy.policy;
       return policy && policy.authStrategy === 'MagicLink' ? 'login-magic-link' : 'login';
     }
@@ -116,6 +127,42 @@
             h('button', { id: 'reset-submit', type: 'submit' }, 'Set password'),
           ),
         ];
+      } else if (screen === 'mfa-enroll' || screen === 'mfa-verify') {
+        const { auth } = store.getState();
+        const code = h('input', { id: 'mfa-code', inputmode: 'numeric', name: 'code', autocomplete: 'one-time-code' });
+        body = [
+          h('h1', {}, screen === 'mfa-enroll' ? 'Set up two-factor authentication' : 'Two-factor authentication'),
+          ...(screen === 'mfa-enroll'
+            ? [h('p', {}, 'Scan this QR code with your authenticator app'), h('img', { id: 'mfa-qr', alt: 'QR code', src: auth.mfaState.qrCode || '' })]
+            : []),
+          h(
+            'form',
+            {
+              id: 'mfa-form',
+              onsubmit(e) {
+                e.preventDefault();
+                // The same payloads the real login box sends (its "remember this device" box left unticked).
+                const { auth: now } = store.getState();
+                if (screen === 'mfa-enroll') {
+                  dispatch('auth/verifyMfaAfterForce', { mfaToken: now.mfaState.mfaToken || '', value: code.value, rememberDevice: false });
+                } else {
+                  dispatch('auth/loginWithMfa', { mfaToken: now.loginState.mfaToken, value: code.value, rememberDevice: false });
+                }
+              },
+            },
+            h('label', {}, 'Code ', code),
+            h('button', { id: 'mfa-submit', type: 'submit' }, 'Verify'),
+          ),
+        ];
+      } else if (screen === 'mfa-recovery-code') {
+        const { auth } = store.getState();
+        body = [
+          h('h1', {}, 'Your recovery code'),
+          h('p', { id: 'mfa-recovery-code' }, auth.mfaState.recoveryCode || ''),
+          h('button', { id: 'mfa-continue', type: 'button', onclick: () => dispatch('auth/requestAuthorize', true) }, 'Continue'),
+        ];
+      } else if (screen === 'accept-invitation') {
+        body = [h('h1', {}, 'Accepting your invitation')];
       } else if (screen === 'loading') {
         body = [h('p', {}, 'Loading…')];
       }
@@ -138,14 +185,33 @@
           queueMicrotask(() => dispatch('auth/passwordlessPostLogin', { type: 'MagicLink', token }));
         }
       }
+      if (screen === 'accept-invitation' && !auth.isLoading) {
+        // What the real login box's invitation page does with the link's userId and token.
+        const params = new URLSearchParams(location.search);
+        const token = params.get('token');
+        if (token && token !== postedToken) {
+          postedToken = token;
+          const userId = params.get('userId');
+          queueMicrotask(() => dispatch('auth/acceptInvitation', { userId, token }));
+        }
+      }
       const login = auth.loginState || {};
       const forgot = auth.forgotPasswordState || {};
+      const mfa = auth.mfaState || {};
+      const invitation = auth.acceptInvitationState || {};
       let error = '';
       let info = '';
       if (screen.startsWith('login') || screen === 'magic-link') {
         error = errorText(login.error);
         if (login.step === 'magicLinkPreLoginSuccess') info = `We sent a sign-in link to ${login.email}`;
         if (login.step === 'magicLinkPostLoginSuccess') info = 'Signed in with your link';
+      } else if (screen === 'mfa-enroll' || screen === 'mfa-recovery-code') {
+        error = errorText(mfa.error);
+      } else if (screen === 'mfa-verify') {
+        error = errorText(login.error);
+      } else if (screen === 'accept-invitation') {
+        error = errorText(invitation.error);
+        if (invitation.step === 'success') info = 'Invitation accepted';
       } else if (screen === 'forgot-password' || screen === 'reset-password') {
         error = errorText(forgot.error);
         if (forgot.step === 'forgotPasswordEmailSuccess') info = 'Check your email for a reset link';

@@ -334,14 +334,224 @@ test('the test’s own TOTP (for the MFA case) matches RFC 6238’s SHA-1 test v
   assert.match(h.totp(secret), /^\d{6}$/);
 });
 
-// TODO(yolk: MFA): when yolk implements TOTP MFA, enrol an authenticator for a user through the API, log in
-// through the form (the login answers {mfaRequired: true, mfaToken, ...}), enter h.totp(secret) — computed by the
-// independent RFC 6238 implementation in helpers.js — in a stand-in MFA screen that dispatches the SDK's
-// auth/loginWithMfa {mfaToken, value, rememberDevice}, and expect POST .../auth/v1/user/mfa/verify → 200 and the
-// signed-in user.
-test('TOTP MFA at login', { skip: 'TODO: yolk does not implement MFA (POST /identity/resources/auth/v1/user/mfa/verify) yet' }, () => {});
+/** The `src` of the login box's element `id` (inside its shadow root). */
+async function srcOf(page, id) {
+  const el = await page.waitForSelector(`pierce/#${id}`);
+  return el.evaluate((e) => e.getAttribute('src'));
+}
 
-// TODO(yolk: invitations): when yolk implements invitation accept, invite a user to a tenant through the API,
-// read the invitation link from the outbox, open it, and have a stand-in accept screen dispatch the SDK's
-// auth/acceptInvitation {userId, token} (POST /identity/resources/users/v1/invitation/accept), then log in.
-test('invitation accept', { skip: 'TODO: yolk does not implement invitation accept (POST /identity/resources/users/v1/invitation/accept) yet' }, () => {});
+async function textOf(page, id) {
+  const el = await page.waitForSelector(`pierce/#${id}`);
+  return el.evaluate((e) => e.textContent);
+}
+
+/** yolk's cookies in the page's browser context whose name mentions a refresh token. */
+async function refreshCookies(page) {
+  return (await page.cookies(h.YOLK)).filter((c) => /refresh/i.test(c.name));
+}
+
+const VERIFY = '/identity/resources/auth/v1/user/mfa/verify';
+const STEP_MS = 30000;
+
+/** Enters `code` in the MFA step and submits; resolves with the verify response. */
+async function submitMfaCode(page, code) {
+  await h.fill(page, 'mfa-code', code);
+  const verify = h.waitForCall(page, 'POST', VERIFY);
+  await h.click(page, 'mfa-submit');
+  return verify;
+}
+
+/** Asserts a 4xx answer whose `errors` the login box shows (noted as the test's diagnostics). */
+async function assertRefusedAndShown(t, page, res, what) {
+  assert.ok(res.status() >= 400 && res.status() < 500, `${what}: ${res.status()} ${await res.text()}`);
+  const body = await res.json();
+  assert.ok(Array.isArray(body.errors) && body.errors.length > 0, `${what}: an errors array: ${JSON.stringify(body)}`);
+  const shown = await h.until(page, (v) => v.error !== '', `the error for ${what}`);
+  assert.equal(shown.error, body.errors.join(', '), `${what}: the page shows the server’s error text`);
+  t.diagnostic(`${what}: ${res.status()}, the login box shows: ${shown.error}`);
+  return shown;
+}
+
+// The user's own tenant gets a forced MFA policy (a tenant's policy wins over the environment's for its users), so
+// no global state changes. The authenticator's key is read from the QR code the page shows, by an npm QR decoder,
+// and the codes come from helpers.js's own RFC 6238 implementation. yolk accepts one step of clock skew either way
+// and refuses a step it already accepted, so the second login uses the code of the step after the first code's
+// (valid at once as the +1 skew): no 30-second wait.
+test('TOTP MFA at login: forced enrolment from the QR code, a wrong code refused, signed in; the next login needs a fresh code', async (t) => {
+  const who = await h.createUser(PASSWORD, 'mfa');
+  const policy = await h.vendor(
+    'POST',
+    '/identity/resources/configurations/v1/mfa-policy',
+    { enforceMFAType: 'Force' },
+    { 'frontegg-tenant-id': who.tenantId },
+  );
+  assert.ok(policy.status === 200 || policy.status === 201, `tenant MFA policy: ${policy.status} ${policy.text}`);
+
+  const p = await newPage(t);
+  await load(p);
+  // The password login answers the MFA branch: no token, no session.
+  const remember = h.waitForCall(p.page, 'GET', '/identity/resources/configurations/v1/mfa-policy/allow-remember-device');
+  const res = await h.submitLogin(p.page, who.email, who.password);
+  assert.equal(res.status(), 200, `login: ${await res.text()}`);
+  const login = await res.json();
+  assert.equal(login.mfaRequired, true, JSON.stringify(login));
+  assert.equal(login.mfaEnrolled, false);
+  assert.deepEqual(login.mfaStrategies, ['AuthenticatorApp']);
+  assert.equal(login.accessToken, undefined, 'no access token before the second factor');
+  assert.equal(typeof login.mfaToken, 'string');
+  assert.equal(typeof login.recoveryCode, 'string');
+  const rem = await remember;
+  assert.equal(rem.status(), 200, `allow-remember-device: ${await rem.text()}`);
+  assert.equal(new URL(rem.url()).searchParams.get('mfaToken'), login.mfaToken);
+  assert.deepEqual(await refreshCookies(p.page), [], 'no session cookie before the second factor');
+
+  await h.until(p.page, (v) => v.screen === 'mfa-enroll', 'the forced MFA enrolment step');
+  const qr = await srcOf(p.page, 'mfa-qr');
+  assert.equal(qr, login.qrCode, 'the page shows the QR code of the login answer');
+  const { url: otpauth, secret } = h.readTotpQr(qr);
+  t.diagnostic(`the QR code holds ${otpauth.replace(/secret=[^&]+/, 'secret=…')}`);
+  assert.equal(h.calls(p.log, 'GET', '/identity/resources/users/v2/me').length, 0, 'no users/v2/me yet');
+
+  // A wrong code (none of the codes around now): the server's error, no session.
+  const now = Math.floor(Date.now() / STEP_MS);
+  const valid = new Set([-1, 0, 1, 2].map((d) => h.totp(secret, (now + d) * STEP_MS)));
+  let wrong = '000000';
+  while (valid.has(wrong)) wrong = String(Number(wrong) + 1).padStart(6, '0');
+  const wres = await submitMfaCode(p.page, wrong);
+  await assertRefusedAndShown(t, p.page, wres, 'a wrong code');
+  assert.equal((await h.view(p.page)).screen, 'mfa-enroll');
+  assert.deepEqual(await refreshCookies(p.page), [], 'no session cookie after a wrong code');
+
+  // The right code enrolls the authenticator and completes the login.
+  const firstStep = Math.floor(Date.now() / STEP_MS);
+  const first = h.totp(secret, firstStep * STEP_MS);
+  const vres = await submitMfaCode(p.page, first);
+  assert.equal(vres.status(), 201, `mfa/verify: ${await vres.text()}`);
+  assert.deepEqual(JSON.parse(vres.request().postData()), { mfaToken: login.mfaToken, value: first, rememberDevice: false });
+  const verified = await vres.json();
+  assert.ok(verified.accessToken, 'the verify answers the login body');
+  assert.ok((await refreshCookies(p.page)).length > 0, 'the verify started a session (its refresh cookie)');
+  // The real login box shows the recovery code, then Continue (auth/requestAuthorize): a refresh with the cookie.
+  await h.until(p.page, (v) => v.screen === 'mfa-recovery-code', 'the recovery-code step');
+  assert.equal(await textOf(p.page, 'mfa-recovery-code'), verified.recoveryCode || login.recoveryCode);
+  const refreshed = h.waitForCall(p.page, 'POST', '/identity/resources/auth/v1/user/token/refresh');
+  await h.click(p.page, 'mfa-continue');
+  const rres = await refreshed;
+  assert.equal(rres.status(), 201, `refresh after the second factor: ${await rres.text()}`);
+  const session = await rres.json();
+  await h.until(p.page, (v) => v.status === `Signed in as ${who.email}`, 'the signed-in user after MFA');
+  await p.page.waitForNetworkIdle({ idleTime: 250 });
+  assert.deepEqual(await storeUser(p.page), { isAuthenticated: true, email: who.email });
+  let me = h.calls(p.log, 'GET', '/identity/resources/users/v2/me');
+  assert.ok(me.length > 0 && me.at(-1).status === 200, `users/v2/me:\n  ${h.summary(p.log)}`);
+  assert.equal(me.at(-1).headers.authorization, `Bearer ${session.accessToken}`);
+
+  // Log out, log in again: enrolled now (no QR code), the code already used is refused, a fresh one signs in.
+  const logout = h.waitForCall(p.page, 'POST', '/identity/resources/auth/v1/logout');
+  await p.page.click('#logout');
+  assert.ok((await logout).ok(), 'logout');
+  await h.until(p.page, (v) => v.status === 'Signed out' && v.screen === 'login', 'the login form after logout');
+  await p.page.waitForNetworkIdle({ idleTime: 250 });
+  const from = p.log.length;
+  const res2 = await h.submitLogin(p.page, who.email, who.password);
+  assert.equal(res2.status(), 200, `second login: ${await res2.text()}`);
+  const login2 = await res2.json();
+  assert.equal(login2.mfaRequired, true, JSON.stringify(login2));
+  assert.equal(login2.mfaEnrolled, true);
+  assert.equal(login2.qrCode, undefined, 'no QR code once enrolled');
+  assert.equal(login2.recoveryCode, undefined, 'the recovery code is shown once');
+  assert.equal(login2.accessToken, undefined);
+  assert.ok(login2.mfaDevices && login2.mfaDevices.authenticators.length === 1, `one authenticator: ${JSON.stringify(login2.mfaDevices)}`);
+  assert.deepEqual(await refreshCookies(p.page), [], 'no session cookie before the second factor');
+  await h.until(p.page, (v) => v.screen === 'mfa-verify', 'the two-factor step');
+
+  const replay = await submitMfaCode(p.page, first);
+  assert.deepEqual(JSON.parse(replay.request().postData()), { mfaToken: login2.mfaToken, value: first, rememberDevice: false });
+  await assertRefusedAndShown(t, p.page, replay, 'the code already used');
+
+  const nextStep = Math.max(firstStep + 1, Math.floor(Date.now() / STEP_MS));
+  const next = h.totp(secret, nextStep * STEP_MS);
+  const vres2 = await submitMfaCode(p.page, next);
+  assert.equal(vres2.status(), 201, `mfa/verify with the next step’s code: ${await vres2.text()}`);
+  const verified2 = await vres2.json();
+  await h.until(p.page, (v) => v.status === `Signed in as ${who.email}`, 'the signed-in user after the second login');
+  await p.page.waitForNetworkIdle({ idleTime: 250 });
+  assert.deepEqual(await storeUser(p.page), { isAuthenticated: true, email: who.email });
+  me = h.calls(p.log.slice(from), 'GET', '/identity/resources/users/v2/me');
+  assert.ok(me.length > 0 && me.at(-1).status === 200, `users/v2/me:\n  ${h.summary(p.log.slice(from))}`);
+  assert.equal(me.at(-1).headers.authorization, `Bearer ${verified2.accessToken}`);
+  assert.ok((await refreshCookies(p.page)).length > 0, 'a session cookie');
+  h.assertNoFailures(p.log);
+  await p.close();
+});
+
+/** The tenant ids of a `users/v3/me/tenants` answer ({tenants, activeTenant}). */
+async function tenantIdsOf(res) {
+  assert.equal(res.status(), 200, `users/v3/me/tenants: ${await res.text()}`);
+  const body = await res.json();
+  const list = Array.isArray(body) ? body : body.tenants;
+  assert.ok(Array.isArray(list), `a tenant list: ${JSON.stringify(body)}`);
+  return list.map((x) => x.tenantId).sort();
+}
+
+/** Logs `who` in through the form on a fresh page; returns the tenant ids users/v3/me/tenants answered. */
+async function loginAndTenants(t, who) {
+  const p = await newPage(t);
+  await load(p, (await sdkRoutes()).loginUrl);
+  const tenantsCall = h.waitForCall(p.page, 'GET', '/identity/resources/users/v3/me/tenants');
+  await loginThroughForm(p, who);
+  const ids = await tenantIdsOf(await tenantsCall);
+  const inStore = await p.page.evaluate(() =>
+    (window.yolkApp.store.getState().auth.tenantsState.tenants || []).map((x) => x.tenantId).sort(),
+  );
+  assert.deepEqual(inStore, ids, 'the SDK’s tenants are the ones yolk answered');
+  h.assertNoFailures(p.log);
+  await p.close();
+  return ids;
+}
+
+test('invitation accept: an existing user invited to another tenant gets it only after opening the emailed link', async (t) => {
+  const who = await h.createUser(PASSWORD, 'invitee');
+  const other = await h.vendor('POST', '/tenants/resources/tenants/v1', { name: 'Browser inviting tenant' });
+  assert.ok(other.status === 200 || other.status === 201, `create tenant: ${other.status} ${other.text}`);
+  const tenantB = other.body.tenantId;
+
+  // The environment adds the existing account to tenant B: a pending membership and an invitation email.
+  const since = Date.now();
+  const invite = await h.vendor('POST', '/identity/resources/users/v1', { email: who.email }, { 'frontegg-tenant-id': tenantB });
+  assert.ok(invite.status === 200 || invite.status === 201, `invite: ${invite.status} ${invite.text}`);
+  const email = await h.waitForEmail(who.email, since, /invit/i);
+  const routes = await sdkRoutes();
+  const link = h.linkIn(email.text, routes.acceptInvitationUrl);
+  assert.equal(link.origin, new URL(h.PAGE).origin, 'the link points at the app (YOLK_APP_URL)');
+  assert.equal(link.searchParams.get('userId'), who.userId);
+  assert.ok(link.searchParams.get('token'), 'the link carries a token');
+
+  // Pending: tenant B grants nothing yet.
+  assert.deepEqual(await loginAndTenants(t, who), [who.tenantId], 'before accepting: only the home tenant');
+
+  // Open the link: the stand-in's invitation page dispatches the SDK's auth/acceptInvitation.
+  const p = await newPage(t);
+  const accept = h.waitForCall(p.page, 'POST', '/identity/resources/users/v1/invitation/accept');
+  await load(p, link.pathname + link.search);
+  const ares = await accept;
+  assert.equal(ares.status(), 201, `invitation/accept: ${await ares.text()}`);
+  assert.deepEqual(JSON.parse(ares.request().postData()), { userId: who.userId, token: link.searchParams.get('token') });
+  const shown = await h.until(p.page, (v) => v.info !== '' || v.error !== '', 'the invitation-accepted message');
+  assert.equal(shown.error, '');
+  assert.equal(shown.info, 'Invitation accepted');
+  assert.equal(shown.screen, 'accept-invitation');
+  h.assertNoFailures(p.log);
+  await p.close();
+
+  // Accepted: tenant B is the user's; the password is unchanged.
+  assert.deepEqual(await loginAndTenants(t, who), [who.tenantId, tenantB].sort(), 'after accepting: both tenants');
+
+  // The link works once.
+  const again = await newPage(t);
+  const accept2 = h.waitForCall(again.page, 'POST', '/identity/resources/users/v1/invitation/accept');
+  await load(again, link.pathname + link.search);
+  await assertRefusedAndShown(t, again.page, await accept2, 'a second accept of the same link');
+  assert.equal((await h.view(again.page)).info, '');
+  await again.close();
+});

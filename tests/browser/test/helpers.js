@@ -104,7 +104,8 @@ function linkIn(text, path) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------------------------
-// RFC 6238 TOTP (SHA-1, 6 digits, 30 s steps), independent of yolk's: for the MFA case once yolk has MFA.
+// RFC 6238 TOTP (SHA-1, 6 digits, 30 s steps), independent of yolk's, and the key an authenticator app reads from
+// a QR code: for the MFA case.
 
 function base32Decode(s) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -126,6 +127,26 @@ function totp(secretBase32, timeMs = Date.now(), { step = 30, digits = 6, algori
   const offset = mac[mac.length - 1] & 0x0f;
   const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 10 ** digits;
   return String(code).padStart(digits, '0');
+}
+
+/**
+ * The otpauth:// URL inside a QR code given as a `data:image/png;base64,...` URL, read the way an authenticator
+ * app reads it (pngjs decodes the PNG, jsQR the code), and its base32 `secret`.
+ */
+function readTotpQr(dataUrl) {
+  const { PNG } = require('pngjs');
+  const jsQR = require('jsqr');
+  const prefix = 'data:image/png;base64,';
+  assert.ok(typeof dataUrl === 'string' && dataUrl.startsWith(prefix), `a PNG data URL: ${String(dataUrl).slice(0, 40)}`);
+  const png = PNG.sync.read(Buffer.from(dataUrl.slice(prefix.length), 'base64'));
+  const qr = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height);
+  assert.ok(qr, 'a readable QR code in the PNG');
+  const url = new URL(qr.data);
+  assert.equal(url.protocol, 'otpauth:', `an otpauth URL: ${qr.data}`);
+  assert.equal(url.host, 'totp', `a TOTP key: ${qr.data}`);
+  const secret = url.searchParams.get('secret');
+  assert.match(secret || '', /^[A-Z2-7]+=*$/i, `a base32 secret: ${qr.data}`);
+  return { url: qr.data, secret };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -284,6 +305,7 @@ module.exports = {
   linkIn,
   sleep,
   totp,
+  readTotpQr,
   launch,
   newPage,
   view,
