@@ -13,6 +13,7 @@ pub mod lockout;
 pub mod mfa;
 pub mod password_rules;
 pub mod passwordless;
+pub mod passwordless_code;
 pub mod passwords;
 pub mod recovery;
 pub mod roles;

@@ -263,7 +263,7 @@ fn device_view(devices: &[MfaDevice], user: &User, active: &[MfaStrategy]) -> Mf
 }
 
 /// A phone number with all but its last 4 digits hidden.
-fn mask_phone(number: Option<&str>) -> String {
+pub(crate) fn mask_phone(number: Option<&str>) -> String {
     let number = number.unwrap_or_default();
     let keep = number.len().saturating_sub(4);
     number.chars().enumerate().map(|(i, c)| if i < keep && c.is_ascii_digit() { '*' } else { c }).collect()
@@ -284,7 +284,7 @@ fn recovery_hash(code: &str) -> String {
 }
 
 /// A new 6-digit code for email or SMS (uniform: rejection sampling over 32-bit draws).
-fn numeric_code() -> String {
+pub(crate) fn numeric_code() -> String {
     loop {
         let mut buf = [0u8; 4];
         aws_lc_rs::rand::fill(&mut buf).expect("the system CSPRNG is available");

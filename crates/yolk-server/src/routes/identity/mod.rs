@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod me;
 pub mod mfa;
 pub mod password_settings;
+pub mod passwordless_code;
 pub mod permission_categories;
 pub mod permissions;
 pub mod roles;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(me::router())
         .merge(mfa::router())
         .merge(password_settings::router())
+        .merge(passwordless_code::router())
         .merge(roles::router())
         .merge(roles_v2::router())
         .merge(permissions::router())

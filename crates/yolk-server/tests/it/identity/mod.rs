@@ -13,6 +13,7 @@ mod password_change;
 mod password_reset;
 mod password_settings;
 mod passwordless;
+mod passwordless_code;
 mod permissions;
 mod roles;
 mod roles_support;
