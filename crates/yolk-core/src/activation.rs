@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use yolk_api_types::users::NewUserFields;
+use yolk_domain::delivery_settings::EmailTemplateType;
 use yolk_domain::fe_permissions::WriteUsers;
 use yolk_domain::{Clock, TenantId, User, UserId};
 use yolk_store::users::LoginIdentifier;
@@ -26,12 +27,12 @@ use yolk_store::{SecretPurpose, Store, StoreError};
 
 use crate::access::{Environment, Permit};
 use crate::auth::AuthService;
-use crate::delivery::{Delivery, Email};
+use crate::delivery::{Delivery, Vars};
 use crate::grants::AccessCache;
 use crate::mfa::LoginOutcome;
 use crate::password_rules::check_new_password;
 use crate::passwords::Passwords;
-use crate::recovery::{RESET_TTL_MINUTES, html_escape};
+use crate::recovery::RESET_TTL_MINUTES;
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::settings::Settings;
 use crate::users::{UserService, UserView};
@@ -87,7 +88,7 @@ fn invalid_invitation() -> CoreError {
 }
 
 fn greeting(user: &User) -> String {
-    html_escape(user.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or("there"))
+    user.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or("there").to_owned()
 }
 
 impl Activation {
@@ -108,17 +109,12 @@ impl Activation {
             return Ok(());
         }
         let (link, _) = self.new_activation_link(user.id).await?;
-        let name = greeting(user);
-        let text = format!(
-            "Hi {name},\n\nTo activate your account, open:\n\n{link}\n\nThe link works once, for \
-             {ACTIVATION_TTL_HOURS} hours. If you did not sign up, ignore this email.\n"
-        );
-        let html = format!(
-            "<p>Hi {name},</p><p>To activate your account, <a href=\"{link}\">open this link</a>.</p><p>The link \
-             works once, for {ACTIVATION_TTL_HOURS} hours. If you did not sign up, ignore this email.</p>"
-        );
-        let email = Email { to: user.email.clone(), subject: "Activate your account".into(), text, html: Some(html) };
-        self.delivery.send_email(email).await
+        let vars = Vars::new()
+            .set("name", greeting(user))
+            .set("email", user.email.as_str())
+            .set("redirectURL", link)
+            .set("expirationHours", ACTIVATION_TTL_HOURS.to_string());
+        self.delivery.send_email_template(EmailTemplateType::ActivateUser, &user.email, vars).await
     }
 
     /// After a sign-up that requires activation: emails the activation link. A failed delivery is logged, not
@@ -274,20 +270,13 @@ impl Activation {
         let now = self.clock.now();
         let expires = now + Duration::hours(INVITATION_TTL_HOURS);
         self.store.issue_invitation_secret(user.id, tenant, &sha256_hex(&token), now, expires).await?;
-        let name = greeting(user);
         let link = format!("{}/account/invitation/accept?userId={}&token={token}", self.app_url, user.id);
-        let days = INVITATION_TTL_HOURS / 24;
-        let text = format!(
-            "Hi {name},\n\nYou were invited to join an account. To accept the invitation, open:\n\n{link}\n\nThe \
-             link works once, for {days} days. If you do not want to join, ignore this email.\n"
-        );
-        let html = format!(
-            "<p>Hi {name},</p><p>You were invited to join an account. To accept the invitation, <a \
-             href=\"{link}\">open this link</a>.</p><p>The link works once, for {days} days. If you do not want to \
-             join, ignore this email.</p>"
-        );
-        let email = Email { to: user.email.clone(), subject: "You are invited".into(), text, html: Some(html) };
-        self.delivery.send_email(email).await
+        let vars = Vars::new()
+            .set("name", greeting(user))
+            .set("email", user.email.as_str())
+            .set("redirectURL", link)
+            .set("expirationDays", (INVITATION_TTL_HOURS / 24).to_string());
+        self.delivery.send_email_template(EmailTemplateType::InviteToTenant, &user.email, vars).await
     }
 
     /// `GET /tenants/invites/v1/configuration`: tenant invitation links are not offered (yet), so they are reported

@@ -10,11 +10,12 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use yolk_domain::Clock;
+use yolk_domain::delivery_settings::EmailTemplateType;
 use yolk_domain::settings::AuthStrategy;
 use yolk_store::{Mutation, SecretPurpose, Store};
 
 use crate::auth::AuthService;
-use crate::delivery::{Delivery, Email};
+use crate::delivery::{Delivery, Vars};
 use crate::mfa::LoginOutcome;
 use crate::recovery::issue_for_address;
 use crate::secrets::sha256_hex;
@@ -65,16 +66,11 @@ impl Passwordless {
         let Some((user, token)) = secret else { return Ok(()) };
         let link = format!("{}/account/login/magic-link?token={token}", self.app_url);
         let minutes = (ttl_secs + 59) / 60;
-        let text = format!(
-            "Sign in with this link:\n\n{link}\n\nIt works once, for {minutes} minute(s). If you did not ask to sign \
-             in, ignore this email.\n"
-        );
-        let html = format!(
-            "<p><a href=\"{link}\">Sign in</a></p><p>The link works once, for {minutes} minute(s). If you did not \
-             ask to sign in, ignore this email.</p>"
-        );
-        let email = Email { to: user.email, subject: "Your sign-in link".into(), text, html: Some(html) };
-        self.delivery.send_email(email).await
+        let vars = Vars::new()
+            .set("email", user.email.as_str())
+            .set("redirectURL", link)
+            .set("expirationMinutes", minutes.to_string());
+        self.delivery.send_email_template(EmailTemplateType::MagicLink, &user.email, vars).await
     }
 
     /// Exchanges a magic link's token for a session (the login body and refresh token). A wrong, spent or expired

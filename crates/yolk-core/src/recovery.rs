@@ -14,7 +14,9 @@ use yolk_domain::{Clock, UserId};
 use yolk_store::{SecretPurpose, Store, StoreError};
 
 use crate::access::UserContext;
-use crate::delivery::{Delivery, Email};
+use yolk_domain::delivery_settings::EmailTemplateType;
+
+use crate::delivery::{Delivery, Vars};
 use crate::grants::AccessCache;
 use crate::lockout::PasswordCheck;
 use crate::password_rules::check_new_password;
@@ -66,19 +68,12 @@ impl Recovery {
         let Some((user, token)) = secret else { return Ok(()) };
         let link = format!("{}/account/reset-password?userId={}&token={token}", self.app_url, user.id);
         let name = user.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or("there");
-        let text = format!(
-            "Hi {name},\n\nSomeone asked to reset the password of your account. To choose a new password, open:\n\n\
-             {link}\n\nThe link works once, for {RESET_TTL_MINUTES} minutes. If you did not ask for it, ignore this \
-             email: your password stays as it is.\n"
-        );
-        let html = format!(
-            "<p>Hi {name},</p><p>Someone asked to reset the password of your account. To choose a new password, \
-             <a href=\"{link}\">open this link</a>.</p><p>The link works once, for {RESET_TTL_MINUTES} minutes. If \
-             you did not ask for it, ignore this email: your password stays as it is.</p>",
-            name = html_escape(name),
-        );
-        let email = Email { to: user.email, subject: "Reset your password".into(), text, html: Some(html) };
-        self.delivery.send_email(email).await
+        let vars = Vars::new()
+            .set("name", name)
+            .set("email", user.email.as_str())
+            .set("redirectURL", link)
+            .set("expirationMinutes", RESET_TTL_MINUTES.to_string());
+        self.delivery.send_email_template(EmailTemplateType::ResetPassword, &user.email, vars).await
     }
 
     /// Sets `user`'s password with the token of a reset link: the token must be the user's live one; the password
@@ -143,8 +138,4 @@ pub(crate) async fn issue_for_address(
     let now = clock.now();
     store.issue_secret(user.id, purpose, &sha256_hex(&token), now, now + ttl).await?;
     Ok(Some((user, token)))
-}
-
-pub(crate) fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

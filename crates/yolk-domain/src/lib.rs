@@ -2,6 +2,7 @@
 //! clock. Nothing here does IO; the store, core and server crates all depend on this one and never the reverse.
 
 pub mod clock;
+pub mod delivery_settings;
 pub mod fe_permissions;
 pub mod ids;
 pub mod model;

@@ -216,7 +216,7 @@ impl Config {
             }
             None => None,
         };
-        Ok(yolk_core::delivery::Channels { email, sms: None })
+        Ok(yolk_core::delivery::Channels { email, sms: None, mail_from: Some(self.mail_from.clone()) })
     }
 
     /// The app URL in force (see [`Config::app_url`]'s field).

@@ -33,8 +33,16 @@ impl Smtp {
 #[async_trait::async_trait]
 impl EmailChannel for Smtp {
     async fn send(&self, email: &Email) -> Result<(), ChannelError> {
+        self.send_from(email, None).await
+    }
+
+    async fn send_from(&self, email: &Email, from: Option<&str>) -> Result<(), ChannelError> {
+        let from = match from {
+            Some(f) => f.parse().map_err(|e| ChannelError(format!("sender {f:?}: {e}")))?,
+            None => self.from.clone(),
+        };
         let to: Mailbox = email.to.parse().map_err(|e| ChannelError(format!("recipient address: {e}")))?;
-        let builder = Message::builder().from(self.from.clone()).to(to).subject(email.subject.clone());
+        let builder = Message::builder().from(from).to(to).subject(email.subject.clone());
         let message = match &email.html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
             None => builder.body(email.text.clone()),

@@ -162,6 +162,34 @@ pub const DEPARTURES: &[Departure] = &[
         why: "the file declares one `PermissionResponse` for a call that classifies a list of permissions; one of \
               them would be an arbitrary answer, the list is what changed, and no client in CLIENTS.md reads it",
     },
+    Departure {
+        at: "GetMailConfigResponseDto",
+        pointer: "/provider",
+        rule: Rule::Schema(r##"{"type":"string","enum":["smtp"]}"##),
+        yolk: "`smtp`, with `host`, `port`, `username`, `tls`, `senderEmail`; `secret` is `********` (or empty), never the password",
+        why: "yolk sends email over SMTP only: SendGrid, SES and Mailgun are refused rather than stored unenforced, and a secret is never answered",
+    },
+    Departure {
+        at: "GetTemplateResponseDto",
+        pointer: "/type",
+        rule: Rule::Schema(r##"{"type":"string"}"##),
+        yolk: "the template type's name (`ResetPassword`, ...), as sent in `CreateTemplateDto.type`",
+        why: "the file types it `object`, but the value is the enum `CreateTemplateDto` declares; the admin portal compares it with those names",
+    },
+    Departure {
+        at: "GET /identity/resources/configurations/v1/sms/templates 200",
+        pointer: "",
+        rule: Rule::Schema(r##"{"type":"array","items":{"type":"object"}}"##),
+        yolk: "an array of `{type, body}`, one per SMS template type",
+        why: "the file's `SmsTemplateResponse` is an object without properties for a call that lists every template",
+    },
+    Departure {
+        at: "GET /identity/resources/configurations/v1/sms/templates/default/all 200",
+        pointer: "",
+        rule: Rule::Schema(r##"{"type":"array","items":{"type":"object"}}"##),
+        yolk: "an array of `{type, body}`, yolk's text of every SMS template type",
+        why: "as for `GET .../sms/templates`",
+    },
 ];
 
 /// Routes yolk serves that no spec file has, but whose path a spec template would match: they are not checked

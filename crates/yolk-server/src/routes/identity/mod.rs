@@ -3,6 +3,7 @@
 pub mod access_tokens;
 pub mod auth;
 pub mod configurations;
+pub mod delivery;
 pub mod invitations;
 pub mod me;
 pub mod mfa;
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(configurations::router())
+        .merge(delivery::router())
         .merge(access_tokens::router())
         .merge(users::router())
         .merge(me::router())

@@ -5,6 +5,7 @@ mod activation;
 mod auth;
 mod configurations;
 mod configurations_captcha;
+mod delivery;
 mod invitations;
 mod me;
 mod me_tenants;
