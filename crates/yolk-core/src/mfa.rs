@@ -29,10 +29,12 @@ use yolk_store::{Store, StoreError};
 
 use crate::access::{Environment, UserContext};
 use crate::auth::{AuthService, IssuedTokens};
-use crate::delivery::{Delivery, Email, Sms};
+use crate::delivery::Delivery;
+use crate::delivery::templates::Vars;
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::settings::Settings;
 use crate::{CoreError, CoreResult};
+use yolk_domain::delivery_settings::{EmailTemplateType, SmsTemplateType};
 
 /// A login challenge's payload when its first factor was the password.
 const BY_PASSWORD: &str = "password";
@@ -537,17 +539,8 @@ impl Mfa {
             device: None,
         };
         let otc_token = self.keep_code(user.id, &sent, lifetime).await?;
-        let minutes = lifetime / 60;
-        let text = format!(
-            "Your sign-in code is {code}\n\nIt works once, for {minutes} minutes. If you did not try to sign in, \
-             change your password: someone knows it.\n"
-        );
-        let html = format!(
-            "<p>Your sign-in code is <strong>{code}</strong></p><p>It works once, for {minutes} minutes. If you \
-             did not try to sign in, change your password: someone knows it.</p>"
-        );
-        let email = Email { to: user.email, subject: "Your sign-in code".into(), text, html: Some(html) };
-        self.delivery.send_email(email).await?;
+        let vars = Vars::new().set("code", &code).set("expirationMinutes", (lifetime / 60).to_string());
+        self.delivery.send_email_template(EmailTemplateType::MfaOtc, &user.email, vars).await?;
         Ok(otc_token)
     }
 
@@ -627,9 +620,9 @@ impl Mfa {
         let code = numeric_code();
         sent.code = sha256_hex(&code);
         let otc_token = self.keep_code(user, &sent, config.sms.token_lifetime_seconds).await?;
-        let minutes = config.sms.token_lifetime_seconds / 60;
-        let text = format!("Your verification code is {code}. It works once, for {minutes} minutes.");
-        self.delivery.send_sms(Sms { to: phone.to_owned(), text }).await?;
+        let minutes = (config.sms.token_lifetime_seconds / 60).to_string();
+        let vars = Vars::new().set("code", &code).set("expirationMinutes", minutes);
+        self.delivery.send_sms_template(SmsTemplateType::MfaOtc, phone, vars).await?;
         Ok(otc_token)
     }
 

@@ -19,11 +19,12 @@ use yolk_domain::{User, UserId};
 use yolk_store::mfa::{ChallengeKind, LiveChallenge, NewChallenge};
 use yolk_store::{Mutation, StoreError};
 
-use crate::delivery::{Email, Sms};
+use crate::delivery::templates::Vars;
 use crate::mfa::{LoginOutcome, MAX_FAILURES, numeric_code};
 use crate::passwordless::Passwordless;
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::{CoreError, CoreResult};
+use yolk_domain::delivery_settings::{EmailTemplateType, SmsTemplateType};
 
 /// What every wrong, spent or expired code is told.
 pub const INVALID_OTC: &str = "The code is invalid or has expired";
@@ -118,24 +119,10 @@ impl Passwordless {
             expires_at: now + Duration::seconds(ttl_secs),
         };
         self.store.issue_challenge(challenge, now).await?;
-        let minutes = (ttl_secs / 60).max(1);
+        let vars = Vars::new().set("code", &code).set("expirationMinutes", (ttl_secs / 60).max(1).to_string());
         match phone {
-            Some(to) => {
-                let text = format!("Your sign-in code is {code}. It works once, for {minutes} minutes.");
-                self.delivery.send_sms(Sms { to, text }).await
-            }
-            None => {
-                let text = format!(
-                    "Your sign-in code is {code}\n\nIt works once, for {minutes} minutes. If you did not try to sign \
-                     in, ignore this email.\n"
-                );
-                let html = format!(
-                    "<p>Your sign-in code is <strong>{code}</strong></p><p>It works once, for {minutes} minutes. If \
-                     you did not try to sign in, ignore this email.</p>"
-                );
-                let email = Email { to: user.email, subject: "Your sign-in code".into(), text, html: Some(html) };
-                self.delivery.send_email(email).await
-            }
+            Some(to) => self.delivery.send_sms_template(SmsTemplateType::Otc, &to, vars).await,
+            None => self.delivery.send_email_template(EmailTemplateType::Otc, &user.email, vars).await,
         }
     }
 

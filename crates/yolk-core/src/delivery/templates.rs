@@ -87,6 +87,8 @@ pub const SENT_EMAILS: &[EmailTemplateType] = &[
     EmailTemplateType::ActivateUser,
     EmailTemplateType::InviteToTenant,
     EmailTemplateType::MagicLink,
+    EmailTemplateType::MfaOtc,
+    EmailTemplateType::Otc,
 ];
 
 /// The variables a template of `kind` may use.
@@ -142,6 +144,13 @@ pub fn default_email(kind: EmailTemplateType) -> Option<DefaultEmail> {
                    minute(s). If you did not ask to sign in, ignore this email.\n",
             html: "<p><a href=\"{{redirectURL}}\">Sign in</a></p><p>The link works once, for {{expirationMinutes}} \
                    minute(s). If you did not ask to sign in, ignore this email.</p>",
+        },
+        EmailTemplateType::Otc => DefaultEmail {
+            subject: "Your sign-in code",
+            text: "Your sign-in code is {{code}}\n\nIt works once, for {{expirationMinutes}} minutes. If you did not \
+                   try to sign in, ignore this email.\n",
+            html: "<p>Your sign-in code is <strong>{{code}}</strong></p><p>It works once, for \
+                   {{expirationMinutes}} minutes. If you did not try to sign in, ignore this email.</p>",
         },
         EmailTemplateType::MfaOtc => DefaultEmail {
             subject: "Your sign-in code",
