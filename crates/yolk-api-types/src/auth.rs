@@ -37,6 +37,7 @@ pub struct ResetPasswordRequest {
     pub email: Option<String>,
     pub identifier: Option<String>,
     pub identifier_type: Option<String>,
+    pub recaptcha_token: Option<String>,
 }
 
 /// `POST /identity/resources/users/v1/passwords/reset/verify` body (`VerifyPasswordDto`).
@@ -106,6 +107,8 @@ pub struct SignUpRequest {
     pub user: crate::users::NewUserFields,
     /// The name of the tenant the sign-up founds (required).
     pub company_name: Option<String>,
+    /// The captcha token, when the captcha policy is enabled.
+    pub recaptcha_token: Option<String>,
 }
 
 /// The sign-up answer: the login response when the user may log in at once, else `shouldActivate`.

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod activation;
 pub mod auth;
+pub mod captcha;
 pub mod delivery;
 mod error;
 pub mod grants;
@@ -67,6 +68,8 @@ pub struct Services {
     password_check: PasswordCheck,
     /// Where the app's login box runs ([`Services::with_app_url`]): links in emails point at its pages.
     app_url: Arc<str>,
+    /// The captcha policy's check ([`Services::with_captcha_url`] names the service).
+    pub captcha: captcha::Captcha,
 }
 
 impl Services {
@@ -80,6 +83,7 @@ impl Services {
         access_ttl_ms: u64,
     ) -> Self {
         let settings = Settings::new(store.clone(), clock.clone(), tokens.settings().clone(), access_ttl_ms);
+        let settings_for_captcha = settings.clone();
         let access = AccessCache::new(store.clone(), clock.clone(), access_ttl_ms);
         let password_check =
             PasswordCheck::new(store.clone(), settings.clone(), passwords.clone(), clock.clone(), access.clone());
@@ -113,12 +117,19 @@ impl Services {
             access,
             password_check,
             app_url: Arc::from("http://localhost:8080"),
+            captcha: captcha::Captcha::new(settings_for_captcha, captcha::RECAPTCHA_VERIFY_URL),
         }
     }
 
     /// The same services, with links in emails pointing at `app_url` (no trailing slash needed).
     pub fn with_app_url(mut self, app_url: &str) -> Self {
         self.app_url = Arc::from(app_url.trim_end_matches('/'));
+        self
+    }
+
+    /// The same services, checking captcha tokens with the `siteverify` service at `url`.
+    pub fn with_captcha_url(mut self, url: &str) -> Self {
+        self.captcha = captcha::Captcha::new(self.settings.clone(), url);
         self
     }
 

@@ -35,6 +35,8 @@ pub struct StartOptions {
     pub channels: Channels,
     /// Where the app's login box runs: links in emails point at its `/account/...` pages.
     pub app_url: String,
+    /// The captcha service's `siteverify` URL.
+    pub captcha_verify_url: String,
 }
 
 /// What start-up found or created.
@@ -73,7 +75,8 @@ pub async fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, options: StartO
     );
     let services = Services::new(store, tokens, Passwords::new(options.hash_workers), clock, options.access_ttl_ms)
         .with_channels(options.channels.clone())
-        .with_app_url(&options.app_url);
+        .with_app_url(&options.app_url)
+        .with_captcha_url(&options.captcha_verify_url);
     Ok(Started { services, client_id: creds.client_id, generated_secret })
 }
 

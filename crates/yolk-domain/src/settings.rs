@@ -163,9 +163,8 @@ impl SettingsDocument for VendorConfig {
     }
 }
 
-/// The environment's reCAPTCHA policy (`/resources/configurations/v1/captcha-policy`). yolk makes no outbound
-/// calls, so it cannot verify reCAPTCHA tokens: only a disabled policy is accepted, since an enabled one would be a
-/// setting nothing enforces.
+/// The environment's reCAPTCHA policy (`/resources/configurations/v1/captcha-policy`), enforced by
+/// `yolk_core::captcha` on login, sign-up, passwordless sign-in and "forgot password".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CaptchaPolicy {
@@ -182,10 +181,8 @@ impl SettingsDocument for CaptchaPolicy {
     const KEY: &'static str = "captcha_policy";
 
     fn validate(&self) -> Result<(), String> {
-        if self.enabled {
-            return Err("An enabled captcha policy is not supported: yolk cannot verify reCAPTCHA tokens, so it \
-                        would not be enforced"
-                .into());
+        if self.enabled && (self.site_key.trim().is_empty() || self.secret_key.trim().is_empty()) {
+            return Err("An enabled captcha policy needs its siteKey and secretKey".into());
         }
         if !(0.0..=1.0).contains(&self.min_score) {
             return Err("minScore must be between 0 and 1".into());

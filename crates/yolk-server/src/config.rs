@@ -72,6 +72,9 @@ pub struct Config {
     /// The URL of the app where the login box runs (`https://app.example.com`): links in emails (password reset,
     /// ...) point at its `/account/...` pages. Unset: the issuer. Never taken from a request's `Host`.
     pub app_url: Option<String>,
+    /// The captcha service's `siteverify` URL (reCAPTCHA's by default; hCaptcha and Turnstile speak the same
+    /// protocol), used when the captcha policy is enabled.
+    pub captcha_verify_url: String,
 }
 
 impl Default for Config {
@@ -104,6 +107,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "yolk <no-reply@localhost>".to_owned(),
             app_url: None,
+            captcha_verify_url: yolk_core::captcha::RECAPTCHA_VERIFY_URL.to_owned(),
         }
     }
 }

@@ -46,6 +46,7 @@ async fn magic_link_prelogin(
 ) -> ApiResult<StatusCode> {
     let email = body.email.unwrap_or_default();
     state.throttle.admit(ip, &format!("magic-link:{}", normalize_email(&email)))?;
+    state.services.captcha.check(body.recaptcha_token.as_deref(), Some(&email), ip).await?;
     state.services.passwordless().magic_link_prelogin(&email).await?;
     Ok(StatusCode::OK)
 }
@@ -110,6 +111,7 @@ async fn request_password_reset(
         (None, None, _) => return Err(ApiError::BadRequest("email is required".into())),
     };
     state.throttle.admit(ip, &format!("reset:{}", normalize_email(&email)))?;
+    state.services.captcha.check(body.recaptcha_token.as_deref(), Some(&email), ip).await?;
     state.services.recovery().request_password_reset(&email)?;
     Ok(StatusCode::CREATED)
 }
@@ -148,6 +150,7 @@ async fn login_with_password(
         _ => String::new(),
     };
     state.throttle.admit(ip, &identifier)?;
+    state.services.captcha.check(body.recaptcha_token.as_deref(), body.email.as_deref(), ip).await?;
     let remembered = remembered_device(&state, &headers);
     let auth = &state.services.auth;
     let result =
@@ -181,20 +184,27 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
 
 /// Self sign-up with an email: creates a tenant (named after `companyName`) and its first user, in one
 /// transaction; starts a session unless the environment requires activation first.
-async fn sign_up_user(state: State<AppState>, body: ApiJson<SignUpRequest>) -> ApiResult<Response> {
-    sign_up(state, body, false).await
+async fn sign_up_user(state: State<AppState>, ip: ClientAddr, body: ApiJson<SignUpRequest>) -> ApiResult<Response> {
+    sign_up(state, ip, body, false).await
 }
 
 /// Self sign-up with a username (`^[a-zA-Z0-9._-]+$`, at most 255 characters); the email is optional.
-async fn sign_up_user_username(state: State<AppState>, body: ApiJson<SignUpRequest>) -> ApiResult<Response> {
-    sign_up(state, body, true).await
+async fn sign_up_user_username(
+    state: State<AppState>,
+    ip: ClientAddr,
+    body: ApiJson<SignUpRequest>,
+) -> ApiResult<Response> {
+    sign_up(state, ip, body, true).await
 }
 
 async fn sign_up(
     State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
     ApiJson(body): ApiJson<SignUpRequest>,
     with_username: bool,
 ) -> ApiResult<Response> {
+    let email = body.user.email.clone();
+    state.services.captcha.check(body.recaptcha_token.as_deref(), email.as_deref(), ip).await?;
     let signed_up = state.services.users.sign_up(body, with_username).await?;
     state.services.activation().after_sign_up(&signed_up.user, signed_up.should_activate).await;
     if signed_up.should_activate {

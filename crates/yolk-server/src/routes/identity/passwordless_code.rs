@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
 #[serde(rename_all = "camelCase")]
 struct PreloginRequest {
     email: Option<String>,
+    recaptcha_token: Option<String>,
 }
 
 /// `AuthenticateUserPasswordlessDto`, and the account's email for clients without cookies.
@@ -63,6 +64,7 @@ async fn prelogin(
 ) -> ApiResult<Response> {
     let email = body.email.unwrap_or_default();
     state.throttle.admit(ip, &format!("otc:{}", normalize_email(&email)))?;
+    state.services.captcha.check(body.recaptcha_token.as_deref(), Some(&email), ip).await?;
     let flow = state.services.passwordless().code_prelogin(channel, &email).await?;
     // The SMS answer is `{}`: naming the (masked) phone, or refusing a user without one as Frontegg does, would tell
     // known accounts from unknown ones.
