@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../migrations/0009_one_time_secrets_by_hash.sql")),
     (10, include_str!("../migrations/0010_mfa.sql")),
     (11, include_str!("../migrations/0011_invitation_secrets.sql")),
+    (14, include_str!("../migrations/0014_user_identifiers.sql")),
 ];
 
 const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"
