@@ -7,6 +7,7 @@ pub mod auth;
 pub mod delivery;
 mod error;
 pub mod grants;
+pub mod identifiers;
 mod jws;
 pub mod keys;
 pub mod lockout;
@@ -140,6 +141,16 @@ impl Services {
             settings: self.settings.clone(),
             delivery: self.delivery.clone(),
             auth: self.auth.clone(),
+        }
+    }
+
+    /// A user's addresses, email change, usernames and phone numbers.
+    pub fn identifiers(&self) -> identifiers::Identifiers {
+        identifiers::Identifiers {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            delivery: self.delivery.clone(),
+            app_url: self.app_url.clone(),
         }
     }
 
