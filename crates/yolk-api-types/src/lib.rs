@@ -8,6 +8,7 @@
 pub mod activation;
 pub mod auth;
 pub mod configurations;
+pub mod identifiers;
 pub mod me;
 pub mod mfa;
 pub mod outbox;

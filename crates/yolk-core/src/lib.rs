@@ -8,6 +8,7 @@ pub mod captcha;
 pub mod delivery;
 mod error;
 pub mod grants;
+pub mod identifiers;
 mod jws;
 pub mod keys;
 pub mod lockout;
@@ -153,6 +154,16 @@ impl Services {
             settings: self.settings.clone(),
             delivery: self.delivery.clone(),
             auth: self.auth.clone(),
+        }
+    }
+
+    /// A user's addresses, email change, usernames and phone numbers.
+    pub fn identifiers(&self) -> identifiers::Identifiers {
+        identifiers::Identifiers {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            delivery: self.delivery.clone(),
+            app_url: self.app_url.clone(),
         }
     }
 

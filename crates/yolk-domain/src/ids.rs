@@ -101,6 +101,14 @@ uuid_id!(
     SessionId
 );
 uuid_id!(
+    /// One of a user's email addresses.
+    UserEmailId
+);
+uuid_id!(
+    /// One of a user's phone numbers.
+    PhoneNumberId
+);
+uuid_id!(
     /// A message in the outbox (an email or SMS kept instead of sent).
     MessageId
 );

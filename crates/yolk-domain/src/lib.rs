@@ -14,6 +14,8 @@ pub mod time;
 pub mod values;
 
 pub use clock::{Clock, SystemClock};
-pub use ids::{CategoryId, IdError, MessageId, PermissionId, RoleId, SessionId, TenantId, UserId};
+pub use ids::{
+    CategoryId, IdError, MessageId, PermissionId, PhoneNumberId, RoleId, SessionId, TenantId, UserEmailId, UserId,
+};
 pub use model::*;
 pub use patch::Patch;

@@ -116,6 +116,9 @@ fn not_found_message(entity: Entity) -> &'static str {
         Entity::Session => "Session not found",
         Entity::Setting => "Configuration not found",
         Entity::MfaDevice => "MFA device not found",
+        Entity::UserEmail => "Email not found",
+        Entity::Username => "Username not found",
+        Entity::PhoneNumber => "Phone number not found",
     }
 }
 
@@ -131,6 +134,8 @@ fn conflict_message(constraint: Constraint) -> &'static str {
         Constraint::PermissionKey => "Permission with this key already exists",
         Constraint::CategoryId => "Category with this id already exists",
         Constraint::Setting => "Configuration already exists",
+        Constraint::OwnEmail => "The user already has this email",
+        Constraint::PhoneNumber => "Phone number already in use",
     }
 }
 

@@ -12,7 +12,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use yolk_core::access;
-use yolk_domain::{CategoryId, PermissionId, RoleId, TenantId, UserId};
+use yolk_domain::{CategoryId, PermissionId, PhoneNumberId, RoleId, TenantId, UserEmailId, UserId};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -82,7 +82,7 @@ macro_rules! typed_path_params {
     )*};
 }
 
-typed_path_params!(UserId, RoleId, PermissionId, CategoryId, TenantId);
+typed_path_params!(UserId, RoleId, PermissionId, CategoryId, TenantId, UserEmailId, PhoneNumberId);
 
 impl PathParam for String {
     fn parse(_: &str, value: &str) -> Result<Self, ApiError> {

@@ -64,6 +64,8 @@ struct MemberSql {
     users: TableSql,
     memberships: TableSql,
     user_roles: TableSql,
+    /// The login address of each user that has one (migration 0014).
+    user_emails: TableSql,
 }
 
 const MEMBER_SQL: MemberSql = MemberSql {
@@ -79,6 +81,11 @@ const MEMBER_SQL: MemberSql = MemberSql {
         row: "({}, {}, 0, 0, {}, {}, {})",
     },
     user_roles: TableSql { head: "INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ", row: "({}, {}, {})" },
+    user_emails: TableSql {
+        head: "INSERT INTO user_emails (id, user_id, email, email_norm, claim, verified, code_failures, created_at, \
+               updated_at) VALUES ",
+        row: "({}, {}, {}, {}, {}, {}, 0, {}, {})",
+    },
 };
 
 impl TableSql {
@@ -137,6 +144,7 @@ impl TableSql {
 static USERS_FULL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
 static MEMBERSHIPS_FULL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
 static USER_ROLES_FULL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
+static USER_EMAILS_FULL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
 
 /// Inserts `users` as members of `tenant_id` holding `role_ids`, in batches (see the module docs); returns how
 /// many were inserted. `NotFound(Tenant)` for an unknown tenant, `NotFound(Role)` for a role that is unknown or
@@ -241,6 +249,26 @@ async fn insert_batch(
         q = crate::users::bind_new_user(q, u, password_hash.as_deref());
     }
     q.execute(&mut *tx).await.map_err(db_err)?;
+
+    let with_email: Vec<&User> = batch.iter().map(|b| &b.user).filter(|u| !u.email.is_empty()).collect();
+    if !with_email.is_empty() {
+        let mut owned = String::new();
+        let text = sql.user_emails.for_rows(&USER_EMAILS_FULL, backend, with_email.len(), &mut owned);
+        let mut q = sqlx::query(AssertSqlSafe(text));
+        for u in with_email {
+            let norm = yolk_domain::values::normalize_email(&u.email);
+            q = q
+                .bind(u.id.to_string())
+                .bind(u.id.to_string())
+                .bind(u.email.clone())
+                .bind(norm.clone())
+                .bind(norm)
+                .bind(flag(u.verified))
+                .bind(ms(u.created_at))
+                .bind(ms(u.created_at));
+        }
+        q.execute(&mut *tx).await.map_err(db_err)?;
+    }
 
     let mut owned = String::new();
     let mut q =

@@ -24,6 +24,7 @@
 pub mod bulk;
 mod categories;
 mod counts;
+mod identifiers;
 mod inline;
 mod keys;
 mod memberships;
@@ -361,6 +362,9 @@ const UNIQUE: &[(&str, &str, Constraint)] = &[
     ("permissions_key_key", "permissions.key", Constraint::PermissionKey),
     ("permission_categories_pkey", "permission_categories.id", Constraint::CategoryId),
     ("settings_pkey", "settings.key", Constraint::Setting),
+    ("user_emails_claim_key", "user_emails.claim", Constraint::UserEmail),
+    ("user_emails_user_id_email_norm_key", "user_emails.user_id, user_emails.email_norm", Constraint::OwnEmail),
+    ("user_phone_numbers_phone_number_key", "user_phone_numbers.phone_number", Constraint::PhoneNumber),
 ];
 
 fn unique_constraint(raw: &str) -> Option<Constraint> {

@@ -116,7 +116,7 @@ fn only_tenant_filter(q: &UserQuery) -> bool {
 }
 
 /// Escapes `LIKE` wildcards (`%`, `_`) and the escape character itself, for `ESCAPE '\'`.
-fn like_escape(s: &str) -> String {
+pub(crate) fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {
@@ -149,6 +149,7 @@ impl UserStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        crate::identifiers::claim_login_email(&mut tx, u).await?;
         tally.users(1, u.invisible);
         if let Some(tenant_id) = &new.tenant_id {
             let keys = UserKeys { created_at: ms(u.created_at), invisible: u.invisible };
@@ -201,6 +202,7 @@ impl UserStore for SqlStore {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let mut u: User = lock_and_read(&mut tx, &id.to_string()).await?;
         let was_invisible = u.invisible;
+        let old_email = u.email.clone();
         change(&mut u)?;
         u.id = id;
         u.updated_at = now;
@@ -230,6 +232,7 @@ impl UserStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        crate::identifiers::move_login_email(&mut tx, id, &old_email, &u.email, now).await?;
         if u.invisible != was_invisible {
             // The user's memberships carry the flag (the row lock above keeps a membership from being added with
             // the old one meanwhile).

@@ -17,6 +17,12 @@ pub enum Entity {
     Setting,
     /// A user's MFA device.
     MfaDevice,
+    /// One of a user's email addresses.
+    UserEmail,
+    /// A username.
+    Username,
+    /// One of a user's phone numbers.
+    PhoneNumber,
 }
 
 impl Entity {
@@ -33,6 +39,9 @@ impl Entity {
             Self::Session => "Session",
             Self::Setting => "Setting",
             Self::MfaDevice => "MFA device",
+            Self::UserEmail => "Email",
+            Self::Username => "Username",
+            Self::PhoneNumber => "Phone number",
         }
     }
 }
@@ -59,6 +68,10 @@ pub enum Constraint {
     CategoryId,
     /// A settings document that already exists (create-if-absent).
     Setting,
+    /// An address the user already has among its addresses.
+    OwnEmail,
+    /// A phone number (one user holds it).
+    PhoneNumber,
 }
 
 /// Why a store call failed.

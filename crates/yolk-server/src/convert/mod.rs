@@ -2,12 +2,14 @@
 //! nothing else builds a response DTO.
 
 mod auth;
+mod identifiers;
 mod me;
 mod roles;
 mod tenants;
 mod users;
 
 pub use auth::{auth_body, hierarchy_settings_dto, sign_up_body, vendor_config_basic_dto, vendor_config_dto};
+pub use identifiers::{user_email_dto, username_dto};
 pub use me::{me_authorization, me_hierarchy, me_tenants, me_user};
 pub use roles::{category_dto, permission_dto, role_dto};
 pub use tenants::{account_settings_dto, public_account_settings_dto, tenant_dto, tree_dto};

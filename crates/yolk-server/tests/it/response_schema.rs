@@ -190,6 +190,16 @@ pub const DEPARTURES: &[Departure] = &[
         yolk: "an array of `{type, body}`, yolk's text of every SMS template type",
         why: "as for `GET .../sms/templates`",
     },
+    Departure {
+        at: "GET /identity/resources/usernames/v1 200",
+        pointer: "",
+        rule: Rule::Schema(
+            r##"{"allOf":[{"$ref":"#/components/schemas/FronteggPaginationWrapper"},{"properties":{"items":{"type":"array",
+                "items":{"$ref":"#/components/schemas/UsernameResponseDto"}}}}]}"##,
+        ),
+        yolk: "a page (`FronteggPaginationWrapper`) of `UsernameResponseDto`",
+        why: "the operation lists usernames (`_limit`, `_offset`, `_sortBy`, `userIds`, `usernames` filters) but the file declares a single `UsernameResponseDto`; yolk answers the list the parameters page through, as `GET /users/emails/v1` does",
+    },
 ];
 
 /// Routes yolk serves that no spec file has, but whose path a spec template would match: they are not checked

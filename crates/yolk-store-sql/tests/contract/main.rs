@@ -51,6 +51,7 @@ macro_rules! contract {
 
 mod bulk;
 mod categories;
+mod identifiers;
 mod keys;
 mod lists;
 mod memberships;

@@ -13,6 +13,8 @@ pub mod permission_categories;
 pub mod permissions;
 pub mod roles;
 pub mod roles_v2;
+pub mod user_emails;
+pub mod usernames;
 pub mod users;
 
 use axum::Router;
@@ -36,4 +38,6 @@ pub fn router() -> Router<AppState> {
         .merge(permissions::router())
         .merge(permission_categories::router())
         .merge(invitations::router())
+        .merge(user_emails::router())
+        .merge(usernames::router())
 }

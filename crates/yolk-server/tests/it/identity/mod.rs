@@ -19,4 +19,6 @@ mod permissions;
 mod roles;
 mod roles_support;
 mod roles_v2;
+mod user_emails;
+mod usernames;
 mod users;

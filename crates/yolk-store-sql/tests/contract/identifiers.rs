@@ -1,0 +1,196 @@
+//! `IdentifierStore`: a user's addresses (one owner per address, across login and secondary addresses, by
+//! constraint), codes spent once, email changes, phone numbers and usernames.
+
+use std::sync::Arc;
+
+use yolk_domain::{PhoneNumberId, UserEmailId, UserId};
+use yolk_store::identifiers::{EmailQuery, IdentifierStore, NewAddress, UsernameQuery};
+use yolk_store::users::NewUser;
+use yolk_store::{Constraint, Entity, PageRequest, StoreError, UserStore};
+
+use crate::{Db, assert_conflict, assert_not_found, at, new_user, set, user};
+
+contract!(
+    a_login_address_and_a_secondary_address_never_belong_to_two_users,
+    a_pending_address_claims_nothing_until_its_code_is_spent_once,
+    the_primary_moves_only_to_a_verified_address_and_cannot_be_deleted,
+    an_email_change_spends_once_and_replaces_the_login_address,
+    concurrent_claims_of_one_address_let_exactly_one_win,
+    phone_numbers_and_usernames,
+);
+
+fn pending(hash: &str) -> NewAddress {
+    NewAddress::Pending { code_hash: hash.into(), expires_at: at(600) }
+}
+
+const PAGE: PageRequest = PageRequest { limit: 50, offset: 0 };
+
+async fn a_login_address_and_a_secondary_address_never_belong_to_two_users(db: Db) {
+    db.tenants(&["t1"]).await;
+    let a = db.user_in("a@x.io", "t1", &[]).await;
+    let b = db.user_in("b@x.io", "t1", &[]).await;
+    // The login address is listed as the primary.
+    let emails = db.user_emails(a.id).await.unwrap();
+    assert_eq!(emails.len(), 1);
+    assert!(emails[0].is_primary && emails[0].verified);
+    assert_not_found(db.user_emails(UserId::new()).await, Entity::User);
+
+    // Another user's login address cannot be held as a secondary address (any spelling).
+    assert_conflict(db.add_user_email(b.id, "A@X.io", NewAddress::Verified, at(1)).await, Constraint::UserEmail);
+    assert_conflict(db.add_user_email(a.id, "A@x.IO", pending("h"), at(1)).await, Constraint::OwnEmail);
+    // A held secondary address cannot become another user's login address, by creation or by update.
+    db.add_user_email(a.id, "second@x.io", NewAddress::Verified, at(1)).await.unwrap();
+    assert_conflict(db.create_user(&new_user("Second@X.io", Some("t1"), &[])).await, Constraint::UserEmail);
+    assert_conflict(
+        db.update_user(b.id, set(|u: &mut yolk_domain::User| u.email = "SECOND@x.io".into()), at(2)).await,
+        Constraint::UserEmail,
+    );
+    assert_eq!(db.get_user(b.id).await.unwrap().email, "b@x.io", "nothing changed");
+    // A vendor update of the login address moves the claim: the former address is free again.
+    db.update_user(b.id, set(|u: &mut yolk_domain::User| u.email = "b2@x.io".into()), at(3)).await.unwrap();
+    let c = db.create_user(&new_user("b@x.io", Some("t1"), &[])).await.unwrap();
+    assert_eq!(db.user_emails(c.id).await.unwrap()[0].email, "b@x.io");
+    let listed = db.list_user_emails(&EmailQuery { user_ids: Some(vec![a.id]), ..Default::default() }, PAGE).await;
+    let (items, total) = listed.unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(items.iter().map(|e| e.email.as_str()).collect::<Vec<_>>(), ["a@x.io", "second@x.io"]);
+    let filtered = EmailQuery { email: Some("SECOND".into()), ..Default::default() };
+    assert_eq!(db.list_user_emails(&filtered, PAGE).await.unwrap().1, 1);
+    // Deleting the user frees its addresses.
+    db.delete_user(a.id).await.unwrap();
+    db.create_user(&new_user("second@x.io", Some("t1"), &[])).await.unwrap();
+}
+
+async fn a_pending_address_claims_nothing_until_its_code_is_spent_once(db: Db) {
+    db.tenants(&["t1"]).await;
+    let a = db.user_in("a@x.io", "t1", &[]).await;
+    let added = db.add_user_email(a.id, "new@x.io", pending("h1"), at(1)).await.unwrap();
+    assert!(!added.verified && !added.is_primary);
+    // Someone else may still take the address: a pending one blocks nobody.
+    let b = db.user_in("other@x.io", "t1", &[]).await;
+    db.add_user_email(b.id, "new@x.io", pending("h2"), at(1)).await.unwrap();
+    assert_not_found(db.add_user_email(UserId::new(), "z@x.io", pending("h"), at(1)).await, Entity::User);
+
+    let live = db.pending_email_code(a.id, "NEW@x.io", at(2), 3).await.unwrap().expect("live code");
+    assert_eq!(live.hash, "h1");
+    assert_eq!(db.pending_email_code(a.id, "new@x.io", at(600), 3).await.unwrap(), None, "expired");
+    for _ in 0..3 {
+        db.fail_email_code(&live.key).await.unwrap();
+    }
+    assert_eq!(db.pending_email_code(a.id, "new@x.io", at(2), 3).await.unwrap(), None, "dead after failures");
+    assert!(db.pending_email_code(a.id, "new@x.io", at(2), 5).await.unwrap().is_some());
+
+    assert!(!db.confirm_user_email(&live.key, at(600)).await.unwrap(), "expired codes are refused");
+    assert!(db.confirm_user_email(&live.key, at(3)).await.unwrap());
+    assert!(!db.confirm_user_email(&live.key, at(4)).await.unwrap(), "spent once");
+    let mine = db.user_emails(a.id).await.unwrap();
+    assert!(mine.iter().any(|e| e.email == "new@x.io" && e.verified));
+    // B's pending copy can no longer be confirmed: A holds the address.
+    let theirs = db.pending_email_code(b.id, "new@x.io", at(5), 5).await.unwrap().unwrap();
+    assert_conflict(db.confirm_user_email(&theirs.key, at(5)).await, Constraint::UserEmail);
+}
+
+async fn the_primary_moves_only_to_a_verified_address_and_cannot_be_deleted(db: Db) {
+    db.tenants(&["t1"]).await;
+    let a = db.user_in("a@x.io", "t1", &[]).await;
+    let pending_one = db.add_user_email(a.id, "p@x.io", pending("h"), at(1)).await.unwrap();
+    let verified = db.add_user_email(a.id, "v@x.io", NewAddress::Verified, at(1)).await.unwrap();
+    assert!(matches!(db.make_primary_email(a.id, "p@x.io", at(2)).await, Err(StoreError::Invalid(_))));
+    assert_not_found(db.make_primary_email(a.id, "none@x.io", at(2)).await, Entity::UserEmail);
+    assert_eq!(db.make_primary_email(a.id, "V@x.io", at(2)).await.unwrap(), "a@x.io");
+    let u = db.get_user(a.id).await.unwrap();
+    assert_eq!(u.email, "v@x.io");
+    assert!(u.verified);
+    let emails = db.user_emails(a.id).await.unwrap();
+    assert_eq!(emails[0].email, "v@x.io");
+    assert!(emails[0].is_primary);
+    assert!(emails.iter().any(|e| e.email == "a@x.io" && !e.is_primary && e.verified), "{emails:?}");
+    // Logging in goes by the new login address.
+    assert!(db.get_user_by_email("v@x.io").await.is_ok());
+
+    assert!(matches!(db.delete_user_email(a.id, verified.id).await, Err(StoreError::Invalid(_))));
+    assert_not_found(db.delete_user_email(a.id, UserEmailId::new()).await, Entity::UserEmail);
+    let b = db.user_in("b@x.io", "t1", &[]).await;
+    assert_not_found(db.delete_user_email(b.id, pending_one.id).await, Entity::UserEmail);
+    db.delete_user_email(a.id, pending_one.id).await.unwrap();
+    assert_eq!(db.user_emails(a.id).await.unwrap().len(), 2);
+}
+
+async fn an_email_change_spends_once_and_replaces_the_login_address(db: Db) {
+    db.tenants(&["t1"]).await;
+    let a = db.user_in("a@x.io", "t1", &[]).await;
+    let b = db.user_in("b@x.io", "t1", &[]).await;
+    db.start_email_change(a.id, "old-try@x.io", "h0", at(0), at(600)).await.unwrap();
+    db.start_email_change(a.id, "New@x.io", "h1", at(1), at(600)).await.unwrap();
+    assert_eq!(db.pending_email_change(a.id, "old-try@x.io", at(2), 5).await.unwrap(), None, "replaced");
+    let live = db.pending_email_change(a.id, "new@x.io", at(2), 5).await.unwrap().expect("live");
+    assert_eq!(live.hash, "h1");
+    db.fail_email_change(a.id).await.unwrap();
+    assert_eq!(db.pending_email_change(a.id, "new@x.io", at(2), 1).await.unwrap(), None);
+    assert_eq!(db.finish_email_change(a.id, at(600)).await.unwrap(), None, "expired");
+    assert_eq!(db.finish_email_change(a.id, at(3)).await.unwrap().as_deref(), Some("a@x.io"));
+    assert_eq!(db.finish_email_change(a.id, at(4)).await.unwrap(), None, "spent once");
+    assert_eq!(db.get_user(a.id).await.unwrap().email, "New@x.io");
+    let emails = db.user_emails(a.id).await.unwrap();
+    assert_eq!(emails.len(), 1, "the former login address is gone: {emails:?}");
+    db.create_user(&new_user("a@x.io", Some("t1"), &[])).await.expect("the former address is free");
+
+    // A change to an address another user holds fails whole.
+    db.start_email_change(b.id, "new@X.io", "h2", at(5), at(600)).await.unwrap();
+    assert_conflict(db.finish_email_change(b.id, at(6)).await, Constraint::UserEmail);
+    assert_eq!(db.get_user(b.id).await.unwrap().email, "b@x.io");
+}
+
+async fn concurrent_claims_of_one_address_let_exactly_one_win(db: Db) {
+    db.tenants(&["t1"]).await;
+    let a = db.user_in("a@x.io", "t1", &[]).await;
+    let store = db.store.clone();
+    let secondary = {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move { store.add_user_email(a.id, "race@x.io", NewAddress::Verified, at(1)).await })
+    };
+    let login = {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move {
+            let new = NewUser { user: user("RACE@x.io"), ..new_user("", Some("t1"), &[]) };
+            store.create_user(&new).await
+        })
+    };
+    let (s, l) = (secondary.await.unwrap(), login.await.unwrap());
+    assert!(s.is_ok() != l.is_ok(), "exactly one wins: {s:?} {l:?}");
+    let failed = if s.is_ok() { l.map(|_| ()) } else { s.map(|_| ()) };
+    assert!(matches!(failed, Err(StoreError::Conflict(Constraint::UserEmail))), "{failed:?}");
+}
+
+async fn phone_numbers_and_usernames(db: Db) {
+    db.tenants(&["t1"]).await;
+    let a = db.user_in("a@x.io", "t1", &[]).await;
+    let b = db.user_in("b@x.io", "t1", &[]).await;
+    let phone = db.add_phone_number(a.id, "+14155552671", at(1)).await.unwrap();
+    assert_conflict(db.add_phone_number(b.id, "+14155552671", at(1)).await, Constraint::PhoneNumber);
+    assert_not_found(db.add_phone_number(UserId::new(), "+14155552672", at(1)).await, Entity::User);
+    assert_not_found(db.delete_phone_number(b.id, phone).await, Entity::PhoneNumber);
+    assert_not_found(db.delete_phone_number(a.id, PhoneNumberId::new()).await, Entity::PhoneNumber);
+    db.delete_phone_number(a.id, phone).await.unwrap();
+    db.add_phone_number(b.id, "+14155552671", at(2)).await.unwrap();
+
+    db.update_user(a.id, set(|u: &mut yolk_domain::User| u.username = Some("alpha".into())), at(2)).await.unwrap();
+    db.update_user(b.id, set(|u: &mut yolk_domain::User| u.username = Some("beta".into())), at(2)).await.unwrap();
+    let all = db.list_usernames(&UsernameQuery::default(), PAGE).await.unwrap();
+    assert_eq!(all.1, 2);
+    assert_eq!(all.0[0].username, "alpha");
+    let q = UsernameQuery { prefix: Some("be".into()), ..Default::default() };
+    assert_eq!(db.list_usernames(&q, PAGE).await.unwrap().0[0].user_id, b.id);
+    let q = UsernameQuery { usernames: Some(vec!["alpha".into()]), user_ids: Some(vec![a.id]), ..Default::default() };
+    assert_eq!(db.list_usernames(&q, PAGE).await.unwrap().1, 1);
+    assert_eq!(db.delete_username("alpha", at(3)).await.unwrap(), a.id);
+    assert_eq!(db.get_user(a.id).await.unwrap().username, None);
+    assert_not_found(db.delete_username("alpha", at(3)).await, Entity::Username);
+    // A username-only user keeps its only login identifier.
+    let c = NewUser {
+        user: yolk_domain::User { username: Some("gamma".into()), ..user("") },
+        ..new_user("", Some("t1"), &[])
+    };
+    db.create_user(&c).await.unwrap();
+    assert!(matches!(db.delete_username("gamma", at(3)).await, Err(StoreError::Invalid(_))));
+}
