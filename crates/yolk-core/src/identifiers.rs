@@ -41,6 +41,7 @@ pub struct Identifiers {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) delivery: Delivery,
     pub(crate) app_url: Arc<str>,
+    pub(crate) settings: crate::settings::Settings,
 }
 
 fn invalid_code() -> CoreError {
@@ -139,8 +140,22 @@ impl Identifiers {
         Ok(self.store.delete_user_email(user, id).await?)
     }
 
+    /// Refuses a user's own change of its login address when the user emails policy forbids it (the environment
+    /// acting for a user, with `frontegg-user-id`, is not bound by it).
+    async fn require_email_change_allowed(&self, who: &UserContext) -> CoreResult<()> {
+        if who.session_id().is_none() {
+            return Ok(());
+        }
+        let policy = self.settings.user_emails_policy().await?;
+        if !policy.allow_email_change {
+            return Err(CoreError::Forbidden("Changing the email address is disabled for this environment".into()));
+        }
+        Ok(())
+    }
+
     /// The user makes one of its verified addresses its login address; the former one is told.
     pub async fn make_primary(&self, who: &UserContext, email: &str) -> CoreResult<()> {
+        self.require_email_change_allowed(who).await?;
         self.require_recent_auth(who).await?;
         self.switch_primary(who.user_id(), email).await
     }
@@ -159,6 +174,7 @@ impl Identifiers {
     /// The user asks to change its login address to `email`: a code goes to the new address, which changes
     /// nothing until it is used. Answers the same whether or not another account holds the address.
     pub async fn request_email_change(&self, who: &UserContext, email: &str) -> CoreResult<()> {
+        self.require_email_change_allowed(who).await?;
         self.require_recent_auth(who).await?;
         let email = parse_email(email)?;
         let user = self.store.get_user(who.user_id()).await?;
@@ -174,6 +190,7 @@ impl Identifiers {
 
     /// The user proves the new address with its code: it becomes the login address, and the former one is told.
     pub async fn verify_email_change(&self, who: &UserContext, req: &EmailCodeRequest) -> CoreResult<()> {
+        self.require_email_change_allowed(who).await?;
         let now = self.clock.now();
         let user = who.user_id();
         let live = self.store.pending_email_change(user, &req.email, now, MAX_FAILURES).await?;

@@ -164,6 +164,7 @@ impl Services {
             clock: self.clock.clone(),
             delivery: self.delivery.clone(),
             app_url: self.app_url.clone(),
+            settings: self.settings.clone(),
         }
     }
 

@@ -560,3 +560,21 @@ impl MfaStrategies {
 impl SettingsDocument for MfaStrategies {
     const KEY: &'static str = "mfa_strategies";
 }
+
+/// The user emails policy (`/resources/configurations/v1/user-emails-policy`): whether users may change their own
+/// login address (`users/v1/email/me`, `users/emails/v1/me/primary`). The environment's; allowed until set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserEmailsPolicy {
+    pub allow_email_change: bool,
+}
+
+impl Default for UserEmailsPolicy {
+    fn default() -> Self {
+        Self { allow_email_change: true }
+    }
+}
+
+impl SettingsDocument for UserEmailsPolicy {
+    const KEY: &'static str = "user_emails_policy";
+}

@@ -163,6 +163,11 @@ impl Settings {
         self.merge::<D>(self.scope(tenant).await?, patch).await
     }
 
+    /// The environment's user emails policy (email change allowed until set).
+    pub async fn user_emails_policy(&self) -> CoreResult<yolk_domain::settings::UserEmailsPolicy> {
+        self.get_or_default(Scope::Environment).await
+    }
+
     /// The scope a management call names: the environment, or an existing tenant.
     async fn scope<'a>(&self, tenant: Option<&'a TenantId>) -> CoreResult<Scope<'a>> {
         match tenant {

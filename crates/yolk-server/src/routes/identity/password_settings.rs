@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/resources/configurations/v1/password-rotation", get(get_rotation).post(set_rotation))
         .route("/resources/configurations/v1/password-rotation/vendor", get(get_rotation))
+        .route("/resources/configurations/v1/user-emails-policy", get(get_emails_policy).post(set_emails_policy))
 }
 
 /// The password policy of the environment (or of the tenant in `frontegg-tenant-id`): the stored one, else the
@@ -118,4 +119,22 @@ fn rotation_body(s: &Stamped<PasswordRotation>) -> Value {
         "createdAt": s.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "updatedAt": s.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     })
+}
+
+/// The user emails policy (`{allowEmailChange}`; allowed until set).
+async fn get_emails_policy(
+    _env: VendorAuth,
+    State(state): State<AppState>,
+) -> ApiResult<Json<yolk_domain::settings::UserEmailsPolicy>> {
+    Ok(Json(state.services.settings.user_emails_policy().await?))
+}
+
+/// Sets the user emails policy (200); enforced on users' own email changes.
+async fn set_emails_policy(
+    env: VendorAuth,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<StatusCode> {
+    state.services.settings.merge_document::<yolk_domain::settings::UserEmailsPolicy>(&env, body).await?;
+    Ok(StatusCode::OK)
 }

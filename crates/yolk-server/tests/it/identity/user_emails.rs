@@ -240,3 +240,36 @@ async fn the_environment_manages_any_users_addresses() {
     let res = app.post(&vendor).bearer(&token).json(json!({"email": "q@x.io"})).send().await;
     assert_error(&res, StatusCode::UNAUTHORIZED);
 }
+
+/// The user emails policy: with `allowEmailChange: false` a user cannot change its own login address (403, nothing
+/// sent), while the environment still can; turned back on, it works.
+#[tokio::test]
+async fn the_user_emails_policy_governs_a_users_own_email_change() {
+    let app = TestApp::new().await;
+    let tenant = app.seed_tenant("t1").await;
+    let ann = app.seed_user("ann@x.io", &tenant, &[]).await;
+    let env = app.vendor_token().await;
+    let policy = "/identity/resources/configurations/v1/user-emails-policy";
+    assert_eq!(app.get(policy).bearer(&env).send().await.body, json!({"allowEmailChange": true}));
+    let token = app.user_token("ann@x.io").await;
+    assert_error(&app.get(policy).bearer(&token).send().await, StatusCode::UNAUTHORIZED);
+    let off = app.post(policy).bearer(&env).json(json!({"allowEmailChange": false})).send().await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.text);
+    assert_error(
+        &app.post(policy).bearer(&env).json(json!({"allowEmailChange": "no"})).send().await,
+        StatusCode::BAD_REQUEST,
+    );
+
+    let path = "/identity/resources/users/v1/email/me";
+    let res = app.post(path).bearer(&token).json(json!({"email": "ann.new@x.io"})).send().await;
+    assert_error(&res, StatusCode::FORBIDDEN);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(app.store.outbox(Some("ann.new@x.io"), 5).await.unwrap().is_empty(), "nothing sent");
+    // The environment acting for the user is not bound by it.
+    let res = app.post(path).bearer(&env).user(&ann.to_string()).json(json!({"email": "ann.new@x.io"})).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+
+    app.post(policy).bearer(&env).json(json!({"allowEmailChange": true})).send().await;
+    let res = app.post(path).bearer(&token).json(json!({"email": "ann.other@x.io"})).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+}
