@@ -116,6 +116,7 @@ fn not_found_message(entity: Entity) -> &'static str {
         Entity::Session => "Session not found",
         Entity::Setting => "Configuration not found",
         Entity::MfaDevice => "MFA device not found",
+        Entity::TenantInvite => "Invitation not found",
     }
 }
 

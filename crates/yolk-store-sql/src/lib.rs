@@ -25,6 +25,7 @@ pub mod bulk;
 mod categories;
 mod counts;
 mod inline;
+mod invites;
 mod keys;
 mod memberships;
 mod mfa;

@@ -17,6 +17,8 @@ pub enum Entity {
     Setting,
     /// A user's MFA device.
     MfaDevice,
+    /// A tenant invitation link.
+    TenantInvite,
 }
 
 impl Entity {
@@ -33,6 +35,7 @@ impl Entity {
             Self::Session => "Session",
             Self::Setting => "Setting",
             Self::MfaDevice => "MFA device",
+            Self::TenantInvite => "Invitation",
         }
     }
 }

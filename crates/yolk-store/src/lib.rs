@@ -8,6 +8,7 @@
 
 pub mod categories;
 mod error;
+pub mod invites;
 pub mod keys;
 pub mod memberships;
 pub mod mfa;
@@ -23,6 +24,7 @@ pub mod users;
 
 pub use categories::CategoryStore;
 pub use error::{Constraint, Entity, StoreError, StoreResult};
+pub use invites::{TenantInvite, TenantInviteStore};
 pub use keys::KeyStore;
 pub use memberships::MembershipStore;
 pub use mfa::MfaStore;
@@ -63,6 +65,7 @@ pub trait Store:
     + SecretStore
     + MfaStore
     + PasswordHistoryStore
+    + TenantInviteStore
     + Send
     + Sync
     + 'static

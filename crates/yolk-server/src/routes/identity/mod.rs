@@ -13,6 +13,7 @@ pub mod permission_categories;
 pub mod permissions;
 pub mod roles;
 pub mod roles_v2;
+pub mod tenant_invites;
 pub mod users;
 
 use axum::Router;
@@ -36,4 +37,5 @@ pub fn router() -> Router<AppState> {
         .merge(permissions::router())
         .merge(permission_categories::router())
         .merge(invitations::router())
+        .merge(tenant_invites::router())
 }

@@ -19,4 +19,5 @@ mod permissions;
 mod roles;
 mod roles_support;
 mod roles_v2;
+mod tenant_invites;
 mod users;
