@@ -51,6 +51,7 @@ macro_rules! contract {
 
 mod bulk;
 mod categories;
+mod invites;
 mod keys;
 mod lists;
 mod memberships;
