@@ -8,13 +8,13 @@
 //! the environment's (`POST /tenants/invites/v1`) may be many. `shouldSendEmail` is stored and answered: a link
 //! has no recipient, so yolk sends no email for it.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 use yolk_api_types::activation::{CreateInviteTokenRequest, UserInviteTokenRequest};
 use yolk_domain::fe_permissions::{FePermission, WriteUsersRoles};
 use yolk_domain::settings::MAX_TOKEN_LIFETIME_SECS;
 use yolk_domain::{RoleId, Tenant, TenantId, UserId};
-use yolk_store::{Entity, StoreError, TenantInvite};
+use yolk_store::{Entity, Store, StoreError, TenantInvite};
 
 use crate::access::{Actor, Environment, Permit};
 use crate::activation::Activation;
@@ -47,6 +47,32 @@ fn expiry_minutes(raw: Option<f64>) -> CoreResult<i64> {
         )));
     }
     Ok(m as i64)
+}
+
+/// The link with `token` if it works at `now`: invitations `allowed`, the link exists and is unexpired, and a
+/// member's own link only while that member is still an active member of the tenant. Every other case is the one
+/// 400 (`verify` and sign-up alike).
+pub(crate) async fn live_tenant_invite(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    allowed: bool,
+    token: &str,
+) -> CoreResult<TenantInvite> {
+    let token = token.trim();
+    if !allowed || token.is_empty() || token.len() > 200 {
+        return Err(invalid_link());
+    }
+    let invite = match store.tenant_invite_by_token(token).await? {
+        Some(invite) if invite.expires_at > now => invite,
+        _ => return Err(invalid_link()),
+    };
+    if let Some(owner) = invite.user_id {
+        let memberships = store.memberships(&[owner]).await?.remove(&owner).unwrap_or_default();
+        if !memberships.iter().any(|m| m.tenant_id == invite.tenant_id && !m.pending && !m.disabled) {
+            return Err(invalid_link());
+        }
+    }
+    Ok(invite)
 }
 
 impl Activation {
@@ -205,25 +231,10 @@ impl Activation {
         Ok(self.store.delete_tenant_invite(&current.id).await?)
     }
 
-    /// The link with `token` if it works now (exists, unexpired, invitations allowed); else the one 400 for every
-    /// reason.
-    pub async fn live_tenant_invite(&self, token: &str) -> CoreResult<TenantInvite> {
-        let token = token.trim();
-        if token.is_empty() || token.len() > 200 {
-            return Err(invalid_link());
-        }
-        if !self.settings.vendor_config_in_force().await?.allow_tenant_invitations {
-            return Err(invalid_link());
-        }
-        match self.store.tenant_invite_by_token(token).await? {
-            Some(invite) if invite.expires_at > self.clock.now() => Ok(invite),
-            _ => Err(invalid_link()),
-        }
-    }
-
     /// `POST /tenants/invites/v1/verify` (public): the link and its tenant when it works; one 400 otherwise.
     pub async fn verify_tenant_invite(&self, token: &str) -> CoreResult<VerifiedInvite> {
-        let invite = self.live_tenant_invite(token).await?;
+        let allowed = self.settings.vendor_config_in_force().await?.allow_tenant_invitations;
+        let invite = live_tenant_invite(self.store.as_ref(), self.clock.now(), allowed, token).await?;
         let tenant = match self.store.get_tenant(&invite.tenant_id).await {
             Ok(t) => t,
             Err(StoreError::NotFound(_)) => return Err(invalid_link()),

@@ -135,7 +135,15 @@ impl UserService {
         // A tenant invitation link's token: the user joins that tenant (the link is the admin's invitation, so
         // `allowTenantInvitations` rules it rather than `allowSignups`).
         let invite = match optional_text(input.invitation_token.as_deref()) {
-            Some(token) => Some(self.live_tenant_invite(&config, token).await?),
+            Some(token) => Some(
+                crate::tenant_invites::live_tenant_invite(
+                    self.store.as_ref(),
+                    self.clock.now(),
+                    config.allow_tenant_invitations,
+                    token,
+                )
+                .await?,
+            ),
             None => None,
         };
         if invite.is_none() && !config.allow_signups {
@@ -202,22 +210,6 @@ impl UserService {
             })
             .await?;
         Ok(SignedUp { user, tenant_id, should_activate: !config.allow_not_verified_users_login })
-    }
-
-    /// The tenant invitation link with `token` if it works now (see `crate::tenant_invites`); one 400 otherwise.
-    async fn live_tenant_invite(
-        &self,
-        config: &yolk_domain::settings::VendorConfig,
-        token: &str,
-    ) -> CoreResult<yolk_store::TenantInvite> {
-        let invalid = || CoreError::BadRequest("The invitation link is invalid or has expired".into());
-        if !config.allow_tenant_invitations || token.len() > 200 {
-            return Err(invalid());
-        }
-        match self.store.tenant_invite_by_token(token).await? {
-            Some(invite) if invite.expires_at > self.clock.now() => Ok(invite),
-            _ => Err(invalid()),
-        }
     }
 
     /// Validates a new user's fields (email and/or username, password against the policy, phone number, picture

@@ -98,7 +98,7 @@ async fn an_environment_link_lets_a_new_user_join_its_tenant_until_deleted_or_ex
     let joined = app.store.get_user_by_email("new@x.io").await.unwrap();
     let memberships = app.store.memberships(&[joined.id]).await.unwrap().remove(&joined.id).unwrap();
     let tenants: Vec<_> = memberships.iter().map(|m| m.tenant_id.as_str().to_owned()).collect();
-    assert_eq!(tenants, [acme.clone()], "joined Acme, founded nothing");
+    assert_eq!(tenants, [acme.as_str()], "joined Acme, founded nothing");
     assert!(!memberships[0].pending);
     // A bad link is refused (no fallback to founding a tenant).
     let res = sign_up_with(&app, "other@x.io", "nope").await;
@@ -200,6 +200,15 @@ async fn a_members_own_link_needs_the_tenant_invites_permissions() {
     assert_error(&app.get(USER_LINK).access_token(&admin).send().await, StatusCode::NOT_FOUND);
     assert_error(&app.delete(USER_LINK).access_token(&admin).send().await, StatusCode::NOT_FOUND);
     assert_error(&verify(&app, &third).await, StatusCode::BAD_REQUEST);
+
+    // A member's link works only while its owner is an active member of the tenant.
+    let res = app.post(USER_LINK).access_token(&admin).json(body).send().await;
+    let fourth = res.body["token"].as_str().unwrap().to_owned();
+    assert_eq!(verify(&app, &fourth).await.status, StatusCode::OK);
+    let acme_id = crate::support::tenant(&acme);
+    app.store.remove_from_tenant(admin_id, &acme_id, chrono::Utc::now()).await.unwrap();
+    assert_error(&verify(&app, &fourth).await, StatusCode::BAD_REQUEST);
+    assert_error(&sign_up_with(&app, "late@x.io", &fourth).await, StatusCode::BAD_REQUEST);
 }
 
 /// With the `code` activation strategy the activation email carries a 6-digit code; `activate/code` needs the
