@@ -9,6 +9,8 @@
 //! - `ResetPassword`: `name`, `email`, `redirectURL` (the reset link), `expirationMinutes`;
 //! - `ActivateUser`: `name`, `email`, `redirectURL` (the activation link), `expirationHours`;
 //! - `InviteToTenant`: `name`, `email`, `redirectURL` (the invitation link), `expirationDays`;
+//! - `ActivateUserWithCode`, `InviteToTenantWithCode` (the `code` strategies): `name`, `email`, `code`, `redirectURL`
+//!   (the link the code goes with), `expirationMinutes`;
 //! - `MagicLink`: `email`, `redirectURL` (the sign-in link), `expirationMinutes`;
 //! - `MFAOTC` (email and SMS), `OTC`, `ResetPhoneNumber`, `VerifyPhoneNumber` (SMS): `code`, `expirationMinutes`.
 //!
