@@ -270,6 +270,16 @@ async fn the_code_activation_strategy_emails_a_code_that_activate_code_checks() 
     let res = app.post(CODE).json(json!({"userId": user_id, "token": token, "code": code})).send().await;
     assert_error(&res, StatusCode::BAD_REQUEST);
     assert_eq!(outbox_count(&app, "bob@x.io").await, 1);
+
+    // The code (and its link) expire after `codeExpiration` seconds.
+    let res =
+        app.post(SIGN_UP).json(json!({"email": "cat@x.io", "password": PASSWORD, "companyName": "C"})).send().await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let (user_id, token, _) = link_in_outbox(&app, "cat@x.io", "/account/activate", 1).await;
+    let code = code_in_outbox(&app, "cat@x.io", 1).await;
+    app.clock.advance_secs(601);
+    let res = app.post(CODE).json(json!({"userId": user_id, "token": token, "code": code})).send().await;
+    assert_error(&res, StatusCode::BAD_REQUEST);
 }
 
 /// With the `code` invitation strategy the invitation email carries a code; `invitation/accept/code` needs the
