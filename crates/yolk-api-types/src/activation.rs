@@ -70,3 +70,77 @@ pub struct InvitationConfigurationResponse {
     pub tenant_invitations_allowed: bool,
     pub emails_enabled: bool,
 }
+
+/// `ActivateUserWithCodeDto`: the activation link's token and the code the email carried.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivateUserWithCodeRequest {
+    pub user_id: String,
+    pub token: String,
+    pub code: String,
+    pub password: Option<String>,
+    /// Accepted and ignored (no captcha on this path).
+    pub recaptcha_token: Option<String>,
+    /// Accepted and ignored.
+    pub last_terms_check: Option<String>,
+}
+
+/// `AcceptInvitationWithCodeDto`: the invitation link's token and the code the email carried.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AcceptInvitationWithCodeRequest {
+    pub user_id: String,
+    pub token: String,
+    pub code: String,
+}
+
+/// `CreateInviteTokenRequest` (`POST /tenants/invites/v1`, environment).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateInviteTokenRequest {
+    pub tenant_id: Option<String>,
+    pub user_id: Option<String>,
+    pub expires_in_minutes: Option<f64>,
+    pub should_send_email: Option<bool>,
+    pub role_ids: Option<Vec<yolk_domain::RoleId>>,
+}
+
+/// `CreateInviteTokenRequestForUser` / `...V2` / `UpdateInviteTokenRequest` (a member's own link).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserInviteTokenRequest {
+    pub expires_in_minutes: Option<f64>,
+    pub should_send_email: Option<bool>,
+    pub role_ids: Option<Vec<yolk_domain::RoleId>>,
+}
+
+/// `VerifyInviteTokenRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyInviteTokenRequest {
+    pub token: String,
+}
+
+/// `InviteTokenDto`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteTokenDto {
+    pub id: String,
+    pub vendor_id: String,
+    pub tenant_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    pub token: String,
+    pub expires: String,
+    pub should_send_email: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub role_ids: Vec<String>,
+}
+
+/// `ResetTenantInvitationDto`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetAllInvitationsRequest {
+    pub email: String,
+}

@@ -105,10 +105,12 @@ pub struct AuthenticationResponse {
 pub struct SignUpRequest {
     #[serde(flatten)]
     pub user: crate::users::NewUserFields,
-    /// The name of the tenant the sign-up founds (required).
+    /// The name of the tenant the sign-up founds (required unless `invitationToken` is given).
     pub company_name: Option<String>,
     /// The captcha token, when the captcha policy is enabled.
     pub recaptcha_token: Option<String>,
+    /// A tenant invitation link's token: the user joins that tenant instead of founding one.
+    pub invitation_token: Option<String>,
 }
 
 /// The sign-up answer: the login response when the user may log in at once, else `shouldActivate`.

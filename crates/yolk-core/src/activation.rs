@@ -21,20 +21,21 @@ use chrono::Duration;
 use yolk_api_types::users::NewUserFields;
 use yolk_domain::delivery_settings::EmailTemplateType;
 use yolk_domain::fe_permissions::WriteUsers;
+use yolk_domain::settings::{ActivationStrategy, InvitationStrategy, LinkOrCode};
 use yolk_domain::{Clock, TenantId, User, UserId};
 use yolk_store::users::LoginIdentifier;
-use yolk_store::{SecretPurpose, Store, StoreError};
+use yolk_store::{LiveSecret, SecretPurpose, Store, StoreError};
 
 use crate::access::{Environment, Permit};
 use crate::auth::AuthService;
 use crate::delivery::{Delivery, Vars};
 use crate::grants::AccessCache;
-use crate::mfa::LoginOutcome;
+use crate::mfa::{LoginOutcome, numeric_code};
 use crate::password_rules::check_new_password;
 use crate::passwords::Passwords;
 use crate::recovery::RESET_TTL_MINUTES;
 use crate::secrets::{constant_time_eq, random_token, sha256_hex};
-use crate::settings::Settings;
+use crate::settings::{Scope, Settings};
 use crate::users::{UserService, UserView};
 use crate::{CoreError, CoreResult};
 
@@ -95,10 +96,10 @@ impl Activation {
     // ---- activation ----
 
     /// A new activation link for `user` (shown once): the page's URL and the token.
-    async fn new_activation_link(&self, user: UserId) -> CoreResult<(String, String)> {
+    async fn new_activation_link(&self, user: UserId, ttl: Duration) -> CoreResult<(String, String)> {
         let token = random_token();
         let now = self.clock.now();
-        let expires = now + Duration::hours(ACTIVATION_TTL_HOURS);
+        let expires = now + ttl;
         self.store.issue_secret(user, SecretPurpose::Activation, &sha256_hex(&token), now, expires).await?;
         Ok((format!("{}/account/activate?userId={user}&token={token}", self.app_url), token))
     }
@@ -108,7 +109,22 @@ impl Activation {
         if user.email.is_empty() {
             return Ok(());
         }
-        let (link, _) = self.new_activation_link(user.id).await?;
+        let strategy = self.activation_strategy_in_force().await?;
+        if strategy.strategy == LinkOrCode::Code {
+            let ttl = Duration::seconds(strategy.code_expiration);
+            let (link, _) = self.new_activation_link(user.id, ttl).await?;
+            let code = numeric_code();
+            let now = self.clock.now();
+            self.store.set_secret_code(user.id, SecretPurpose::Activation, None, &sha256_hex(&code), now).await?;
+            let vars = Vars::new()
+                .set("name", greeting(user))
+                .set("email", user.email.as_str())
+                .set("code", code)
+                .set("redirectURL", link)
+                .set("expirationMinutes", (strategy.code_expiration / 60).to_string());
+            return self.delivery.send_email_template(EmailTemplateType::ActivateUserWithCode, &user.email, vars).await;
+        }
+        let (link, _) = self.new_activation_link(user.id, Duration::hours(ACTIVATION_TTL_HOURS)).await?;
         let vars = Vars::new()
             .set("name", greeting(user))
             .set("email", user.email.as_str())
@@ -156,7 +172,7 @@ impl Activation {
         if found.verified {
             return Err(CoreError::BadRequest("User is already activated".into()));
         }
-        let (link, token) = self.new_activation_link(user).await?;
+        let (link, token) = self.new_activation_link(user, Duration::hours(ACTIVATION_TTL_HOURS)).await?;
         Ok(GeneratedLink { user_id: user, link, token })
     }
 
@@ -172,8 +188,18 @@ impl Activation {
         Ok(GeneratedLink { user_id: user, link, token })
     }
 
-    /// The user and its live activation secret's id when `token` is that secret; a wrong token counts against it.
-    async fn check_activation(&self, user: UserId, token: &str) -> CoreResult<(User, String)> {
+    /// The environment's activation strategy (the link, until set).
+    pub async fn activation_strategy_in_force(&self) -> CoreResult<ActivationStrategy> {
+        self.settings.get_or_default::<ActivationStrategy>(Scope::Environment).await
+    }
+
+    /// The environment's invitation strategy (the link, until set).
+    pub async fn invitation_strategy_in_force(&self) -> CoreResult<InvitationStrategy> {
+        self.settings.get_or_default::<InvitationStrategy>(Scope::Environment).await
+    }
+
+    /// The user and its live activation secret when `token` is that secret; a wrong token counts against it.
+    async fn check_activation(&self, user: UserId, token: &str) -> CoreResult<(User, LiveSecret)> {
         let now = self.clock.now();
         let live = self.store.live_secret(user, SecretPurpose::Activation, now, MAX_FAILURES).await?;
         let Some(secret) = live else { return Err(invalid_activation()) };
@@ -186,7 +212,18 @@ impl Activation {
             Ok(_) | Err(StoreError::NotFound(_)) => return Err(invalid_activation()),
             Err(e) => return Err(e.into()),
         };
-        Ok((user, secret.id))
+        Ok((user, secret))
+    }
+
+    /// Checks the code that came with a secret (the `code` strategies): a secret issued without one, or a wrong
+    /// code, is the one 400, and a wrong code counts against the secret.
+    async fn check_code(&self, secret: &LiveSecret, code: &str, invalid: fn() -> CoreError) -> CoreResult<()> {
+        let Some(expected) = &secret.code_hash else { return Err(invalid()) };
+        if !constant_time_eq(&sha256_hex(code.trim()), expected) {
+            self.store.fail_secret(&secret.id).await?;
+            return Err(invalid());
+        }
+        Ok(())
     }
 
     /// Whether the user has a password.
@@ -211,6 +248,25 @@ impl Activation {
     /// starts a session (or, when the MFA policy forces it, answers the MFA branch: see `crate::mfa`).
     pub async fn activate(&self, user: UserId, token: &str, password: Option<&str>) -> CoreResult<LoginOutcome> {
         let (found, secret) = self.check_activation(user, token).await?;
+        self.finish_activation(found, secret.id, password).await
+    }
+
+    /// `POST /users/v1/activate/code`: [`Self::activate`] with the code the activation email carried as well (the
+    /// `code` strategy): the token and the code must both be right; a wrong code counts against the link.
+    pub async fn activate_with_code(
+        &self,
+        user: UserId,
+        token: &str,
+        code: &str,
+        password: Option<&str>,
+    ) -> CoreResult<LoginOutcome> {
+        let (found, secret) = self.check_activation(user, token).await?;
+        self.check_code(&secret, code, invalid_activation).await?;
+        self.finish_activation(found, secret.id, password).await
+    }
+
+    async fn finish_activation(&self, found: User, secret: String, password: Option<&str>) -> CoreResult<LoginOutcome> {
+        let user = found.id;
         let password = password.filter(|p| !p.is_empty());
         if password.is_none() && found.provider == "local" && !self.has_password(&found).await? {
             return Err(CoreError::BadRequest("password is required".into()));
@@ -266,11 +322,28 @@ impl Activation {
         if user.email.is_empty() {
             return Ok(());
         }
+        let strategy = self.invitation_strategy_in_force().await?;
         let token = random_token();
         let now = self.clock.now();
-        let expires = now + Duration::hours(INVITATION_TTL_HOURS);
-        self.store.issue_invitation_secret(user.id, tenant, &sha256_hex(&token), now, expires).await?;
+        let ttl = match strategy.strategy {
+            LinkOrCode::Code => Duration::seconds(strategy.code_expiration),
+            LinkOrCode::Link => Duration::hours(INVITATION_TTL_HOURS),
+        };
+        self.store.issue_invitation_secret(user.id, tenant, &sha256_hex(&token), now, now + ttl).await?;
         let link = format!("{}/account/invitation/accept?userId={}&token={token}", self.app_url, user.id);
+        if strategy.strategy == LinkOrCode::Code {
+            let code = numeric_code();
+            let purpose = SecretPurpose::Invitation;
+            self.store.set_secret_code(user.id, purpose, Some(tenant), &sha256_hex(&code), now).await?;
+            let vars = Vars::new()
+                .set("name", greeting(user))
+                .set("email", user.email.as_str())
+                .set("code", code)
+                .set("redirectURL", link)
+                .set("expirationMinutes", (strategy.code_expiration / 60).to_string());
+            let kind = EmailTemplateType::InviteToTenantWithCode;
+            return self.delivery.send_email_template(kind, &user.email, vars).await;
+        }
         let vars = Vars::new()
             .set("name", greeting(user))
             .set("email", user.email.as_str())
@@ -279,10 +352,36 @@ impl Activation {
         self.delivery.send_email_template(EmailTemplateType::InviteToTenant, &user.email, vars).await
     }
 
-    /// `GET /tenants/invites/v1/configuration`: tenant invitation links are not offered (yet), so they are reported
-    /// off and the admin portal hides them; invitation emails always go out (by SMTP, or to the outbox).
-    pub fn tenant_invites_configuration(&self) -> TenantInvitesConfiguration {
-        TenantInvitesConfiguration { tenant_invitations_allowed: false, emails_enabled: true }
+    /// `GET /tenants/invites/v1/configuration`: tenant invitation links (`tenants/invites/v1/*`) work while the
+    /// environment's `allowTenantInvitations` is on; invitation emails always go out (by SMTP, or to the outbox).
+    pub async fn tenant_invites_configuration(&self) -> CoreResult<TenantInvitesConfiguration> {
+        let allowed = self.settings.vendor_config_in_force().await?.allow_tenant_invitations;
+        Ok(TenantInvitesConfiguration { tenant_invitations_allowed: allowed, emails_enabled: true })
+    }
+
+    /// `POST /users/v1/invitation/reset/all` `{email}` (environment): a new invitation link into every tenant where
+    /// the user's membership is still pending, each emailed (the previous links die). `NotFound(User)` when no
+    /// user with that address has a pending invitation.
+    pub async fn resend_all_invitations(&self, _: &Environment, email: &str) -> CoreResult<()> {
+        let email = email.trim();
+        if email.is_empty() {
+            return Err(CoreError::BadRequest("email is required".into()));
+        }
+        let not_found = || CoreError::NotFound(yolk_store::Entity::User);
+        let user = match self.store.get_user_by_email(email).await {
+            Ok(user) => user,
+            Err(StoreError::NotFound(_)) => return Err(not_found()),
+            Err(e) => return Err(e.into()),
+        };
+        let memberships = self.store.memberships(&[user.id]).await?.remove(&user.id).unwrap_or_default();
+        let pending: Vec<_> = memberships.into_iter().filter(|m| m.pending).map(|m| m.tenant_id).collect();
+        if pending.is_empty() {
+            return Err(not_found());
+        }
+        for tenant in &pending {
+            self.send_invitation_email(&user, tenant).await?;
+        }
+        Ok(())
     }
 
     /// `POST /users/v1/invitation/reset` `{email}`: a new invitation link into the tenant in scope, emailed to the
@@ -311,6 +410,16 @@ impl Activation {
     /// lets the user into that tenant (one transaction); an unverified account also loses its password and
     /// sessions and becomes verified. A wrong token is a 400 and counts against the user's live invitations.
     pub async fn accept_invitation(&self, user: UserId, token: &str) -> CoreResult<TenantId> {
+        self.accept_invitation_checked(user, token, None).await
+    }
+
+    /// `POST /users/v1/invitation/accept/code`: [`Self::accept_invitation`] with the code the invitation email
+    /// carried as well (the `code` strategy); a wrong code counts against that invitation.
+    pub async fn accept_invitation_with_code(&self, user: UserId, token: &str, code: &str) -> CoreResult<TenantId> {
+        self.accept_invitation_checked(user, token, Some(code)).await
+    }
+
+    async fn accept_invitation_checked(&self, user: UserId, token: &str, code: Option<&str>) -> CoreResult<TenantId> {
         let now = self.clock.now();
         let live = self.store.live_invitation_secrets(user, now, MAX_FAILURES).await?;
         let hash = sha256_hex(token);
@@ -318,7 +427,7 @@ impl Activation {
         let mut matched = None;
         for secret in &live {
             if constant_time_eq(&hash, &secret.hash) {
-                matched = Some(secret.id.clone());
+                matched = Some(secret);
             }
         }
         let Some(secret) = matched else {
@@ -327,8 +436,11 @@ impl Activation {
             }
             return Err(invalid_invitation());
         };
+        if let Some(code) = code {
+            self.check_code(secret, code, invalid_invitation).await?;
+        }
         let tenant =
-            self.store.accept_invitation_with_secret(&secret, user, now).await?.ok_or_else(invalid_invitation)?;
+            self.store.accept_invitation_with_secret(&secret.id, user, now).await?.ok_or_else(invalid_invitation)?;
         self.access.invalidate();
         Ok(tenant)
     }

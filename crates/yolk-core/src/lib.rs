@@ -22,6 +22,7 @@ pub mod roles;
 pub mod secrets;
 pub mod settings;
 pub mod start;
+pub mod tenant_invites;
 pub mod tenants;
 pub mod tokens;
 pub mod users;

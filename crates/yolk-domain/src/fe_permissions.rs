@@ -56,6 +56,12 @@ fe_permissions! {
     WriteSubAccounts => "fe.account-hierarchy.write.subAccount",
     /// Delete sub-accounts.
     DeleteSubAccounts => "fe.account-hierarchy.delete.subAccount",
+    /// View one's own invitation link into the tenant.
+    ReadTenantInvites => "fe.secure.read.tenantInvites",
+    /// Create and change one's own invitation link into the tenant.
+    WriteTenantInvites => "fe.secure.write.tenantInvites",
+    /// Delete one's own invitation link into the tenant.
+    DeleteTenantInvites => "fe.secure.delete.tenantInvites",
 }
 
 /// Whether `key` is one of Frontegg's own permission keys (the `fe.` namespace), rendered as `fePermission`.

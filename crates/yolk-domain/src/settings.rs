@@ -578,3 +578,69 @@ impl Default for UserEmailsPolicy {
 impl SettingsDocument for UserEmailsPolicy {
     const KEY: &'static str = "user_emails_policy";
 }
+
+/// `strategy` of the activation and invitation strategies: what the email carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkOrCode {
+    /// A link (`/account/activate?userId=&token=`, `/account/invitation/accept?userId=&token=`).
+    #[default]
+    Link,
+    /// The link and a 6-digit code; the `.../code` routes take the link's token and the code.
+    Code,
+}
+
+fn check_code_expiration(secs: i64) -> Result<(), String> {
+    if !(60..=MAX_TOKEN_LIFETIME_SECS).contains(&secs) {
+        return Err(format!("codeExpiration must be between 60 and {MAX_TOKEN_LIFETIME_SECS} seconds"));
+    }
+    Ok(())
+}
+
+/// The environment's activation strategy (`/configurations/v1/activation/strategies`). Enforced by the activation
+/// email: with `code`, the secret lives `codeExpiration` seconds and the email carries a code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ActivationStrategy {
+    pub strategy: LinkOrCode,
+    /// How long a code (and its link) works, seconds (the link strategy's links work 72 hours).
+    pub code_expiration: i64,
+}
+
+impl Default for ActivationStrategy {
+    fn default() -> Self {
+        Self { strategy: LinkOrCode::Link, code_expiration: 72 * 3600 }
+    }
+}
+
+impl SettingsDocument for ActivationStrategy {
+    const KEY: &'static str = "activation_strategy";
+
+    fn validate(&self) -> Result<(), String> {
+        check_code_expiration(self.code_expiration)
+    }
+}
+
+/// The environment's invitation strategy (`/configurations/v1/invitation/strategies`). Enforced by the invitation
+/// email: with `code`, the secret lives `codeExpiration` seconds and the email carries a code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct InvitationStrategy {
+    pub strategy: LinkOrCode,
+    /// How long a code (and its link) works, seconds (the link strategy's links work 7 days).
+    pub code_expiration: i64,
+}
+
+impl Default for InvitationStrategy {
+    fn default() -> Self {
+        Self { strategy: LinkOrCode::Link, code_expiration: 7 * 24 * 3600 }
+    }
+}
+
+impl SettingsDocument for InvitationStrategy {
+    const KEY: &'static str = "invitation_strategy";
+
+    fn validate(&self) -> Result<(), String> {
+        check_code_expiration(self.code_expiration)
+    }
+}

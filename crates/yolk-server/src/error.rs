@@ -119,6 +119,7 @@ fn not_found_message(entity: Entity) -> &'static str {
         Entity::UserEmail => "Email not found",
         Entity::Username => "Username not found",
         Entity::PhoneNumber => "Phone number not found",
+        Entity::TenantInvite => "Invitation not found",
     }
 }
 

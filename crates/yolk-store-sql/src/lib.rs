@@ -26,6 +26,7 @@ mod categories;
 mod counts;
 mod identifiers;
 mod inline;
+mod invites;
 mod keys;
 mod memberships;
 mod mfa;

@@ -11,7 +11,7 @@ use crate::{SqlStore, db_err};
 
 impl Decode for LiveSecret {
     fn decode<R: RowExt>(r: &R) -> StoreResult<Self> {
-        Ok(LiveSecret { id: r.text("id")?, hash: r.text("secret_hash")? })
+        Ok(LiveSecret { id: r.text("id")?, hash: r.text("secret_hash")?, code_hash: r.opt_text("code_hash")? })
     }
 }
 
@@ -49,6 +49,32 @@ impl SecretStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
+    async fn set_secret_code(
+        &self,
+        user: UserId,
+        purpose: SecretPurpose,
+        tenant: Option<&TenantId>,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        // Issuing drops the older unspent secrets of the purpose (and tenant): at most one row matches.
+        let updated = sqlx::query(
+            "UPDATE one_time_secrets SET code_hash = $1
+             WHERE user_id = $2 AND purpose = $3 AND spent_at IS NULL AND expires_at > $4
+               AND ($5 = '' OR tenant_id = $5)",
+        )
+        .bind(code_hash)
+        .bind(user.to_string())
+        .bind(purpose.as_str())
+        .bind(ms(now))
+        .bind(tenant.map(|t| t.as_str().to_owned()).unwrap_or_default())
+        .execute(&self.write)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(updated > 0)
+    }
+
     async fn live_secret(
         &self,
         user: UserId,
@@ -56,7 +82,7 @@ impl SecretStore for SqlStore {
         now: DateTime<Utc>,
         max_failures: i64,
     ) -> StoreResult<Option<LiveSecret>> {
-        let sql = "SELECT id, secret_hash FROM one_time_secrets
+        let sql = "SELECT id, secret_hash, code_hash FROM one_time_secrets
              WHERE user_id = $1 AND purpose = $2 AND spent_at IS NULL AND expires_at > $3 AND failed_attempts < $4
              ORDER BY created_at DESC LIMIT 1";
         let user = user.to_string();
@@ -128,7 +154,7 @@ impl SecretStore for SqlStore {
         now: DateTime<Utc>,
         max_failures: i64,
     ) -> StoreResult<Vec<LiveSecret>> {
-        let sql = "SELECT id, secret_hash FROM one_time_secrets
+        let sql = "SELECT id, secret_hash, code_hash FROM one_time_secrets
              WHERE user_id = $1 AND purpose = $2 AND spent_at IS NULL AND expires_at > $3 AND failed_attempts < $4
              ORDER BY created_at DESC LIMIT 100";
         let user = user.to_string();

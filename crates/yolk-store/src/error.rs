@@ -23,6 +23,8 @@ pub enum Entity {
     Username,
     /// One of a user's phone numbers.
     PhoneNumber,
+    /// A tenant invitation link.
+    TenantInvite,
 }
 
 impl Entity {
@@ -42,6 +44,7 @@ impl Entity {
             Self::UserEmail => "Email",
             Self::Username => "Username",
             Self::PhoneNumber => "Phone number",
+            Self::TenantInvite => "Invitation",
         }
     }
 }

@@ -9,6 +9,7 @@
 pub mod categories;
 mod error;
 pub mod identifiers;
+pub mod invites;
 pub mod keys;
 pub mod memberships;
 pub mod mfa;
@@ -25,6 +26,7 @@ pub mod users;
 pub use categories::CategoryStore;
 pub use error::{Constraint, Entity, StoreError, StoreResult};
 pub use identifiers::IdentifierStore;
+pub use invites::{TenantInvite, TenantInviteStore};
 pub use keys::KeyStore;
 pub use memberships::MembershipStore;
 pub use mfa::MfaStore;
@@ -66,6 +68,7 @@ pub trait Store:
     + MfaStore
     + PasswordHistoryStore
     + IdentifierStore
+    + TenantInviteStore
     + Send
     + Sync
     + 'static

@@ -35,6 +35,8 @@ pub struct LiveSecret {
     pub id: String,
     /// SHA-256 of the secret, hex.
     pub hash: String,
+    /// SHA-256 of the code that goes with it (the `code` activation and invitation strategies), hex.
+    pub code_hash: Option<String>,
 }
 
 /// Single-use secrets.
@@ -50,6 +52,17 @@ pub trait SecretStore {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
+
+    /// Sets the code (its hash) of the user's newest live secret of `purpose` (for an invitation, the one into
+    /// `tenant`); `false` when there is none.
+    async fn set_secret_code(
+        &self,
+        user: UserId,
+        purpose: SecretPurpose,
+        tenant: Option<&TenantId>,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     /// The user's live secret of `purpose` at `now` (unspent, unexpired, fewer than `max_failures` wrong guesses).
     async fn live_secret(

@@ -9,6 +9,8 @@
 //! - `ResetPassword`: `name`, `email`, `redirectURL` (the reset link), `expirationMinutes`;
 //! - `ActivateUser`: `name`, `email`, `redirectURL` (the activation link), `expirationHours`;
 //! - `InviteToTenant`: `name`, `email`, `redirectURL` (the invitation link), `expirationDays`;
+//! - `ActivateUserWithCode`, `InviteToTenantWithCode` (the `code` strategies): `name`, `email`, `code`, `redirectURL`
+//!   (the link the code goes with), `expirationMinutes`;
 //! - `MagicLink`: `email`, `redirectURL` (the sign-in link), `expirationMinutes`;
 //! - `MFAOTC` (email and SMS), `OTC`, `ResetPhoneNumber`, `VerifyPhoneNumber` (SMS): `code`, `expirationMinutes`.
 //!
@@ -86,6 +88,8 @@ pub const SENT_EMAILS: &[EmailTemplateType] = &[
     EmailTemplateType::ResetPassword,
     EmailTemplateType::ActivateUser,
     EmailTemplateType::InviteToTenant,
+    EmailTemplateType::ActivateUserWithCode,
+    EmailTemplateType::InviteToTenantWithCode,
     EmailTemplateType::MagicLink,
     EmailTemplateType::MfaOtc,
     EmailTemplateType::Otc,
@@ -97,6 +101,9 @@ pub fn variables(kind: EmailTemplateType) -> &'static [&'static str] {
         EmailTemplateType::ResetPassword => &["name", "email", "redirectURL", "expirationMinutes"],
         EmailTemplateType::ActivateUser => &["name", "email", "redirectURL", "expirationHours"],
         EmailTemplateType::InviteToTenant => &["name", "email", "redirectURL", "expirationDays"],
+        EmailTemplateType::ActivateUserWithCode | EmailTemplateType::InviteToTenantWithCode => {
+            &["name", "email", "code", "redirectURL", "expirationMinutes"]
+        }
         EmailTemplateType::MagicLink => &["email", "redirectURL", "expirationMinutes"],
         EmailTemplateType::MfaOtc | EmailTemplateType::Otc => &["code", "expirationMinutes"],
         _ => &[],
@@ -137,6 +144,24 @@ pub fn default_email(kind: EmailTemplateType) -> Option<DefaultEmail> {
             html: "<p>Hi {{name}},</p><p>You were invited to join an account. To accept the invitation, <a \
                    href=\"{{redirectURL}}\">open this link</a>.</p><p>The link works once, for {{expirationDays}} \
                    days. If you do not want to join, ignore this email.</p>",
+        },
+        EmailTemplateType::ActivateUserWithCode => DefaultEmail {
+            subject: "Your activation code",
+            text: "Hi {{name}},\n\nYour activation code is {{code}}. Enter it on the activation page:\n\n\
+                   {{redirectURL}}\n\nIt works once, for {{expirationMinutes}} minutes. If you did not sign up, ignore \
+                   this email.\n",
+            html: "<p>Hi {{name}},</p><p>Your activation code is <b>{{code}}</b>. Enter it on the <a \
+                   href=\"{{redirectURL}}\">activation page</a>.</p><p>It works once, for {{expirationMinutes}} \
+                   minutes. If you did not sign up, ignore this email.</p>",
+        },
+        EmailTemplateType::InviteToTenantWithCode => DefaultEmail {
+            subject: "Your invitation code",
+            text: "Hi {{name}},\n\nYou were invited to join an account. Your invitation code is {{code}}. Enter it \
+                   on the invitation page:\n\n{{redirectURL}}\n\nIt works once, for {{expirationMinutes}} minutes. \
+                   If you do not want to join, ignore this email.\n",
+            html: "<p>Hi {{name}},</p><p>You were invited to join an account. Your invitation code is \
+                   <b>{{code}}</b>. Enter it on the <a href=\"{{redirectURL}}\">invitation page</a>.</p><p>It works \
+                   once, for {{expirationMinutes}} minutes. If you do not want to join, ignore this email.</p>",
         },
         EmailTemplateType::MagicLink => DefaultEmail {
             subject: "Your sign-in link",

@@ -132,7 +132,21 @@ impl UserService {
     /// session starts is the caller's (the login path's) business: see [`SignedUp::should_activate`].
     pub async fn sign_up(&self, input: SignUpRequest, with_username: bool) -> CoreResult<SignedUp> {
         let config = self.settings.vendor_config_in_force().await?;
-        if !config.allow_signups {
+        // A tenant invitation link's token: the user joins that tenant (the link is the admin's invitation, so
+        // `allowTenantInvitations` rules it rather than `allowSignups`).
+        let invite = match optional_text(input.invitation_token.as_deref()) {
+            Some(token) => Some(
+                crate::tenant_invites::live_tenant_invite(
+                    self.store.as_ref(),
+                    self.clock.now(),
+                    config.allow_tenant_invitations,
+                    token,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        if invite.is_none() && !config.allow_signups {
             return Err(CoreError::Forbidden("Sign up is disabled".into()));
         }
         // The identifier the sign-up route names is required (the other is optional); `new_account` parses both.
@@ -144,9 +158,10 @@ impl UserService {
         if optional_text(given.as_deref()).is_none() {
             return Err(CoreError::BadRequest(missing.into()));
         }
-        let company = optional_text(input.company_name.as_deref())
-            .ok_or_else(|| CoreError::BadRequest("companyName is required".into()))?
-            .to_owned();
+        let company = optional_text(input.company_name.as_deref()).map(str::to_owned);
+        if company.is_none() && invite.is_none() {
+            return Err(CoreError::BadRequest("companyName is required".into()));
+        }
         // A self sign-up is a local account: it never picks its own roles, provider, nor sets what only the
         // environment sets.
         if input.user.provider.as_deref().is_some_and(|p| p != "local") {
@@ -154,6 +169,24 @@ impl UserService {
         }
         let user = NewUserFields { role_ids: None, external_id: None, vendor_metadata: None, ..input.user };
         let account = self.new_account(user, false).await?;
+        if let Some(invite) = invite {
+            let tenant_id = invite.tenant_id;
+            let usable = self.store.list_roles(Some(&tenant_id)).await?;
+            // The link's roles that still exist, else the tenant's default ones.
+            let chosen: Vec<_> = invite.role_ids.into_iter().filter(|id| usable.iter().any(|r| &r.id == id)).collect();
+            let role_ids = self.member_roles(&tenant_id, Some(&chosen), false).await?;
+            let user = User { active_tenant_id: Some(tenant_id.clone()), ..account.user };
+            let new = NewUser {
+                user,
+                password_hash: account.password_hash,
+                tenant_id: Some(tenant_id.clone()),
+                role_ids,
+                new_tenant: None,
+            };
+            let user = self.store.create_user(&new).await?;
+            return Ok(SignedUp { user, tenant_id, should_activate: !config.allow_not_verified_users_login });
+        }
+        let company = company.unwrap_or_default();
         let now = self.clock.now();
         let tenant = Tenant {
             profile: TenantProfile {

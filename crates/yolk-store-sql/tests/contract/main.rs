@@ -52,6 +52,7 @@ macro_rules! contract {
 mod bulk;
 mod categories;
 mod identifiers;
+mod invites;
 mod keys;
 mod lists;
 mod memberships;

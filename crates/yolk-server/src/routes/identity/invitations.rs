@@ -123,12 +123,12 @@ async fn reset_invitation(
 async fn get_invitation_configuration(
     State(state): State<AppState>,
     _scope: TenantScope,
-) -> Json<InvitationConfigurationResponse> {
-    let c = state.services.activation().tenant_invites_configuration();
-    Json(InvitationConfigurationResponse {
+) -> ApiResult<Json<InvitationConfigurationResponse>> {
+    let c = state.services.activation().tenant_invites_configuration().await?;
+    Ok(Json(InvitationConfigurationResponse {
         tenant_invitations_allowed: c.tenant_invitations_allowed,
         emails_enabled: c.emails_enabled,
-    })
+    }))
 }
 
 fn link_body(link: GeneratedLink) -> (StatusCode, Json<GeneratedLinkResponse>) {

@@ -13,6 +13,7 @@ pub mod permission_categories;
 pub mod permissions;
 pub mod roles;
 pub mod roles_v2;
+pub mod tenant_invites;
 pub mod user_emails;
 pub mod usernames;
 pub mod users;
@@ -40,4 +41,5 @@ pub fn router() -> Router<AppState> {
         .merge(invitations::router())
         .merge(user_emails::router())
         .merge(usernames::router())
+        .merge(tenant_invites::router())
 }

@@ -200,16 +200,16 @@ async fn a_pending_invitation_is_resent_with_a_new_link_by_the_tenant_only() {
     assert_error(&reset(admin, "ann@x.io").await, StatusCode::NOT_FOUND);
 }
 
-/// The invitation configuration: tenant invitation links are reported off (not offered), emails on; a token is
-/// required.
+/// The invitation configuration: tenant invitation links are reported on (the environment's
+/// `allowTenantInvitations`, on by default; see `tenant_invites.rs` for off), emails on; a token is required.
 #[tokio::test]
-async fn the_invitation_configuration_reports_links_off_and_emails_on() {
+async fn the_invitation_configuration_reports_links_and_emails_on() {
     let app = TestApp::new().await;
     let path = "/identity/resources/tenants/invites/v1/configuration";
     let vendor = app.vendor_token().await;
     let res = app.get(path).access_token(&vendor).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
-    assert_eq!(res.body, json!({"tenantInvitationsAllowed": false, "emailsEnabled": true}));
+    assert_eq!(res.body, json!({"tenantInvitationsAllowed": true, "emailsEnabled": true}));
     let tenant = app.seed_tenant("t1").await;
     app.seed_user("m@x.io", &tenant, &[]).await;
     let member = app.user_token("m@x.io").await;

@@ -19,6 +19,7 @@ mod permissions;
 mod roles;
 mod roles_support;
 mod roles_v2;
+mod tenant_invites;
 mod user_emails;
 mod usernames;
 mod users;
