@@ -203,6 +203,11 @@ impl Config {
                 ));
             }
         }
+        let captcha = url::Url::parse(&self.captcha_verify_url)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        if !captcha {
+            return Err(format!("captcha_verify_url: {:?} is not an http(s) URL", self.captcha_verify_url));
+        }
         if let Some(url) = &self.smtp_url {
             // Built here only to be checked: a bad URL or sender fails start-up, not the first email.
             yolk_core::delivery::Smtp::new(url.expose(), &self.mail_from).map_err(|e| e.to_string())?;

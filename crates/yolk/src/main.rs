@@ -106,6 +106,7 @@ const CONFIG_KEYS: &[&str] = &[
     "smtp_url",
     "mail_from",
     "app_url",
+    "captcha_verify_url",
 ];
 
 fn load_config(opts: &Opts) -> anyhow::Result<Config> {
