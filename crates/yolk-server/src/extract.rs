@@ -152,6 +152,18 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
+/// The value of the first non-empty cookie whose name, compared by `matches`, is the one wanted.
+pub fn cookie(headers: &HeaderMap, matches: impl Fn(&str) -> bool) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| matches(name) && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
+}
+
 /// A request header's value, trimmed; absent, empty or not text is `None`.
 pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())

@@ -268,14 +268,7 @@ fn clear_cookie(state: &AppState) -> String {
 /// dashes>` (some SDKs strip only the first dash; CLIENTS.md §3.4).
 fn refresh_cookie(state: &AppState, headers: &HeaderMap) -> Option<String> {
     let wanted = state.refresh_cookie_name();
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| name.replace('-', "") == wanted && !value.is_empty())
-        .map(|(_, value)| value.to_owned())
+    crate::extract::cookie(headers, |name| name.replace('-', "") == wanted)
 }
 
 /// The optional body of refresh and logout: empty or malformed bodies count as none (body-less POSTs are normal

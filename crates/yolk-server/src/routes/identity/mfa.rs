@@ -69,14 +69,7 @@ fn device_cookie_name(state: &AppState) -> String {
 /// The remember-device token the browser presents, if any.
 pub(crate) fn remembered_device(state: &AppState, headers: &HeaderMap) -> Option<String> {
     let wanted = device_cookie_name(state);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == wanted && !value.is_empty())
-        .map(|(_, value)| value.to_owned())
+    crate::extract::cookie(headers, |name| name == wanted)
 }
 
 /// How a first factor answers: the login body and the refresh cookie (`status`), or the MFA branch (200, no

@@ -46,14 +46,7 @@ fn flow_cookie_name(state: &AppState) -> String {
 
 fn flow_cookie(state: &AppState, headers: &HeaderMap) -> Option<String> {
     let wanted = flow_cookie_name(state);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == wanted && !value.is_empty())
-        .map(|(_, value)| value.to_owned())
+    crate::extract::cookie(headers, |name| name == wanted)
 }
 
 async fn prelogin(
