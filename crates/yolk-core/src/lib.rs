@@ -18,6 +18,7 @@ pub mod passwordless;
 pub mod passwordless_code;
 pub mod passwords;
 pub mod recovery;
+pub mod recovery_sms;
 pub mod roles;
 pub mod secrets;
 pub mod settings;

@@ -26,6 +26,9 @@ pub fn router() -> Router<AppState> {
         .route("/resources/configurations/v1/password-rotation", get(get_rotation).post(set_rotation))
         .route("/resources/configurations/v1/password-rotation/vendor", get(get_rotation))
         .route("/resources/configurations/v1/user-emails-policy", get(get_emails_policy).post(set_emails_policy))
+        .route("/resources/users/v2/passwords/reset/email", axum::routing::post(reset_v2_email))
+        .route("/resources/users/v2/passwords/reset/sms", axum::routing::post(reset_v2_sms))
+        .route("/resources/users/v2/passwords/reset/sms/verify", axum::routing::post(reset_v2_sms_verify))
 }
 
 /// The password policy of the environment (or of the tenant in `frontegg-tenant-id`): the stored one, else the
@@ -137,4 +140,67 @@ async fn set_emails_policy(
 ) -> ApiResult<StatusCode> {
     state.services.settings.merge_document::<yolk_domain::settings::UserEmailsPolicy>(&env, body).await?;
     Ok(StatusCode::OK)
+}
+
+/// `ResetPasswordDto`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResetV2Request {
+    identifier: String,
+    identifier_type: String,
+    recaptcha_token: Option<String>,
+}
+
+/// `VerifyPasswordViaSmsRequestDto`: the texted code (`otcToken`) and the request's `sessionId`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResetSmsVerifyRequest {
+    otc_token: String,
+    session_id: String,
+}
+
+async fn reset_v2(state: &AppState, ip: Option<std::net::IpAddr>, body: &ResetV2Request) -> ApiResult<()> {
+    state.throttle.admit(ip, &format!("reset:{}", body.identifier.trim().to_lowercase()))?;
+    let email = (body.identifier_type == "email").then_some(body.identifier.as_str());
+    state.services.captcha.check(body.recaptcha_token.as_deref(), email, ip).await?;
+    Ok(())
+}
+
+/// Forgot password by the account's email or username: the reset link by email; `{sessionId}` (200), the same for
+/// every account.
+async fn reset_v2_email(
+    State(state): State<AppState>,
+    crate::extract::ClientAddr(ip): crate::extract::ClientAddr,
+    ApiJson(body): ApiJson<ResetV2Request>,
+) -> ApiResult<Json<Value>> {
+    reset_v2(&state, ip, &body).await?;
+    let session = state.services.recovery().request_reset_v2_email(&body.identifier, &body.identifier_type).await?;
+    Ok(Json(serde_json::json!({ "sessionId": session })))
+}
+
+/// Forgot password by SMS: a code to the account's phone; `{sessionId}` (200), the same for every account.
+async fn reset_v2_sms(
+    State(state): State<AppState>,
+    crate::extract::ClientAddr(ip): crate::extract::ClientAddr,
+    ApiJson(body): ApiJson<ResetV2Request>,
+) -> ApiResult<Json<Value>> {
+    reset_v2(&state, ip, &body).await?;
+    let session = state.services.recovery().request_reset_sms(&body.identifier, &body.identifier_type).await?;
+    Ok(Json(serde_json::json!({ "sessionId": session })))
+}
+
+/// The texted code for a reset token: `{userId, token}` (200); a wrong code is a 400 and counts against it.
+async fn reset_v2_sms_verify(
+    State(state): State<AppState>,
+    crate::extract::ClientAddr(ip): crate::extract::ClientAddr,
+    ApiJson(body): ApiJson<ResetSmsVerifyRequest>,
+) -> ApiResult<Json<Value>> {
+    let identifier = format!("reset-sms:{}", &yolk_core::secrets::sha256_hex(body.session_id.trim())[..16]);
+    state.throttle.admit(ip, &identifier)?;
+    let result = state.services.recovery().verify_reset_sms(&body.session_id, &body.otc_token).await;
+    if result.is_err() {
+        state.throttle.failed(&identifier);
+    }
+    let (user, token) = result?;
+    Ok(Json(serde_json::json!({ "userId": user.to_string(), "token": token })))
 }

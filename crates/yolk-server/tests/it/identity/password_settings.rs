@@ -144,3 +144,79 @@ async fn an_expired_password_starts_no_session_and_its_reset_token_sets_a_new_on
     assert_eq!(claims(res.body["accessToken"].as_str().unwrap())["sub"], id.to_string());
     assert!(res.body.get("passwordExpiresIn").is_none());
 }
+
+#[tokio::test]
+async fn a_texted_reset_code_buys_a_reset_token_once_and_unknown_accounts_look_the_same() {
+    let app = TestApp::new().await;
+    let env = app.vendor_token().await;
+    let t1 = app.seed_tenant("t1").await;
+    let id = app.seed_user("ann@x.io", &t1, &[]).await;
+    let phone = "+15550001111";
+    let res = app
+        .put(&format!("/identity/resources/users/v1/{id}"))
+        .bearer(&env)
+        .tenant(&t1)
+        .json(json!({"phoneNumber": phone}))
+        .send()
+        .await;
+    assert!(res.status.is_success(), "{}", res.text);
+
+    let sms = "/identity/resources/users/v2/passwords/reset/sms";
+    let bad = app.post(sms).json(json!({"identifier": "ann@x.io", "identifierType": "phoneNumber"})).send().await;
+    assert_error(&bad, StatusCode::BAD_REQUEST);
+    let unknown = app.post(sms).json(json!({"identifier": "nobody@x.io", "identifierType": "email"})).send().await;
+    let known = app.post(sms).json(json!({"identifier": "ann@x.io", "identifierType": "email"})).send().await;
+    assert_eq!((known.status, unknown.status), (StatusCode::OK, StatusCode::OK), "{}", known.text);
+    assert!(known.body["sessionId"].is_string() && unknown.body["sessionId"].is_string());
+    let session = known.body["sessionId"].as_str().unwrap().to_owned();
+    let mut code = None;
+    for _ in 0..300 {
+        if let Some(m) = app.store.outbox(Some(phone), 1).await.unwrap().pop() {
+            code = m.text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_owned);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let code = code.expect("a texted code");
+    let verify = "/identity/resources/users/v2/passwords/reset/sms/verify";
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    assert_error(
+        &app.post(verify).json(json!({"sessionId": session, "otcToken": wrong})).send().await,
+        StatusCode::BAD_REQUEST,
+    );
+    let other = unknown.body["sessionId"].as_str().unwrap();
+    assert_error(
+        &app.post(verify).json(json!({"sessionId": other, "otcToken": code})).send().await,
+        StatusCode::BAD_REQUEST,
+    );
+    let res = app.post(verify).json(json!({"sessionId": session, "otcToken": code})).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.body["userId"], id.to_string());
+    let token = res.body["token"].as_str().unwrap().to_owned();
+    assert_error(
+        &app.post(verify).json(json!({"sessionId": session, "otcToken": code})).send().await,
+        StatusCode::BAD_REQUEST,
+    );
+
+    let reset = "/identity/resources/users/v1/passwords/reset/verify";
+    let res = app
+        .post(reset)
+        .json(json!({"userId": id.to_string(), "token": token, "password": "texted-new-1"}))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    app.login_with("ann@x.io", "texted-new-1").await;
+
+    let email = "/identity/resources/users/v2/passwords/reset/email";
+    let res = app.post(email).json(json!({"identifier": "ann@x.io", "identifierType": "email"})).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let mut sent = false;
+    for _ in 0..300 {
+        if !app.store.outbox(Some("ann@x.io"), 1).await.unwrap().is_empty() {
+            sent = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(sent, "the reset link by email");
+}
