@@ -333,7 +333,10 @@ pub fn active_tenant(user: &User, memberships: &[Membership]) -> Option<TenantId
 }
 
 /// [`active_tenant`] over (tenant, admits) pairs in membership order.
-fn first_admitting<'a>(user: &User, tenants: impl Iterator<Item = (&'a TenantId, bool)> + Clone) -> Option<TenantId> {
+pub(crate) fn first_admitting<'a>(
+    user: &User,
+    tenants: impl Iterator<Item = (&'a TenantId, bool)> + Clone,
+) -> Option<TenantId> {
     let mut admitting = tenants.filter(|(_, admits)| *admits).map(|(t, _)| t);
     user.active_tenant_id
         .as_ref()

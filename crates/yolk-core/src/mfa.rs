@@ -754,8 +754,14 @@ impl Mfa {
     }
 
     async fn require_strategy(&self, strategy: MfaStrategy) -> CoreResult<()> {
+        let off = || CoreError::BadRequest(format!("The {strategy:?} MFA strategy is not enabled"));
         if !self.settings.mfa_strategies().await?.is_active(strategy) {
-            return Err(CoreError::BadRequest(format!("The {strategy:?} MFA strategy is not enabled")));
+            return Err(off());
+        }
+        // The MFA configuration's switch for the authenticator app counts too (SMS and email check theirs when
+        // they send).
+        if strategy == MfaStrategy::AuthenticatorApp && !self.settings.mfa_config().await?.authentication_app.active {
+            return Err(off());
         }
         Ok(())
     }

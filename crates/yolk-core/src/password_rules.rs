@@ -49,8 +49,7 @@ pub(crate) enum Rotation {
 /// The tenant whose policies apply to `user`: its active tenant if that membership admits it, else its first.
 pub(crate) async fn policy_tenant(store: &Arc<dyn Store>, user: &User) -> CoreResult<Option<TenantId>> {
     let tenants = store.token_tenants(user.id).await?;
-    let admitting = || tenants.iter().filter(|t| t.admits).map(|t| &t.tenant_id);
-    Ok(user.active_tenant_id.as_ref().filter(|a| admitting().any(|t| t == *a)).or_else(|| admitting().next()).cloned())
+    Ok(crate::auth::first_admitting(user, tenants.iter().map(|t| (&t.tenant_id, t.admits))))
 }
 
 impl Settings {

@@ -545,3 +545,21 @@ async fn a_forced_user_enrolls_a_phone_during_login() {
         (json!(true), json!("+********8750"))
     );
 }
+
+#[tokio::test]
+async fn the_configurations_authenticator_switch_is_enforced_too() {
+    let app = TestApp::new().await;
+    let env = app.vendor_token().await;
+    let tenant = app.seed_tenant("t1").await;
+    app.seed_user("ann@x.io", &tenant, &[]).await;
+    let config = "/identity/resources/configurations/v1/mfa";
+    let off = json!({"authenticationApp": {"active": false, "serviceName": "yolk"}});
+    assert_eq!(app.post(config).bearer(&env).json(off).send().await.status, StatusCode::CREATED);
+    let token = app.user_token("ann@x.io").await;
+    let res = app.post("/identity/resources/users/v1/mfa/enroll").bearer(&token).send().await;
+    assert_error(&res, StatusCode::BAD_REQUEST);
+    let on = json!({"authenticationApp": {"active": true, "serviceName": "yolk"}});
+    app.post(config).bearer(&env).json(on).send().await;
+    let res = app.post("/identity/resources/users/v1/mfa/enroll").bearer(&token).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+}
