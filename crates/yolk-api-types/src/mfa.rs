@@ -24,7 +24,7 @@ pub struct MfaRequiredResponse {
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserMfaDevices {
-    pub webauthn: Vec<serde_json::Value>,
+    pub webauthn: Vec<WebAuthnDevice>,
     pub phones: Vec<PhoneDevice>,
     pub authenticators: Vec<AuthenticatorDevice>,
     pub emails: Vec<EmailDevice>,
@@ -36,6 +36,16 @@ pub struct UserMfaDevices {
 pub struct PhoneDevice {
     pub id: String,
     pub phone_number: String,
+}
+
+/// `UserMFAWebAuthnDeviceResponse`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebAuthnDevice {
+    pub id: String,
+    /// `Platform` or `CrossPlatform`.
+    pub device_type: String,
+    pub name: String,
 }
 
 /// `UserMFAAuthenticatorAppResponse`.
@@ -177,4 +187,104 @@ pub struct PasswordExpiredResponse {
     pub reset_password_token: String,
     pub user_id: String,
     pub user_email: String,
+}
+
+/// `Platform` (the device's own authenticator) or `CrossPlatform` (a roaming security key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WebAuthnDeviceType {
+    Platform,
+    CrossPlatform,
+}
+
+/// A browser's WebAuthn answer as the SDK posts it (`VerifyNewWebAuthnDeviceRequest`, `AuthenticateUserWebAuthNDto`):
+/// the credential id and the authenticator's response, every buffer base64url.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebAuthnAnswer {
+    pub id: String,
+    pub response: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub device_type: Option<WebAuthnDeviceType>,
+}
+
+/// `RequestEnrollMFAWebAuthnResponse` and the pre-verify answer: the ceremony's token and the options the SDK hands
+/// to `navigator.credentials`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebAuthnOptionsResponse {
+    pub webauthn_token: String,
+    pub options: serde_json::Value,
+}
+
+/// `VerifyEnrollMFAWebAuthnRequest`: the attestation of a device enrolled at login.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyWebAuthnEnrollAtLoginRequest {
+    pub device_type: WebAuthnDeviceType,
+    pub webauthn_token: String,
+    pub options: WebAuthnAnswer,
+    pub mfa_token: String,
+    #[serde(default)]
+    pub remember_device: bool,
+}
+
+/// `VerifyMFAWebAuthnRequest`: a device's assertion for a login waiting for its second factor.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyWebAuthnRequest {
+    pub webauthn_token: String,
+    pub options: WebAuthnAnswer,
+    pub mfa_token: String,
+    #[serde(default)]
+    pub remember_device: bool,
+}
+
+/// The signed-in user's WebAuthn enrolment (`users/v1/mfa/webauthn/enroll/verify`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserWebAuthnEnrollRequest {
+    pub device_type: WebAuthnDeviceType,
+    pub webauthn_token: String,
+    pub options: WebAuthnAnswer,
+}
+
+/// The signed-in user's assertion removing a WebAuthn device (`users/v1/mfa/webauthn/{deviceId}/disable/verify`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserWebAuthnDisableRequest {
+    pub webauthn_token: String,
+    pub options: WebAuthnAnswer,
+}
+
+/// `POST /auth/v1/webauthn/prelogin`: the account a passkey sign-in is for.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasskeyPreloginRequest {
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub recaptcha_token: Option<String>,
+}
+
+/// The options of a passkey ceremony: `{options}`.
+#[derive(Debug, Serialize)]
+pub struct PasskeyOptionsResponse {
+    pub options: serde_json::Value,
+}
+
+/// `GET /users/webauthn/v1/devices`.
+#[derive(Debug, Serialize)]
+pub struct PasskeyDevicesResponse {
+    pub devices: Vec<PasskeyDevice>,
+}
+
+/// One passkey.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasskeyDevice {
+    pub id: String,
+    pub device_type: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }

@@ -44,6 +44,25 @@ pub struct Identifiers {
     pub(crate) settings: crate::settings::Settings,
 }
 
+/// Refuses a user token whose session started more than [`RECENT_AUTH_MINUTES`] ago (an environment token acting
+/// for a user has no session and passes).
+pub(crate) async fn require_recent_auth(
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+    who: &UserContext,
+) -> CoreResult<()> {
+    let Some(session) = who.session_id() else { return Ok(()) };
+    let started = match store.session_started_at(session).await {
+        Ok(t) => t,
+        Err(StoreError::NotFound(_)) => return Err(CoreError::Unauthorized("Unauthorized".into())),
+        Err(e) => return Err(e.into()),
+    };
+    if clock.now() - started > Duration::minutes(RECENT_AUTH_MINUTES) {
+        return Err(CoreError::Forbidden(RECENT_AUTH_ERROR.into()));
+    }
+    Ok(())
+}
+
 fn invalid_code() -> CoreError {
     CoreError::BadRequest("The code is invalid or has expired".into())
 }
@@ -55,16 +74,7 @@ fn parse_email(raw: &str) -> CoreResult<EmailAddress> {
 impl Identifiers {
     /// Refuses a user token whose session started more than [`RECENT_AUTH_MINUTES`] ago.
     async fn require_recent_auth(&self, who: &UserContext) -> CoreResult<()> {
-        let Some(session) = who.session_id() else { return Ok(()) };
-        let started = match self.store.session_started_at(session).await {
-            Ok(t) => t,
-            Err(StoreError::NotFound(_)) => return Err(CoreError::Unauthorized("Unauthorized".into())),
-            Err(e) => return Err(e.into()),
-        };
-        if self.clock.now() - started > Duration::minutes(RECENT_AUTH_MINUTES) {
-            return Err(CoreError::Forbidden(RECENT_AUTH_ERROR.into()));
-        }
-        Ok(())
+        require_recent_auth(&self.store, &self.clock, who).await
     }
 
     /// Every user's addresses (the environment), a page at a time.

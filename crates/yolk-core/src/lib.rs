@@ -13,6 +13,7 @@ mod jws;
 pub mod keys;
 pub mod lockout;
 pub mod mfa;
+pub mod passkeys;
 pub mod password_rules;
 pub mod passwordless;
 pub mod passwordless_code;
@@ -27,6 +28,7 @@ pub mod tenant_invites;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
+pub mod webauthn;
 
 use std::sync::Arc;
 
@@ -73,6 +75,8 @@ pub struct Services {
     app_url: Arc<str>,
     /// The captcha policy's check ([`Services::with_captcha_url`] names the service).
     pub captcha: captcha::Captcha,
+    /// WebAuthn's relying party: `app_url`'s host ([`Services::with_app_url`]); `None` when it names none.
+    webauthn: Option<Arc<::webauthn_rs::Webauthn>>,
 }
 
 impl Services {
@@ -120,6 +124,7 @@ impl Services {
             access,
             password_check,
             app_url: Arc::from("http://localhost:8080"),
+            webauthn: webauthn::relying_party("http://localhost:8080", &[]),
             captcha: captcha::Captcha::new(settings_for_captcha, captcha::RECAPTCHA_VERIFY_URL),
         }
     }
@@ -127,6 +132,14 @@ impl Services {
     /// The same services, with links in emails pointing at `app_url` (no trailing slash needed).
     pub fn with_app_url(mut self, app_url: &str) -> Self {
         self.app_url = Arc::from(app_url.trim_end_matches('/'));
+        self.webauthn = webauthn::relying_party(&self.app_url, &[]);
+        self
+    }
+
+    /// The same services, WebAuthn also accepting ceremonies from `origins` on the app's site (the RP id's host or
+    /// a subdomain of it). Call after [`Services::with_app_url`].
+    pub fn with_webauthn_origins(mut self, origins: &[String]) -> Self {
+        self.webauthn = webauthn::relying_party(&self.app_url, origins);
         self
     }
 
@@ -156,6 +169,17 @@ impl Services {
             settings: self.settings.clone(),
             delivery: self.delivery.clone(),
             auth: self.auth.clone(),
+            webauthn: self.webauthn.clone(),
+        }
+    }
+
+    /// Passkeys.
+    pub fn passkeys(&self) -> passkeys::Passkeys {
+        passkeys::Passkeys {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            auth: self.auth.clone(),
+            webauthn: self.webauthn.clone(),
         }
     }
 

@@ -17,6 +17,8 @@
 //! **Changes.** A user enrolls an authenticator with its user token and a first code; removing one needs a current
 //! code of it. The environment may unenroll anyone.
 
+mod webauthn;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -35,6 +37,8 @@ use crate::secrets::{constant_time_eq, random_token, sha256_hex};
 use crate::settings::Settings;
 use crate::{CoreError, CoreResult};
 use yolk_domain::delivery_settings::{EmailTemplateType, SmsTemplateType};
+
+pub use webauthn::WebAuthnDeviceView;
 
 /// A login challenge's payload when its first factor was the password.
 const BY_PASSWORD: &str = "password";
@@ -95,6 +99,8 @@ pub struct MfaDevices {
     pub phones: Vec<(String, String)>,
     /// Addresses codes may be emailed to (the user's own, when the environment allows email codes).
     pub emails: Vec<String>,
+    /// WebAuthn devices.
+    pub webauthn: Vec<WebAuthnDeviceView>,
 }
 
 /// What completes a login's second factor: the session, the recovery code when this step enrolled the first
@@ -155,6 +161,8 @@ pub struct Mfa {
     pub(crate) settings: Settings,
     pub(crate) delivery: Delivery,
     pub(crate) auth: AuthService,
+    /// WebAuthn's relying party (`None`: WebAuthn factors cannot be used; see [`crate::webauthn`]).
+    pub(crate) webauthn: Option<Arc<::webauthn_rs::Webauthn>>,
 }
 
 impl AuthService {
@@ -229,8 +237,7 @@ impl AuthService {
         } else {
             (None, None)
         };
-        let active: Vec<MfaStrategy> =
-            MfaStrategy::ALL.into_iter().filter(|s| s.supported() && strategies.is_active(*s)).collect();
+        let active: Vec<MfaStrategy> = MfaStrategy::ALL.into_iter().filter(|s| strategies.is_active(*s)).collect();
         Ok(Some(MfaRequired {
             mfa_token,
             user_id: user.id,
@@ -256,8 +263,10 @@ fn device_view(devices: &[MfaDevice], user: &User, active: &[MfaStrategy]) -> Mf
         match d.kind {
             MfaDeviceKind::Authenticator => view.authenticators.push(d.id.clone()),
             MfaDeviceKind::Sms => view.phones.push((d.id.clone(), mask_phone(d.phone_number.as_deref()))),
+            MfaDeviceKind::WebAuthn => {}
         }
     }
+    view.webauthn = webauthn::views(devices);
     if active.contains(&MfaStrategy::EmailCode) && !user.email.is_empty() {
         view.emails.push(user.email.clone());
     }
@@ -426,6 +435,9 @@ impl Mfa {
             return Err(CoreError::Unauthorized(INVALID_CODE.into()));
         }
         if devices.is_empty() {
+            // Enrolling at login is the first factor's way in only for a user with none: one with a phone or a key
+            // must give it.
+            self.require_no_factor(&user).await?;
             let recovery = self.enroll_with_code(&user, code, Some(&login)).await?;
             return self.complete(&login, user, remember, recovery).await;
         }
@@ -495,6 +507,8 @@ impl Mfa {
             totp_secret: Some(key.secret),
             phone_number: None,
             last_step: step,
+            credential_id: None,
+            webauthn: None,
             created_at: now,
         };
         let mut spend = vec![pending.id.as_str()];
@@ -513,10 +527,7 @@ impl Mfa {
     pub async fn enroll_authenticator_at_login(&self, mfa_token: &str) -> CoreResult<String> {
         let (_, user) = self.login(mfa_token).await?;
         self.require_strategy(MfaStrategy::AuthenticatorApp).await?;
-        let devices = self.store.mfa_devices(user.id).await?;
-        if devices.iter().any(|d| d.kind == MfaDeviceKind::Authenticator) {
-            return Err(CoreError::BadRequest("An authenticator app is already enrolled: verify with its code".into()));
-        }
+        self.require_no_factor(&user).await?;
         issue_enrollment(&self.store, &self.settings, self.now(), &user, None).await
     }
 
@@ -649,6 +660,8 @@ impl Mfa {
             totp_secret: None,
             phone_number: sent.phone.clone(),
             last_step: 0,
+            credential_id: None,
+            webauthn: None,
             created_at: now,
         };
         let enrollment = Enrollment { device: &device, recovery_code_hash: None, spend };
@@ -664,6 +677,7 @@ impl Mfa {
     pub async fn sms_enroll_at_login(&self, mfa_token: &str, phone: &str) -> CoreResult<(String, String)> {
         let (login, user) = self.login(mfa_token).await?;
         self.require_strategy(MfaStrategy::Sms).await?;
+        self.require_no_factor(&user).await?;
         let phone = phone.trim();
         if !valid_phone(phone) {
             return Err(CoreError::BadRequest("phoneNumber must be an E.164 number, like +15551234567".into()));
@@ -687,6 +701,7 @@ impl Mfa {
         remember: bool,
     ) -> CoreResult<MfaLogin> {
         let (login, user) = self.login(mfa_token).await?;
+        self.require_no_factor(&user).await?;
         let (found, sent) = self.check_code(user.id, otc_token, code, FOR_ENROLL, Some(&login)).await?;
         self.enroll_phone(user.id, &sent, &[&found.id, &login.id]).await?;
         self.complete(&login, user, remember, None).await
@@ -751,6 +766,15 @@ impl Mfa {
         let tenant = self.auth.policy_tenant(&user).await?;
         let policy: MfaPolicy = self.settings.mfa_policy(tenant.as_ref()).await?;
         Ok((policy.allow_remember_my_device, policy.mfa_device_expiration))
+    }
+
+    /// Refuses enrolment at login for a user who already has a factor: it must verify with that factor (else a
+    /// password alone would enroll the attacker's own device and pass).
+    async fn require_no_factor(&self, user: &User) -> CoreResult<()> {
+        if !self.store.mfa_devices(user.id).await?.is_empty() {
+            return Err(CoreError::BadRequest("A second factor is already enrolled: verify with it".into()));
+        }
+        Ok(())
     }
 
     async fn require_strategy(&self, strategy: MfaStrategy) -> CoreResult<()> {

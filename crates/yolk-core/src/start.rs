@@ -37,6 +37,8 @@ pub struct StartOptions {
     pub app_url: String,
     /// The captcha service's `siteverify` URL.
     pub captcha_verify_url: String,
+    /// Further browser origins on the app's site WebAuthn accepts (the configured allowed origins).
+    pub webauthn_origins: Vec<String>,
 }
 
 /// What start-up found or created.
@@ -76,7 +78,8 @@ pub async fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, options: StartO
     let services = Services::new(store, tokens, Passwords::new(options.hash_workers), clock, options.access_ttl_ms)
         .with_channels(options.channels.clone())
         .with_app_url(&options.app_url)
-        .with_captcha_url(&options.captcha_verify_url);
+        .with_captcha_url(&options.captcha_verify_url)
+        .with_webauthn_origins(&options.webauthn_origins);
     Ok(Started { services, client_id: creds.client_id, generated_secret })
 }
 

@@ -430,11 +430,6 @@ impl MfaStrategy {
     /// Every strategy, in the order the API lists them.
     pub const ALL: [MfaStrategy; 5] =
         [Self::AuthenticatorApp, Self::WebAuthnPlatform, Self::WebAuthnCrossPlatform, Self::Sms, Self::EmailCode];
-
-    /// Whether yolk can run this factor at login today.
-    pub fn supported(self) -> bool {
-        matches!(self, Self::AuthenticatorApp | Self::Sms | Self::EmailCode)
-    }
 }
 
 /// The MFA configuration (`/resources/configurations/v1/mfa`): which factors are on and how long their codes live.
@@ -544,11 +539,8 @@ impl MfaStrategies {
         self.strategies.iter().any(|s| s.strategy == strategy && s.is_active)
     }
 
-    /// Turns one strategy on or off; an unsupported one cannot be turned on (it would be a factor nothing runs).
+    /// Turns one strategy on or off.
     pub fn set(&mut self, strategy: MfaStrategy, is_active: bool) -> Result<(), String> {
-        if is_active && !strategy.supported() {
-            return Err(format!("{strategy:?} is not supported by this server yet"));
-        }
         match self.strategies.iter_mut().find(|s| s.strategy == strategy) {
             Some(s) => s.is_active = is_active,
             None => self.strategies.push(MfaStrategyState { strategy, is_active }),

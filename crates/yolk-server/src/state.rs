@@ -50,6 +50,7 @@ impl AppState {
             channels: config.channels().map_err(yolk_core::CoreError::Internal)?,
             app_url: config.app_url(),
             captcha_verify_url: config.captcha_verify_url.clone(),
+            webauthn_origins: config.allowed_origins.clone(),
         };
         let started = start(store, clock.clone(), options).await?;
         let throttle =

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use yolk_domain::UserId;
-use yolk_store::mfa::{ChallengeKind, Enrollment, LiveChallenge, MfaDevice, MfaDeviceKind, NewChallenge};
+use yolk_store::mfa::{ChallengeKind, Enrollment, LiveChallenge, MfaDevice, MfaDeviceKind, NewChallenge, Passkey};
 use yolk_store::{Entity, MfaStore, StoreError, StoreResult};
 
 use crate::rows::{Arg, Decode, RowExt, execute, missing, ms};
@@ -19,6 +19,21 @@ impl Decode for MfaDevice {
             totp_secret: r.opt_text("totp_secret")?,
             phone_number: r.opt_text("phone_number")?,
             last_step: r.int("last_step")?,
+            credential_id: r.opt_text("credential_id")?,
+            webauthn: r.opt_text("webauthn")?,
+            created_at: r.time("created_at")?,
+        })
+    }
+}
+
+impl Decode for Passkey {
+    fn decode<R: RowExt>(r: &R) -> StoreResult<Self> {
+        Ok(Passkey {
+            id: r.text("id")?,
+            user_id: r.id("user_id")?,
+            credential_id: r.text("credential_id")?,
+            credential: r.text("credential")?,
+            device_type: r.text("device_type")?,
             created_at: r.time("created_at")?,
         })
     }
@@ -63,8 +78,9 @@ impl MfaStore for SqlStore {
         }
         let d = e.device;
         sqlx::query(
-            "INSERT INTO mfa_devices (id, user_id, kind, totp_secret, phone_number, last_step, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO mfa_devices (id, user_id, kind, totp_secret, phone_number, last_step, credential_id, webauthn,
+                                      created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&d.id)
         .bind(d.user_id.to_string())
@@ -72,6 +88,8 @@ impl MfaStore for SqlStore {
         .bind(d.totp_secret.as_deref())
         .bind(d.phone_number.as_deref())
         .bind(d.last_step)
+        .bind(d.credential_id.as_deref())
+        .bind(d.webauthn.as_deref())
         .bind(ms(d.created_at))
         .execute(&mut *tx)
         .await
@@ -279,5 +297,71 @@ impl MfaStore for SqlStore {
         let rows: Vec<Hash> =
             self.fetch_bounded(sql, &[Arg::from(token_hash), Arg::from(&user), ms(now).into()]).await?;
         Ok(!rows.is_empty())
+    }
+
+    async fn update_webauthn_device(&self, device_id: &str, webauthn: &str) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE mfa_devices SET webauthn = $1 WHERE id = $2 AND kind = 'webauthn'")
+            .bind(webauthn)
+            .bind(device_id)
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn passkeys(&self, user: UserId) -> StoreResult<Vec<Passkey>> {
+        let user = user.to_string();
+        self.fetch_bounded("SELECT * FROM passkeys WHERE user_id = $1 ORDER BY created_at, id", &[Arg::from(&user)])
+            .await
+    }
+
+    async fn passkey_by_credential(&self, credential_id: &str) -> StoreResult<Option<Passkey>> {
+        let rows: Vec<Passkey> =
+            self.fetch_bounded("SELECT * FROM passkeys WHERE credential_id = $1", &[Arg::from(credential_id)]).await?;
+        Ok(rows.into_iter().next())
+    }
+
+    async fn add_passkey(&self, p: &Passkey, spend: &[&str], now: DateTime<Utc>) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        for id in spend {
+            if execute(&mut tx, SPEND, &[ms(now).into(), Arg::from(*id)]).await? == 0 {
+                return Ok(false);
+            }
+        }
+        sqlx::query(
+            "INSERT INTO passkeys (id, user_id, credential_id, credential, device_type, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&p.id)
+        .bind(p.user_id.to_string())
+        .bind(&p.credential_id)
+        .bind(&p.credential)
+        .bind(&p.device_type)
+        .bind(ms(p.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(missing(Entity::User))?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn update_passkey(&self, id: &str, credential: &str) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE passkeys SET credential = $1 WHERE id = $2")
+            .bind(credential)
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn remove_passkey(&self, user: UserId, id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND id = $2")
+            .bind(user.to_string())
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
     }
 }

@@ -75,6 +75,8 @@ pub enum Constraint {
     OwnEmail,
     /// A phone number (one user holds it).
     PhoneNumber,
+    /// A WebAuthn credential (registered once, by one user).
+    WebAuthnCredential,
 }
 
 /// Why a store call failed.

@@ -15,6 +15,8 @@ pub enum MfaDeviceKind {
     Authenticator,
     /// A phone receiving codes by SMS.
     Sms,
+    /// A WebAuthn authenticator (a security key, or the device's own).
+    WebAuthn,
 }
 
 impl MfaDeviceKind {
@@ -23,6 +25,7 @@ impl MfaDeviceKind {
         match self {
             Self::Authenticator => "authenticator",
             Self::Sms => "sms",
+            Self::WebAuthn => "webauthn",
         }
     }
 
@@ -31,6 +34,7 @@ impl MfaDeviceKind {
         match s {
             "authenticator" => Some(Self::Authenticator),
             "sms" => Some(Self::Sms),
+            "webauthn" => Some(Self::WebAuthn),
             _ => None,
         }
     }
@@ -48,6 +52,24 @@ pub struct MfaDevice {
     pub phone_number: Option<String>,
     /// The last TOTP time step accepted (a code of that step or an earlier one is refused).
     pub last_step: i64,
+    /// A WebAuthn authenticator's credential id (base64url): one credential is one device, across users.
+    pub credential_id: Option<String>,
+    /// A WebAuthn authenticator's verified credential (public key, signature counter, ...), as the service keeps it.
+    pub webauthn: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A passkey: a discoverable WebAuthn credential its user signs in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passkey {
+    pub id: String,
+    pub user_id: UserId,
+    /// The credential id (base64url); unique across users.
+    pub credential_id: String,
+    /// The verified credential (public key, signature counter, ...), as the service keeps it.
+    pub credential: String,
+    /// `Platform` or `CrossPlatform`.
+    pub device_type: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -61,6 +83,16 @@ pub enum ChallengeKind {
     /// A code sent by email or SMS; found by the `otcToken`'s hash (the payload holds the code's hash and what
     /// the code is for).
     Code,
+    /// A WebAuthn authenticator being registered as a second factor (the ceremony's state in the payload); found
+    /// by its `webauthnToken`'s hash.
+    WebAuthnEnrollment,
+    /// A WebAuthn assertion asked of an enrolled authenticator (at login, or to remove it); found by its
+    /// `webauthnToken`'s hash.
+    WebAuthnAssertion,
+    /// A passkey being registered by a signed-in user; the user's newest only.
+    PasskeyRegistration,
+    /// A passkey sign-in in progress; found by the hash of the challenge the authenticator signs.
+    PasskeyLogin,
 }
 
 impl ChallengeKind {
@@ -70,6 +102,10 @@ impl ChallengeKind {
             Self::Login => "login",
             Self::TotpEnrollment => "totp_enrollment",
             Self::Code => "code",
+            Self::WebAuthnEnrollment => "webauthn_enrollment",
+            Self::WebAuthnAssertion => "webauthn_assertion",
+            Self::PasskeyRegistration => "passkey_registration",
+            Self::PasskeyLogin => "passkey_login",
         }
     }
 }
@@ -170,4 +206,23 @@ pub trait MfaStore {
 
     /// Whether the device whose token's hash is `token_hash` is remembered for the user at `now`.
     async fn is_device_remembered(&self, user: UserId, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+
+    /// Replaces a WebAuthn device's stored credential (its signature counter moved). `false` for an unknown device.
+    async fn update_webauthn_device(&self, device_id: &str, webauthn: &str) -> StoreResult<bool>;
+
+    /// The user's passkeys, oldest first.
+    async fn passkeys(&self, user: UserId) -> StoreResult<Vec<Passkey>>;
+
+    /// The passkey whose credential id is `credential_id`.
+    async fn passkey_by_credential(&self, credential_id: &str) -> StoreResult<Option<Passkey>>;
+
+    /// Adds a passkey, spending the challenges of `spend` in the same transaction (all must still be live at
+    /// `now`, or nothing happens: `false`). `Conflict` when the credential is already registered.
+    async fn add_passkey(&self, passkey: &Passkey, spend: &[&str], now: DateTime<Utc>) -> StoreResult<bool>;
+
+    /// Replaces a passkey's stored credential (its signature counter moved).
+    async fn update_passkey(&self, id: &str, credential: &str) -> StoreResult<bool>;
+
+    /// Removes the user's passkey `id`; `false` when the user has no such passkey.
+    async fn remove_passkey(&self, user: UserId, id: &str) -> StoreResult<bool>;
 }

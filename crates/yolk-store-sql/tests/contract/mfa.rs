@@ -3,10 +3,10 @@
 //! remembered devices expire.
 
 use yolk_domain::UserId;
-use yolk_store::mfa::{ChallengeKind, Enrollment, MfaDevice, MfaDeviceKind, NewChallenge};
-use yolk_store::{Entity, MfaStore, StoreError};
+use yolk_store::mfa::{ChallengeKind, Enrollment, MfaDevice, MfaDeviceKind, NewChallenge, Passkey};
+use yolk_store::{Constraint, Entity, MfaStore, StoreError};
 
-use crate::{Db, at};
+use crate::{Db, assert_conflict, at};
 
 contract!(
     enrolment_spends_its_challenges_once_and_sets_the_first_recovery_code,
@@ -14,6 +14,7 @@ contract!(
     removing_the_last_device_removes_the_recovery_code_and_recovery_is_single_use,
     challenges_are_the_newest_only_and_die_by_failures_and_expiry,
     remembered_devices_belong_to_their_user_and_expire,
+    a_webauthn_credential_is_registered_once_across_users_and_passkeys_are_their_users,
 );
 
 fn authenticator(user: UserId, id: &str) -> MfaDevice {
@@ -24,6 +25,8 @@ fn authenticator(user: UserId, id: &str) -> MfaDevice {
         totp_secret: Some("JBSWY3DPEHPK3PXP".into()),
         phone_number: None,
         last_step: 10,
+        credential_id: None,
+        webauthn: None,
         created_at: at(0),
     }
 }
@@ -137,6 +140,71 @@ async fn remembered_devices_belong_to_their_user_and_expire(db: Db) {
     assert!(!db.is_device_remembered(a.id, "dev", at(100)).await.unwrap(), "expired");
     assert!(matches!(
         db.remember_device(UserId::new(), "x", at(0), at(1)).await,
+        Err(StoreError::NotFound(Entity::User))
+    ));
+}
+
+fn enroll(d: &MfaDevice) -> Enrollment<'_> {
+    Enrollment { device: d, recovery_code_hash: None, spend: &[] }
+}
+
+fn key(user: UserId, id: &str, credential: &str) -> MfaDevice {
+    MfaDevice {
+        kind: MfaDeviceKind::WebAuthn,
+        totp_secret: None,
+        credential_id: Some(credential.into()),
+        webauthn: Some("{\"v\":1}".into()),
+        ..authenticator(user, id)
+    }
+}
+
+fn passkey(user: UserId, id: &str, credential: &str) -> Passkey {
+    Passkey {
+        id: id.into(),
+        user_id: user,
+        credential_id: credential.into(),
+        credential: "{}".into(),
+        device_type: "Platform".into(),
+        created_at: at(0),
+    }
+}
+
+async fn a_webauthn_credential_is_registered_once_across_users_and_passkeys_are_their_users(db: Db) {
+    db.tenants(&["t1"]).await;
+    let a = db.user_in("a@x.io", "t1", &[]).await;
+    let b = db.user_in("b@x.io", "t1", &[]).await;
+    let ka = key(a.id, "ka", "cred-1");
+    assert!(db.enroll_mfa_device(enroll(&ka), at(0)).await.unwrap());
+    let kb = key(b.id, "kb", "cred-1");
+    assert_conflict(db.enroll_mfa_device(enroll(&kb), at(0)).await, Constraint::WebAuthnCredential);
+    // Kinds without a credential id do not collide with each other.
+    for (u, id) in [(a.id, "t-a"), (b.id, "t-b")] {
+        assert!(db.enroll_mfa_device(enroll(&authenticator(u, id)), at(0)).await.unwrap());
+    }
+    assert!(db.update_webauthn_device("ka", "{\"v\":2}").await.unwrap());
+    assert!(!db.update_webauthn_device("t-a", "{}").await.unwrap(), "not a WebAuthn device");
+    let stored = db.mfa_devices(a.id).await.unwrap();
+    assert_eq!(stored.iter().find(|d| d.id == "ka").and_then(|d| d.webauthn.clone()).as_deref(), Some("{\"v\":2}"));
+
+    assert!(db.add_passkey(&passkey(a.id, "pa", "pk-1"), &[], at(0)).await.unwrap());
+    assert_conflict(db.add_passkey(&passkey(b.id, "pb", "pk-1"), &[], at(0)).await, Constraint::WebAuthnCredential);
+    assert_eq!(db.passkey_by_credential("pk-1").await.unwrap().map(|p| p.user_id), Some(a.id));
+    assert!(db.passkey_by_credential("pk-2").await.unwrap().is_none());
+    assert!(db.update_passkey("pa", "{\"n\":1}").await.unwrap());
+    assert!(!db.remove_passkey(b.id, "pa").await.unwrap(), "another user's passkey");
+    assert_eq!(db.passkeys(a.id).await.unwrap().len(), 1);
+    // A spent challenge stops the addition.
+    let token = challenge(&db, a.id, ChallengeKind::PasskeyRegistration, "reg", 100).await;
+    assert!(db.spend_challenges(&[&token], at(1)).await.unwrap());
+    assert!(!db.add_passkey(&passkey(a.id, "pa2", "pk-2"), &[&token], at(2)).await.unwrap());
+    assert!(db.passkey_by_credential("pk-2").await.unwrap().is_none());
+    // MFA unenrol leaves passkeys; removal by its user takes it.
+    db.remove_mfa_devices(a.id, None).await.unwrap();
+    assert_eq!(db.passkeys(a.id).await.unwrap().len(), 1);
+    assert!(db.remove_passkey(a.id, "pa").await.unwrap());
+    assert!(db.passkeys(a.id).await.unwrap().is_empty());
+    assert!(matches!(
+        db.add_passkey(&passkey(UserId::new(), "px", "pk-3"), &[], at(0)).await,
         Err(StoreError::NotFound(Entity::User))
     ));
 }

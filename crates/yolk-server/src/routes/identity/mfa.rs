@@ -13,7 +13,7 @@ use yolk_api_types::mfa::{
     AllowRememberResponse, AuthenticatorDevice, EmailDevice, MfaRequiredResponse, MfaStrategyRequest, MfaTokenRequest,
     OtcTokenResponse, PasswordExpiredResponse, PhoneDevice, QrCodeResponse, RecoverMfaRequest, RecoveryCodeResponse,
     SmsCodeRequest, SmsEnrollRequest, SmsSentResponse, UserCodeRequest, UserMfaDevices, VerifyEmailCodeRequest,
-    VerifyEnrollAtLoginRequest, VerifyMfaRequest,
+    VerifyEnrollAtLoginRequest, VerifyMfaRequest, WebAuthnDevice,
 };
 use yolk_core::CoreError;
 use yolk_core::mfa::{LoginOutcome, MfaDevices, MfaLogin, MfaRequired};
@@ -113,7 +113,15 @@ fn strategy_name(s: yolk_domain::settings::MfaStrategy) -> String {
 
 fn devices_body(d: &MfaDevices) -> UserMfaDevices {
     UserMfaDevices {
-        webauthn: Vec::new(),
+        webauthn: d
+            .webauthn
+            .iter()
+            .map(|w| WebAuthnDevice {
+                id: w.id.clone(),
+                device_type: format!("{:?}", w.device_type),
+                name: w.name.clone(),
+            })
+            .collect(),
         phones: d.phones.iter().map(|(id, n)| PhoneDevice { id: id.clone(), phone_number: n.clone() }).collect(),
         authenticators: d.authenticators.iter().map(|id| AuthenticatorDevice { id: id.clone() }).collect(),
         emails: d.emails.iter().map(|e| EmailDevice { email: e.clone() }).collect(),
@@ -122,7 +130,7 @@ fn devices_body(d: &MfaDevices) -> UserMfaDevices {
 
 /// A completed second factor: the login body (with the recovery code when this step enrolled the first factor),
 /// the refresh cookie and, when the device is remembered, its cookie.
-fn mfa_login_response(state: &AppState, login: &MfaLogin) -> Response {
+pub(crate) fn mfa_login_response(state: &AppState, login: &MfaLogin) -> Response {
     let issued = match &login.outcome {
         LoginOutcome::Session(issued) => issued,
         other => return login_response(state, StatusCode::CREATED, other),
@@ -148,7 +156,7 @@ fn mfa_identifier(mfa_token: &str) -> String {
 }
 
 /// Runs one second-factor attempt under the rate limits: the client address, and failures per `mfaToken`.
-async fn limited<T>(
+pub(crate) async fn limited<T>(
     state: &AppState,
     ip: Option<std::net::IpAddr>,
     mfa_token: &str,

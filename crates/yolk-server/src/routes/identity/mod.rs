@@ -17,6 +17,7 @@ pub mod tenant_invites;
 pub mod user_emails;
 pub mod usernames;
 pub mod users;
+pub mod webauthn;
 
 use axum::Router;
 
@@ -42,4 +43,5 @@ pub fn router() -> Router<AppState> {
         .merge(user_emails::router())
         .merge(usernames::router())
         .merge(tenant_invites::router())
+        .merge(webauthn::router())
 }

@@ -23,3 +23,4 @@ mod tenant_invites;
 mod user_emails;
 mod usernames;
 mod users;
+mod webauthn;
