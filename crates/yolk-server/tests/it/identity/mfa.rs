@@ -563,3 +563,30 @@ async fn the_configurations_authenticator_switch_is_enforced_too() {
     let res = app.post("/identity/resources/users/v1/mfa/enroll").bearer(&token).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
 }
+
+/// The attack: a password thief, at the second-factor step of a user who has an authenticator, enrolls its own phone
+/// (or, for a user with a phone, its own authenticator) and so passes with the password alone.
+#[tokio::test]
+async fn a_user_with_a_factor_cannot_enroll_another_at_login() {
+    let app = TestApp::new().await;
+    let tenant = app.seed_tenant("t1").await;
+    app.seed_user("ann@x.io", &tenant, &[]).await;
+    let env = app.vendor_token().await;
+    app.post(STRATEGIES).bearer(&env).json(json!({"strategy": "SMS", "isActive": true})).send().await;
+    let key = enroll_self(&app, "ann@x.io").await;
+
+    let mfa_token = password_login(&app, "ann@x.io").await.body["mfaToken"].as_str().unwrap().to_owned();
+    let enroll = "/identity/resources/auth/v1/user/mfa/sms/enroll";
+    let res = app.post(enroll).json(json!({"phoneNumber": "+442071838750", "mfaToken": mfa_token})).send().await;
+    assert_error(&res, StatusCode::BAD_REQUEST);
+    assert!(app.get("/yolk/v1/outbox").bearer(&env).send().await.body["items"].as_array().unwrap().is_empty());
+    let res = app
+        .post("/identity/resources/auth/v1/user/mfa/authenticator/enroll")
+        .json(json!({"mfaToken": mfa_token}))
+        .send()
+        .await;
+    assert_error(&res, StatusCode::BAD_REQUEST);
+    // The existing factor still works.
+    let res = app.post(VERIFY).json(json!({"mfaToken": mfa_token, "value": code(&app, &key)})).send().await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+}
