@@ -17,6 +17,7 @@ pub mod password_rules;
 pub mod passwordless;
 pub mod passwordless_code;
 pub mod passwords;
+pub mod phone_numbers;
 pub mod recovery;
 pub mod recovery_sms;
 pub mod roles;
@@ -156,6 +157,16 @@ impl Services {
             settings: self.settings.clone(),
             delivery: self.delivery.clone(),
             auth: self.auth.clone(),
+        }
+    }
+
+    /// A user's own phone numbers, proved by texted codes.
+    pub fn phone_numbers(&self) -> phone_numbers::PhoneNumbers {
+        phone_numbers::PhoneNumbers {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            mfa: self.mfa(),
+            identifiers: self.identifiers(),
         }
     }
 

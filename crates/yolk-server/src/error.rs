@@ -137,6 +137,7 @@ fn conflict_message(constraint: Constraint) -> &'static str {
         Constraint::Setting => "Configuration already exists",
         Constraint::OwnEmail => "The user already has this email",
         Constraint::PhoneNumber => "Phone number already in use",
+        Constraint::OwnPhoneNumber => "The user already has this phone number",
     }
 }
 

@@ -75,6 +75,8 @@ pub enum Constraint {
     OwnEmail,
     /// A phone number (one user holds it).
     PhoneNumber,
+    /// A phone number the user already has among its numbers.
+    OwnPhoneNumber,
 }
 
 /// Why a store call failed.
