@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use sqlx::Executor as _;
 use yolk_domain::{PhoneNumberId, UserEmailId, UserId};
 use yolk_store::identifiers::{
     EmailQuery, IdentifierStore, NewAddress, PhoneProof, PhoneQuery, PhoneSort, UsernameQuery,
@@ -10,6 +11,8 @@ use yolk_store::identifiers::{
 use yolk_store::mfa::{ChallengeKind, NewChallenge};
 use yolk_store::users::NewUser;
 use yolk_store::{Constraint, Entity, MfaStore, PageRequest, StoreError, UserStore};
+use yolk_store_sql::{MIGRATIONS, SqlStore};
+use yolk_testkit::TestDb;
 
 use crate::{Db, assert_conflict, assert_not_found, at, new_user, set, user};
 
@@ -22,6 +25,7 @@ contract!(
     phone_numbers_and_usernames,
     a_pending_phone_number_claims_nothing_until_its_code_is_spent_once,
     phone_number_pages_follow_their_order_and_filters,
+    numbers_set_before_0017_stay_held_one_spelling_each,
 );
 
 fn pending(hash: &str) -> NewAddress {
@@ -292,4 +296,72 @@ async fn phone_number_pages_follow_their_order_and_filters(db: Db) {
     assert_eq!((total, items[0].user_id), (1, a.id));
     let q = PhoneQuery { user_ids: Some(vec![]), ..Default::default() };
     assert_eq!(db.list_phone_numbers(&q, PAGE).await.unwrap().1, 0);
+}
+
+fn statements(sql: &str) -> Vec<String> {
+    let code: String = sql.lines().map(|l| l.split_once("--").map_or(l, |(c, _)| c)).collect::<Vec<_>>().join("\n");
+    code.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+async fn numbers_set_before_0017_stay_held_one_spelling_each(db: Db) {
+    // A database as the migrations before 0017 left it: numbers set by the environment, two spellings of one.
+    let old = match db.test_db.backend {
+        "postgres" => TestDb::postgres(&std::env::var(yolk_testkit::POSTGRES_ENV).unwrap()).await,
+        _ => TestDb::sqlite(),
+    };
+    let url = if old.backend == "sqlite" { format!("{}?mode=rwc", old.url) } else { old.url.clone() };
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    conn.execute("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+        .await
+        .unwrap();
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 17) {
+        for s in statements(sql) {
+            conn.execute(sqlx::AssertSqlSafe(s)).await.unwrap();
+        }
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)")
+            .bind(*version)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let (a, b) = (UserId::new(), UserId::new());
+    for u in [a, b] {
+        sqlx::query(
+            "INSERT INTO users (id, provider, verified, locked, super_user, invisible, created_at, updated_at)
+             VALUES ($1, 'local', 1, 0, 0, 0, 0, 0)",
+        )
+        .bind(u.to_string())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let rows = [
+        ("00000000-0000-4000-8000-000000000001", a, "+1-415-555-0001"),
+        ("00000000-0000-4000-8000-000000000002", a, "+14155550001"),
+        ("00000000-0000-4000-8000-000000000003", b, "+1415555-0001"),
+        ("00000000-0000-4000-8000-000000000004", b, "+14155550002"),
+    ];
+    for (id, user, phone) in rows {
+        sqlx::query("INSERT INTO user_phone_numbers (id, user_id, phone_number, verified, created_at) VALUES ($1, $2, $3, 1, 7)")
+            .bind(id)
+            .bind(user.to_string())
+            .bind(phone)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    drop(conn);
+
+    let store = SqlStore::open(&old.url, at(8)).await.expect("migrate the old database");
+    let mine = store.user_phone_numbers(a).await.unwrap();
+    assert_eq!(mine.len(), 1, "one row per spelling of a number: {mine:?}");
+    assert_eq!((mine[0].phone_number.as_str(), mine[0].verified), ("+1-415-555-0001", true));
+    // The second user of a number keeps it unverified: only the first holds it.
+    let theirs = store.user_phone_numbers(b).await.unwrap();
+    let held: Vec<_> = theirs.iter().map(|p| (p.phone_number.as_str(), p.verified)).collect();
+    assert_eq!(held, [("+1415555-0001", false), ("+14155550002", true)]);
+    // Held: another spelling is refused to another user.
+    assert_conflict(store.add_phone_number(b, "+14155550001", 10, at(9)).await, Constraint::PhoneNumber);
+    assert_conflict(store.add_phone_number(a, "+1-415-555-0002", 10, at(9)).await, Constraint::PhoneNumber);
+    store.close().await;
 }
