@@ -191,6 +191,9 @@ async fn phone_numbers_and_usernames(db: Db) {
     let all = db.list_usernames(&UsernameQuery::default(), PAGE).await.unwrap();
     assert_eq!(all.1, 2);
     assert_eq!(all.0[0].username, "alpha");
+    // `offset` counts rows (the second page of one row is the second username).
+    let second = db.list_usernames(&UsernameQuery::default(), PageRequest { limit: 1, offset: 1 }).await.unwrap();
+    assert_eq!(second.0[0].username, "beta");
     let q = UsernameQuery { prefix: Some("be".into()), ..Default::default() };
     assert_eq!(db.list_usernames(&q, PAGE).await.unwrap().0[0].user_id, b.id);
     let q = UsernameQuery { usernames: Some(vec!["alpha".into()]), user_ids: Some(vec![a.id]), ..Default::default() };
