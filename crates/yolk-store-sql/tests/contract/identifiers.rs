@@ -26,6 +26,7 @@ contract!(
     a_pending_phone_number_claims_nothing_until_its_code_is_spent_once,
     phone_number_pages_follow_their_order_and_filters,
     numbers_set_before_0017_stay_held_one_spelling_each,
+    concurrent_proofs_of_one_number_let_exactly_one_win,
 );
 
 fn pending(hash: &str) -> NewAddress {
@@ -367,4 +368,30 @@ async fn numbers_set_before_0017_stay_held_one_spelling_each(db: Db) {
     assert_conflict(store.add_phone_number(b, "+14155550001", 10, at(9)).await, Constraint::PhoneNumber);
     assert_conflict(store.add_phone_number(a, "+1-415-555-0002", 10, at(9)).await, Constraint::PhoneNumber);
     store.close().await;
+}
+
+async fn concurrent_proofs_of_one_number_let_exactly_one_win(db: Db) {
+    db.tenants(&["t1"]).await;
+    let mut tasks = Vec::new();
+    for (i, email) in ["a@x.io", "b@x.io", "c@x.io"].into_iter().enumerate() {
+        let u = db.user_in(email, "t1", &[]).await;
+        let added = db.add_pending_phone_number(u.id, "+1-415-555-0009", 10, at(1)).await.unwrap();
+        let spend = code(&db, u.id, &format!("race{i}"), 60).await;
+        let store = Arc::clone(&db.store);
+        tasks.push(tokio::spawn(async move {
+            store.confirm_phone_number(u.id, &PhoneProof::Added(added.id), &spend, 10, at(2)).await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(true) => won += 1,
+            Err(StoreError::Conflict(Constraint::PhoneNumber)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    let q = PhoneQuery { phone_number: Some("+14155550009".into()), ..Default::default() };
+    let (rows, _) = db.list_phone_numbers(&q, PAGE).await.unwrap();
+    assert_eq!(rows.iter().filter(|p| p.verified).count(), 1);
 }

@@ -85,6 +85,10 @@ async fn a_number_is_added_unverified_and_proved_once_by_its_texted_code() {
 
     let mine = own(&app, &token).await;
     assert_eq!((mine.len(), &mine[0]["verified"]), (1, &json!(true)));
+    // Adding a number the user already holds (in any spelling) is a conflict, and texts nothing.
+    let res = app.post(PHONES).bearer(&token).json(json!({"phoneNumber": "+14155550101"})).send().await;
+    assert_error(&res, StatusCode::CONFLICT);
+    assert_eq!(texts_to(&app, "+14155550101").await, 1);
     // Also under /frontegg, and for the environment acting for the user.
     let me = app.get(&format!("/frontegg{PHONES}/me")).bearer(&env).user(&ann.to_string()).send().await;
     assert_eq!(me.body[0]["verified"], true, "{}", me.text);
