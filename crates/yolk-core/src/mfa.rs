@@ -899,7 +899,7 @@ impl Mfa {
 }
 
 /// A wrong code on a signed-in user's own request is a 400 (the request is authenticated; the code is bad input).
-pub(crate) fn bad(e: CoreError) -> CoreError {
+fn bad(e: CoreError) -> CoreError {
     match e {
         CoreError::Unauthorized(m) => CoreError::BadRequest(m),
         other => other,

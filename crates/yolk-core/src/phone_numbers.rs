@@ -21,7 +21,7 @@ use yolk_store::{PageRequest, Store};
 
 use crate::access::{Environment, UserContext};
 use crate::identifiers::Identifiers;
-use crate::mfa::{Mfa, SentCode, bad};
+use crate::mfa::{Mfa, SentCode};
 use crate::{CoreError, CoreResult};
 
 /// How long a texted code works.
@@ -56,6 +56,14 @@ pub struct PhoneNumbers {
 
 fn invalid_code() -> CoreError {
     CoreError::BadRequest(INVALID_CODE.into())
+}
+
+/// A wrong code on the user's own request is bad input (a 400), told as every other code failure.
+fn bad(e: CoreError) -> CoreError {
+    match e {
+        CoreError::Unauthorized(_) => invalid_code(),
+        other => other,
+    }
 }
 
 /// The number as given (trimmed), once it is in international format.

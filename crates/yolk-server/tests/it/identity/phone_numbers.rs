@@ -77,7 +77,9 @@ async fn a_number_is_added_unverified_and_proved_once_by_its_texted_code() {
 
     let code = texted_code(&app, "+1-415-555-0101").await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    assert_error(&verify(&app, &token, &otc, wrong).await, StatusCode::BAD_REQUEST);
+    let res = verify(&app, &token, &otc, wrong).await;
+    assert_error(&res, StatusCode::BAD_REQUEST);
+    assert_eq!(res.error(), "The code is invalid or has expired");
     assert_error(&verify(&app, &token, &json!("not-a-token"), &code).await, StatusCode::BAD_REQUEST);
     let ok = verify(&app, &token, &otc, &code).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
