@@ -60,3 +60,57 @@ pub struct UsernameResponse {
 pub struct PhoneNumberRequest {
     pub phone_number: String,
 }
+
+/// `CreateUserPhoneNumberRequestDto`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePhoneNumberRequest {
+    pub phone_number: String,
+    /// Whether a code is texted to the number (default `true`).
+    #[serde(default)]
+    pub verify: Option<bool>,
+}
+
+/// `VerifyPhoneNumberOTCRequestDto`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneCodeRequest {
+    pub otc_token: String,
+    pub code: String,
+}
+
+/// `UserPhoneNumberResponseDto`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserPhoneNumberResponse {
+    pub id: String,
+    pub user_id: String,
+    pub phone_number: String,
+    pub verified: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `UserPhoneNumberCreatedResponseDto` (the file declares no properties): the number added (absent after a
+/// pre-verification, which adds none yet) and the `otcToken` of the code texted to it, for `.../v1/verify`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneNumberCreatedResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub otc_token: Option<String>,
+}
+
+/// `UserPhoneNumberDeleteCodeResponseDto` (the file declares no properties): the `otcToken` of the code texted to
+/// the number, for `.../v1/{id}/delete/verify`; absent when the number (unverified) was deleted at once.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneNumberDeleteCodeResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub otc_token: Option<String>,
+}

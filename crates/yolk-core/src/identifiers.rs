@@ -32,7 +32,8 @@ pub const MAX_FAILURES: i64 = 5;
 pub const RECENT_AUTH_MINUTES: i64 = 10;
 
 /// The answer to a recent-authentication failure.
-pub const RECENT_AUTH_ERROR: &str = "Recent authentication is required: sign in again to change your email or username";
+pub const RECENT_AUTH_ERROR: &str =
+    "Recent authentication is required: sign in again to change your email, username or phone numbers";
 
 /// Addresses, email change, usernames and phone numbers (cheap to clone).
 #[derive(Clone)]
@@ -73,7 +74,7 @@ fn parse_email(raw: &str) -> CoreResult<EmailAddress> {
 
 impl Identifiers {
     /// Refuses a user token whose session started more than [`RECENT_AUTH_MINUTES`] ago.
-    async fn require_recent_auth(&self, who: &UserContext) -> CoreResult<()> {
+    pub(crate) async fn require_recent_auth(&self, who: &UserContext) -> CoreResult<()> {
         require_recent_auth(&self.store, &self.clock, who).await
     }
 
@@ -283,11 +284,12 @@ impl Identifiers {
         Ok(())
     }
 
-    /// The environment gives a user a (verified) phone number.
+    /// The environment gives a user a (verified) phone number; one the user added unverified becomes verified.
     pub async fn vendor_add_phone(&self, _env: &Environment, user: UserId, phone: &str) -> CoreResult<PhoneNumberId> {
         let phone = phone.trim();
         check_phone_number(phone).map_err(CoreError::BadRequest)?;
-        Ok(self.store.add_phone_number(user, phone, self.clock.now()).await?)
+        let max = crate::phone_numbers::MAX_PHONE_NUMBERS;
+        Ok(self.store.add_phone_number(user, phone, max, self.clock.now()).await?)
     }
 
     /// The environment removes one of a user's phone numbers.

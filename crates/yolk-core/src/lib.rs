@@ -18,6 +18,7 @@ pub mod password_rules;
 pub mod passwordless;
 pub mod passwordless_code;
 pub mod passwords;
+pub mod phone_numbers;
 pub mod recovery;
 pub mod recovery_sms;
 pub mod roles;
@@ -180,6 +181,16 @@ impl Services {
             clock: self.clock.clone(),
             auth: self.auth.clone(),
             webauthn: self.webauthn.clone(),
+        }
+    }
+
+    /// A user's own phone numbers, proved by texted codes.
+    pub fn phone_numbers(&self) -> phone_numbers::PhoneNumbers {
+        phone_numbers::PhoneNumbers {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            mfa: self.mfa(),
+            identifiers: self.identifiers(),
         }
     }
 

@@ -125,21 +125,22 @@ struct PendingAuthenticator {
 
 /// A code sent by email or SMS (a `Code` challenge's payload).
 #[derive(Debug, Serialize, Deserialize)]
-struct SentCode {
+pub(crate) struct SentCode {
     /// SHA-256 of the code.
-    code: String,
+    pub(crate) code: String,
     /// The login challenge it serves.
     #[serde(default)]
-    login: Option<String>,
-    /// What it proves: `login` (the second factor), `enroll` (a new phone), `disable` (removing a phone).
+    pub(crate) login: Option<String>,
+    /// What it proves: `login` (the second factor), `enroll` (a new phone), `disable` (removing a phone), or a
+    /// purpose of another service (`crate::phone_numbers`).
     #[serde(default)]
-    purpose: Option<String>,
+    pub(crate) purpose: Option<String>,
     /// The phone it was sent to (enrolment: the number to enroll).
     #[serde(default)]
-    phone: Option<String>,
+    pub(crate) phone: Option<String>,
     /// The device it was sent to.
     #[serde(default)]
-    device: Option<String>,
+    pub(crate) device: Option<String>,
 }
 
 /// The purposes of a code.
@@ -591,7 +592,7 @@ impl Mfa {
 
     /// The live code `otc_token` names, if it is `user`'s, for `purpose`, serves `login` (when given) and is
     /// `code`. A wrong code counts against the code and the login; every failure is the same 401.
-    async fn check_code(
+    pub(crate) async fn check_code(
         &self,
         user: UserId,
         otc_token: &str,
@@ -623,17 +624,31 @@ impl Mfa {
     }
 
     /// Texts a new code to `phone` for `sent`'s purpose: the `otcToken` that names it.
-    async fn text_code(&self, user: UserId, phone: &str, mut sent: SentCode) -> CoreResult<String> {
+    async fn text_code(&self, user: UserId, phone: &str, sent: SentCode) -> CoreResult<String> {
         let config = self.settings.mfa_config().await?;
         if !config.sms.active {
             return Err(CoreError::BadRequest("SMS codes are not enabled".into()));
         }
+        let lifetime = config.sms.token_lifetime_seconds;
+        self.send_texted_code(user, phone, sent, lifetime, SmsTemplateType::MfaOtc).await
+    }
+
+    /// Texts a new 6-digit code (SMS `template`) to `phone` and keeps it for `sent`'s purpose, valid
+    /// `lifetime_secs`, [`MAX_FAILURES`] wrong guesses: the `otcToken` that names it ([`Self::check_code`]).
+    pub(crate) async fn send_texted_code(
+        &self,
+        user: UserId,
+        phone: &str,
+        mut sent: SentCode,
+        lifetime_secs: i64,
+        template: SmsTemplateType,
+    ) -> CoreResult<String> {
         let code = numeric_code();
         sent.code = sha256_hex(&code);
-        let otc_token = self.keep_code(user, &sent, config.sms.token_lifetime_seconds).await?;
-        let minutes = (config.sms.token_lifetime_seconds / 60).to_string();
+        let otc_token = self.keep_code(user, &sent, lifetime_secs).await?;
+        let minutes = (lifetime_secs / 60).to_string();
         let vars = Vars::new().set("code", &code).set("expirationMinutes", minutes);
-        self.delivery.send_sms_template(SmsTemplateType::MfaOtc, phone, vars).await?;
+        self.delivery.send_sms_template(template, phone, vars).await?;
         Ok(otc_token)
     }
 

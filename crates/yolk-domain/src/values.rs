@@ -152,6 +152,12 @@ pub fn check_phone_number(p: &str) -> Result<(), String> {
     if (7..=15).contains(&digits) { Ok(()) } else { Err(RULE.into()) }
 }
 
+/// The one spelling of a phone number that [`check_phone_number`] accepts: trimmed, without its dashes
+/// (`+1-555-0100-123` and `+15550100123` are one number). Uniqueness and lookups compare this form.
+pub fn normalize_phone_number(p: &str) -> String {
+    p.trim().chars().filter(|c| *c != '-').collect()
+}
+
 /// Normalizes a JSON metadata value to the form Frontegg returns: a JSON-encoded string.
 ///
 /// Clients send metadata either as an object or as a string holding JSON; both are stored as the string. At most

@@ -138,6 +138,7 @@ fn conflict_message(constraint: Constraint) -> &'static str {
         Constraint::OwnEmail => "The user already has this email",
         Constraint::PhoneNumber => "Phone number already in use",
         Constraint::WebAuthnCredential => "This authenticator is already registered",
+        Constraint::OwnPhoneNumber => "The user already has this phone number",
     }
 }
 

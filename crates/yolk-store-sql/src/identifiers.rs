@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, AssertSqlSafe};
 use uuid::Uuid;
-use yolk_domain::values::normalize_email;
+use yolk_domain::values::{normalize_email, normalize_phone_number};
 use yolk_domain::{PhoneNumberId, SessionId, User, UserEmailId, UserId};
 use yolk_store::identifiers::{
-    EmailQuery, IdentifierStore, LiveCode, NewAddress, UserEmail, UsernameEntry, UsernameQuery,
+    EmailQuery, IdentifierStore, LiveCode, NewAddress, PhoneProof, PhoneQuery, PhoneSort, UserEmail, UserPhoneNumber,
+    UsernameEntry, UsernameQuery,
 };
-use yolk_store::{Entity, PageRequest, StoreError, StoreResult};
+use yolk_store::{Constraint, Entity, PageRequest, StoreError, StoreResult};
 
 use crate::rows::{RowExt, flag, missing, ms, touched};
 use crate::{SqlStore, db_err};
@@ -163,10 +164,113 @@ async fn set_login_email(
     if keep_old { hold_address(tx, user, new, now).await } else { move_login_email(tx, user, old, new, now).await }
 }
 
+/// A page's `LIMIT` and `OFFSET` (`page.offset` already counts rows).
 fn limit_offset(page: PageRequest) -> (i64, i64) {
     let limit = i64::try_from(page.limit).unwrap_or(i64::MAX);
-    let offset = i64::try_from(page.limit.saturating_mul(page.offset)).unwrap_or(i64::MAX);
+    let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
     (limit, offset)
+}
+
+/// The most phone numbers [`IdentifierStore::user_phone_numbers`] answers.
+const MAX_USER_PHONES: i64 = 100;
+
+const PHONE_COLUMNS: &str = "id, user_id, phone_number, verified, created_at, updated_at";
+
+fn decode_phone<R: RowExt>(r: &R) -> StoreResult<UserPhoneNumber> {
+    Ok(UserPhoneNumber {
+        id: r.id("id")?,
+        user_id: r.id("user_id")?,
+        phone_number: r.text("phone_number")?,
+        verified: r.flag("verified")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+/// The user's row of the number (in any spelling), if it has one.
+async fn own_phone(tx: &mut AnyConnection, user: UserId, norm: &str) -> StoreResult<Option<UserPhoneNumber>> {
+    let sql = format!("SELECT {PHONE_COLUMNS} FROM user_phone_numbers WHERE user_id = $1 AND phone_norm = $2");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(user.to_string())
+        .bind(norm.to_owned())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    row.as_ref().map(decode_phone).transpose()
+}
+
+/// Refuses a new number for a user (whose row the transaction has locked) that has `max` already.
+async fn check_phone_room(tx: &mut AnyConnection, user: UserId, max: i64) -> StoreResult<()> {
+    let n = sqlx::query("SELECT COUNT(*) AS n FROM user_phone_numbers WHERE user_id = $1")
+        .bind(user.to_string())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .int("n")?;
+    if n >= max {
+        return Err(StoreError::Invalid(format!("A user may have at most {max} phone numbers")));
+    }
+    Ok(())
+}
+
+/// Inserts a number of the user: held (verified) or waiting for its code.
+async fn insert_phone(
+    tx: &mut AnyConnection,
+    user: UserId,
+    phone: &str,
+    verified: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<UserPhoneNumber> {
+    let norm = normalize_phone_number(phone);
+    let id = PhoneNumberId::new();
+    sqlx::query(
+        "INSERT INTO user_phone_numbers (id, user_id, phone_number, phone_norm, claim, verified, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(id.to_string())
+    .bind(user.to_string())
+    .bind(phone.trim().to_owned())
+    .bind(norm.clone())
+    .bind(verified.then_some(norm))
+    .bind(flag(verified))
+    .bind(ms(now))
+    .execute(&mut *tx)
+    .await
+    .map_err(missing(Entity::User))?;
+    Ok(UserPhoneNumber {
+        id,
+        user_id: user,
+        phone_number: phone.trim().to_owned(),
+        verified,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Makes the user's number row `id` verified and held (`Conflict(PhoneNumber)` when another user holds it);
+/// `NotFound(PhoneNumber)` when the user has no such row.
+async fn hold_phone(tx: &mut AnyConnection, user: UserId, id: PhoneNumberId, now: DateTime<Utc>) -> StoreResult<()> {
+    let result = sqlx::query(
+        "UPDATE user_phone_numbers SET claim = phone_norm, verified = 1, updated_at = $1 WHERE id = $2 AND user_id = $3",
+    )
+    .bind(ms(now))
+    .bind(id.to_string())
+    .bind(user.to_string())
+    .execute(&mut *tx)
+    .await;
+    touched(result, Entity::PhoneNumber)
+}
+
+/// Spends an MFA challenge (a texted code) in the caller's transaction: `false` when it is spent or expired.
+async fn spend_challenge(tx: &mut AnyConnection, id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+    let result =
+        sqlx::query("UPDATE mfa_challenges SET spent_at = $1 WHERE id = $2 AND spent_at IS NULL AND expires_at > $1")
+            .bind(ms(now))
+            .bind(id.to_owned())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    Ok(result.rows_affected() == 1)
 }
 
 /// Binds text values in order to a dynamic statement.
@@ -482,18 +586,27 @@ impl IdentifierStore for SqlStore {
         row.time("created_at")
     }
 
-    async fn add_phone_number(&self, user: UserId, phone: &str, now: DateTime<Utc>) -> StoreResult<PhoneNumberId> {
-        let id = PhoneNumberId::new();
-        sqlx::query(
-            "INSERT INTO user_phone_numbers (id, user_id, phone_number, verified, created_at) VALUES ($1, $2, $3, 1, $4)",
-        )
-        .bind(id.to_string())
-        .bind(user.to_string())
-        .bind(phone.to_owned())
-        .bind(ms(now))
-        .execute(&self.write)
-        .await
-        .map_err(missing(Entity::User))?;
+    async fn add_phone_number(
+        &self,
+        user: UserId,
+        phone: &str,
+        max_per_user: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PhoneNumberId> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        lock_user(&mut tx, user).await?;
+        let id = match own_phone(&mut tx, user, &normalize_phone_number(phone)).await? {
+            Some(p) if p.verified => return Err(StoreError::Conflict(Constraint::PhoneNumber)),
+            Some(p) => {
+                hold_phone(&mut tx, user, p.id, now).await?;
+                p.id
+            }
+            None => {
+                check_phone_room(&mut tx, user, max_per_user).await?;
+                insert_phone(&mut tx, user, phone, true, now).await?.id
+            }
+        };
+        tx.commit().await.map_err(db_err)?;
         Ok(id)
     }
 
@@ -504,6 +617,132 @@ impl IdentifierStore for SqlStore {
             .execute(&self.write)
             .await;
         touched(result, Entity::PhoneNumber)
+    }
+
+    async fn list_phone_numbers(&self, q: &PhoneQuery, page: PageRequest) -> StoreResult<(Vec<UserPhoneNumber>, u64)> {
+        let mut conds = Vec::new();
+        let mut args = Vec::new();
+        if let Some(ids) = &q.user_ids {
+            let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            id_list(&mut conds, &mut args, "user_id", &ids);
+        }
+        if let Some(phone) = &q.phone_number {
+            args.push(normalize_phone_number(phone));
+            conds.push(format!("phone_norm = ${}", args.len()));
+        }
+        let filter = where_clause(&conds);
+        let dir = if q.descending { "DESC" } else { "ASC" };
+        // Each order is an index: the unique (user_id, phone_norm), or (phone_norm, user_id).
+        let order = match q.sort {
+            PhoneSort::UserId => format!("user_id {dir}, phone_norm {dir}"),
+            PhoneSort::PhoneNumber => format!("phone_norm {dir}, user_id {dir}"),
+        };
+        let (limit, offset) = limit_offset(page);
+        let sql = format!(
+            "SELECT {PHONE_COLUMNS} FROM user_phone_numbers {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+        );
+        let rows = bind_all(sql, &args).fetch_all(&self.read).await.map_err(db_err)?;
+        let items = rows.iter().map(decode_phone).collect::<StoreResult<Vec<_>>>()?;
+        let count = format!("SELECT COUNT(*) AS n FROM user_phone_numbers {filter}");
+        let total = bind_all(count, &args).fetch_one(&self.read).await.map_err(db_err)?.int("n")?;
+        Ok((items, u64::try_from(total).unwrap_or_default()))
+    }
+
+    async fn user_phone_numbers(&self, user: UserId) -> StoreResult<Vec<UserPhoneNumber>> {
+        let mut conn = self.read.acquire().await.map_err(db_err)?;
+        let known = sqlx::query("SELECT id FROM users WHERE id = $1")
+            .bind(user.to_string())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        if known.is_none() {
+            return Err(StoreError::NotFound(Entity::User));
+        }
+        let sql = format!(
+            "SELECT {PHONE_COLUMNS} FROM user_phone_numbers WHERE user_id = $1 ORDER BY created_at, id
+             LIMIT {MAX_USER_PHONES}"
+        );
+        let rows =
+            sqlx::query(AssertSqlSafe(sql)).bind(user.to_string()).fetch_all(&mut *conn).await.map_err(db_err)?;
+        rows.iter().map(decode_phone).collect()
+    }
+
+    async fn user_phone_number(&self, user: UserId, id: PhoneNumberId) -> StoreResult<UserPhoneNumber> {
+        let sql = format!("SELECT {PHONE_COLUMNS} FROM user_phone_numbers WHERE id = $1 AND user_id = $2");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id.to_string())
+            .bind(user.to_string())
+            .fetch_optional(&self.write)
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound(Entity::PhoneNumber))?;
+        decode_phone(&row)
+    }
+
+    async fn add_pending_phone_number(
+        &self,
+        user: UserId,
+        phone: &str,
+        max_per_user: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<UserPhoneNumber> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        lock_user(&mut tx, user).await?;
+        if let Some(existing) = own_phone(&mut tx, user, &normalize_phone_number(phone)).await? {
+            return Ok(existing);
+        }
+        check_phone_room(&mut tx, user, max_per_user).await?;
+        let added = insert_phone(&mut tx, user, phone, false, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(added)
+    }
+
+    async fn confirm_phone_number(
+        &self,
+        user: UserId,
+        proof: &PhoneProof,
+        spend: &str,
+        max_per_user: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        lock_user(&mut tx, user).await?;
+        if !spend_challenge(&mut tx, spend, now).await? {
+            return Ok(false);
+        }
+        match proof {
+            PhoneProof::Added(id) => hold_phone(&mut tx, user, *id, now).await?,
+            PhoneProof::New(phone) => match own_phone(&mut tx, user, &normalize_phone_number(phone)).await? {
+                Some(p) => hold_phone(&mut tx, user, p.id, now).await?,
+                None => {
+                    check_phone_room(&mut tx, user, max_per_user).await?;
+                    insert_phone(&mut tx, user, phone, true, now).await?;
+                }
+            },
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn delete_phone_number_spending(
+        &self,
+        user: UserId,
+        id: PhoneNumberId,
+        spend: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        if !spend_challenge(&mut tx, spend, now).await? {
+            return Ok(false);
+        }
+        let result = sqlx::query("DELETE FROM user_phone_numbers WHERE id = $1 AND user_id = $2")
+            .bind(id.to_string())
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await;
+        touched(result, Entity::PhoneNumber)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
     }
 
     async fn list_usernames(&self, q: &UsernameQuery, page: PageRequest) -> StoreResult<(Vec<UsernameEntry>, u64)> {

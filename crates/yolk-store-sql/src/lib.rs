@@ -365,7 +365,12 @@ const UNIQUE: &[(&str, &str, Constraint)] = &[
     ("settings_pkey", "settings.key", Constraint::Setting),
     ("user_emails_claim_key", "user_emails.claim", Constraint::UserEmail),
     ("user_emails_user_id_email_norm_key", "user_emails.user_id, user_emails.email_norm", Constraint::OwnEmail),
-    ("user_phone_numbers_phone_number_key", "user_phone_numbers.phone_number", Constraint::PhoneNumber),
+    ("user_phone_numbers_claim_key", "user_phone_numbers.claim", Constraint::PhoneNumber),
+    (
+        "user_phone_numbers_user_id_phone_norm_key",
+        "user_phone_numbers.user_id, user_phone_numbers.phone_norm",
+        Constraint::OwnPhoneNumber,
+    ),
     ("mfa_devices_credential", "mfa_devices.credential_id", Constraint::WebAuthnCredential),
     ("passkeys_credential_id_key", "passkeys.credential_id", Constraint::WebAuthnCredential),
 ];

@@ -77,6 +77,8 @@ pub enum Constraint {
     PhoneNumber,
     /// A WebAuthn credential (registered once, by one user).
     WebAuthnCredential,
+    /// A phone number the user already has among its numbers.
+    OwnPhoneNumber,
 }
 
 /// Why a store call failed.

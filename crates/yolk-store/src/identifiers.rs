@@ -60,6 +60,49 @@ pub struct UsernameQuery {
     pub usernames: Option<Vec<String>>,
 }
 
+/// One of a user's phone numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPhoneNumber {
+    pub id: PhoneNumberId,
+    pub user_id: UserId,
+    /// As given (trimmed); compared without its dashes.
+    pub phone_number: String,
+    /// Proved by a texted code (or set by the environment): the user holds it.
+    pub verified: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How a list of phone numbers is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PhoneSort {
+    /// By user, then number.
+    #[default]
+    UserId,
+    /// By number, then user.
+    PhoneNumber,
+}
+
+/// Which phone numbers a list holds, and in which order.
+#[derive(Debug, Clone, Default)]
+pub struct PhoneQuery {
+    /// Only these users' numbers.
+    pub user_ids: Option<Vec<UserId>>,
+    /// Only this number (in any spelling of it).
+    pub phone_number: Option<String>,
+    pub sort: PhoneSort,
+    pub descending: bool,
+}
+
+/// What a texted code proves.
+#[derive(Debug, Clone)]
+pub enum PhoneProof {
+    /// The user's added (unverified) number of this id.
+    Added(PhoneNumberId),
+    /// A number the user does not have yet (pre-verified): it is added, verified.
+    New(String),
+}
+
 /// How an address is added.
 #[derive(Debug, Clone)]
 pub enum NewAddress {
@@ -148,8 +191,58 @@ pub trait IdentifierStore {
     /// When the session started (`NotFound(Session)` for an unknown one).
     async fn session_started_at(&self, session: SessionId) -> StoreResult<DateTime<Utc>>;
 
-    /// Adds a verified phone number to the user. `NotFound(User)`; `Conflict(PhoneNumber)` when a user holds it.
-    async fn add_phone_number(&self, user: UserId, phone: &str, now: DateTime<Utc>) -> StoreResult<PhoneNumberId>;
+    /// Adds a verified phone number to the user (an unverified one it has becomes verified). `NotFound(User)`;
+    /// `Conflict(PhoneNumber)` when a user holds it; `Invalid` past `max_per_user` numbers.
+    async fn add_phone_number(
+        &self,
+        user: UserId,
+        phone: &str,
+        max_per_user: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PhoneNumberId>;
+
+    /// A page of phone numbers in `q`'s order, and how many match.
+    async fn list_phone_numbers(&self, q: &PhoneQuery, page: PageRequest) -> StoreResult<(Vec<UserPhoneNumber>, u64)>;
+
+    /// The user's phone numbers by creation (at most 100). `NotFound(User)` for an unknown user.
+    async fn user_phone_numbers(&self, user: UserId) -> StoreResult<Vec<UserPhoneNumber>>;
+
+    /// One of the user's phone numbers; `NotFound(PhoneNumber)` when the user has no such number.
+    async fn user_phone_number(&self, user: UserId, id: PhoneNumberId) -> StoreResult<UserPhoneNumber>;
+
+    /// Adds an unverified phone number to the user: it claims nothing. When the user already has the number
+    /// (in any spelling) that row is answered unchanged. `NotFound(User)`; `Invalid` past `max_per_user` numbers.
+    async fn add_pending_phone_number(
+        &self,
+        user: UserId,
+        phone: &str,
+        max_per_user: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<UserPhoneNumber>;
+
+    /// In one transaction: spends the MFA challenge `spend` (only while unspent and unexpired at `now`), then makes
+    /// the proved number verified and the user's. `false` (nothing changed) when the challenge was no longer usable;
+    /// `NotFound(PhoneNumber)` when the added number is gone; `Conflict(PhoneNumber)` (nothing changed) when
+    /// another user holds the number; `Invalid` past `max_per_user` numbers.
+    async fn confirm_phone_number(
+        &self,
+        user: UserId,
+        proof: &PhoneProof,
+        spend: &str,
+        max_per_user: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// In one transaction: spends the MFA challenge `spend` (as [`Self::confirm_phone_number`]), then deletes the
+    /// user's number `id`. `false` (nothing changed) when the challenge was no longer usable;
+    /// `NotFound(PhoneNumber)` when the user has no such number.
+    async fn delete_phone_number_spending(
+        &self,
+        user: UserId,
+        id: PhoneNumberId,
+        spend: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 
     /// Deletes one of the user's phone numbers; `NotFound(PhoneNumber)` when the user has no such number.
     async fn delete_phone_number(&self, user: UserId, id: PhoneNumberId) -> StoreResult<()>;

@@ -109,6 +109,8 @@ async fn prepare(store: &Arc<SqlStore>, n: usize) -> anyhow::Result<(Vec<Waiting
                         totp_secret: Some(key.clone()),
                         phone_number: None,
                         last_step: 0,
+                        credential_id: None,
+                        webauthn: None,
                         created_at: now,
                     };
                     let enrolled = Enrollment { device: &device, recovery_code_hash: None, spend: &[] };

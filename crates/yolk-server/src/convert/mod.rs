@@ -9,7 +9,7 @@ mod tenants;
 mod users;
 
 pub use auth::{auth_body, hierarchy_settings_dto, sign_up_body, vendor_config_basic_dto, vendor_config_dto};
-pub use identifiers::{user_email_dto, username_dto};
+pub use identifiers::{phone_number_dto, user_email_dto, username_dto};
 pub use me::{me_authorization, me_hierarchy, me_tenants, me_user};
 pub use roles::{category_dto, permission_dto, role_dto};
 pub use tenants::{account_settings_dto, public_account_settings_dto, tenant_dto, tree_dto};

@@ -3,10 +3,16 @@
 
 use std::sync::Arc;
 
+use sqlx::Executor as _;
 use yolk_domain::{PhoneNumberId, UserEmailId, UserId};
-use yolk_store::identifiers::{EmailQuery, IdentifierStore, NewAddress, UsernameQuery};
+use yolk_store::identifiers::{
+    EmailQuery, IdentifierStore, NewAddress, PhoneProof, PhoneQuery, PhoneSort, UsernameQuery,
+};
+use yolk_store::mfa::{ChallengeKind, NewChallenge};
 use yolk_store::users::NewUser;
-use yolk_store::{Constraint, Entity, PageRequest, StoreError, UserStore};
+use yolk_store::{Constraint, Entity, MfaStore, PageRequest, StoreError, UserStore};
+use yolk_store_sql::{MIGRATIONS, SqlStore};
+use yolk_testkit::TestDb;
 
 use crate::{Db, assert_conflict, assert_not_found, at, new_user, set, user};
 
@@ -17,6 +23,10 @@ contract!(
     an_email_change_spends_once_and_replaces_the_login_address,
     concurrent_claims_of_one_address_let_exactly_one_win,
     phone_numbers_and_usernames,
+    a_pending_phone_number_claims_nothing_until_its_code_is_spent_once,
+    phone_number_pages_follow_their_order_and_filters,
+    numbers_set_before_0017_stay_held_one_spelling_each,
+    concurrent_proofs_of_one_number_let_exactly_one_win,
 );
 
 fn pending(hash: &str) -> NewAddress {
@@ -166,19 +176,25 @@ async fn phone_numbers_and_usernames(db: Db) {
     db.tenants(&["t1"]).await;
     let a = db.user_in("a@x.io", "t1", &[]).await;
     let b = db.user_in("b@x.io", "t1", &[]).await;
-    let phone = db.add_phone_number(a.id, "+14155552671", at(1)).await.unwrap();
-    assert_conflict(db.add_phone_number(b.id, "+14155552671", at(1)).await, Constraint::PhoneNumber);
-    assert_not_found(db.add_phone_number(UserId::new(), "+14155552672", at(1)).await, Entity::User);
+    let phone = db.add_phone_number(a.id, "+14155552671", 10, at(1)).await.unwrap();
+    assert_conflict(db.add_phone_number(b.id, "+14155552671", 10, at(1)).await, Constraint::PhoneNumber);
+    // Dashes do not make another number.
+    assert_conflict(db.add_phone_number(b.id, "+1-415-555-2671", 10, at(1)).await, Constraint::PhoneNumber);
+    assert_conflict(db.add_phone_number(a.id, "+1-415-555-2671", 10, at(1)).await, Constraint::PhoneNumber);
+    assert_not_found(db.add_phone_number(UserId::new(), "+14155552672", 10, at(1)).await, Entity::User);
     assert_not_found(db.delete_phone_number(b.id, phone).await, Entity::PhoneNumber);
     assert_not_found(db.delete_phone_number(a.id, PhoneNumberId::new()).await, Entity::PhoneNumber);
     db.delete_phone_number(a.id, phone).await.unwrap();
-    db.add_phone_number(b.id, "+14155552671", at(2)).await.unwrap();
+    db.add_phone_number(b.id, "+14155552671", 10, at(2)).await.unwrap();
 
     db.update_user(a.id, set(|u: &mut yolk_domain::User| u.username = Some("alpha".into())), at(2)).await.unwrap();
     db.update_user(b.id, set(|u: &mut yolk_domain::User| u.username = Some("beta".into())), at(2)).await.unwrap();
     let all = db.list_usernames(&UsernameQuery::default(), PAGE).await.unwrap();
     assert_eq!(all.1, 2);
     assert_eq!(all.0[0].username, "alpha");
+    // `offset` counts rows (the second page of one row is the second username).
+    let second = db.list_usernames(&UsernameQuery::default(), PageRequest { limit: 1, offset: 1 }).await.unwrap();
+    assert_eq!(second.0[0].username, "beta");
     let q = UsernameQuery { prefix: Some("be".into()), ..Default::default() };
     assert_eq!(db.list_usernames(&q, PAGE).await.unwrap().0[0].user_id, b.id);
     let q = UsernameQuery { usernames: Some(vec!["alpha".into()]), user_ids: Some(vec![a.id]), ..Default::default() };
@@ -193,4 +209,189 @@ async fn phone_numbers_and_usernames(db: Db) {
     };
     db.create_user(&c).await.unwrap();
     assert!(matches!(db.delete_username("gamma", at(3)).await, Err(StoreError::Invalid(_))));
+}
+
+async fn code(db: &Db, user: UserId, token: &str, expires: i64) -> String {
+    let c = NewChallenge {
+        user_id: user,
+        kind: ChallengeKind::Code,
+        token_hash: token,
+        payload: None,
+        expires_at: at(expires),
+    };
+    db.issue_challenge(c, at(0)).await.unwrap();
+    db.challenge_by_token(ChallengeKind::Code, token, at(0), 5).await.unwrap().expect("live").id
+}
+
+async fn a_pending_phone_number_claims_nothing_until_its_code_is_spent_once(db: Db) {
+    db.tenants(&["t1"]).await;
+    let a = db.user_in("a@x.io", "t1", &[]).await;
+    let b = db.user_in("b@x.io", "t1", &[]).await;
+    // Both may add the number: unproved, it blocks nobody; adding it again answers the same row.
+    let pa = db.add_pending_phone_number(a.id, "+1-415-555-0001", 10, at(1)).await.unwrap();
+    assert!(!pa.verified);
+    assert_eq!(db.add_pending_phone_number(a.id, "+14155550001", 10, at(2)).await.unwrap(), pa);
+    let pb = db.add_pending_phone_number(b.id, "+14155550001", 10, at(1)).await.unwrap();
+    assert_not_found(db.add_pending_phone_number(UserId::new(), "+14155550001", 10, at(1)).await, Entity::User);
+
+    // A's code makes it A's, once; B's proof is then a conflict that spends nothing.
+    let ca = code(&db, a.id, "ta", 60).await;
+    assert!(db.confirm_phone_number(a.id, &PhoneProof::Added(pa.id), &ca, 10, at(3)).await.unwrap());
+    assert!(!db.confirm_phone_number(a.id, &PhoneProof::Added(pa.id), &ca, 10, at(3)).await.unwrap());
+    let own = db.user_phone_numbers(a.id).await.unwrap();
+    assert_eq!((own.len(), own[0].verified, own[0].updated_at), (1, true, at(3)));
+    let cb = code(&db, b.id, "tb", 60).await;
+    assert_conflict(
+        db.confirm_phone_number(b.id, &PhoneProof::Added(pb.id), &cb, 10, at(3)).await,
+        Constraint::PhoneNumber,
+    );
+    assert!(db.challenge_by_token(ChallengeKind::Code, "tb", at(3), 5).await.unwrap().is_some(), "not spent");
+    assert!(!db.user_phone_number(b.id, pb.id).await.unwrap().verified);
+    // A pre-verified number is added verified; an expired code changes nothing.
+    let late = code(&db, b.id, "late", 5).await;
+    let new = PhoneProof::New("+14155550002".into());
+    assert!(!db.confirm_phone_number(b.id, &new, &late, 10, at(6)).await.unwrap());
+    assert!(db.confirm_phone_number(b.id, &new, &cb, 10, at(4)).await.unwrap());
+    let own = db.user_phone_numbers(b.id).await.unwrap();
+    assert!(own.iter().any(|p| p.phone_number == "+14155550002" && p.verified));
+    // Another user's number is not found; deletion spends its code once.
+    assert_not_found(db.user_phone_number(b.id, pa.id).await, Entity::PhoneNumber);
+    let d = code(&db, a.id, "del", 60).await;
+    assert_not_found(db.delete_phone_number_spending(b.id, pa.id, &d, at(5)).await, Entity::PhoneNumber);
+    assert!(db.delete_phone_number_spending(a.id, pa.id, &d, at(5)).await.unwrap());
+    assert!(!db.delete_phone_number_spending(a.id, pa.id, &d, at(5)).await.unwrap());
+    assert!(db.user_phone_numbers(a.id).await.unwrap().is_empty());
+    // Now free, B's added number can be proved.
+    let cb2 = code(&db, b.id, "tb2", 60).await;
+    assert!(db.confirm_phone_number(b.id, &PhoneProof::Added(pb.id), &cb2, 10, at(6)).await.unwrap());
+    // A user has at most `max_per_user` numbers.
+    db.add_pending_phone_number(a.id, "+14155550010", 2, at(7)).await.unwrap();
+    db.add_pending_phone_number(a.id, "+14155550011", 2, at(7)).await.unwrap();
+    let full = db.add_pending_phone_number(a.id, "+14155550012", 2, at(7)).await;
+    assert!(matches!(full, Err(StoreError::Invalid(_))), "{full:?}");
+}
+
+async fn phone_number_pages_follow_their_order_and_filters(db: Db) {
+    db.tenants(&["t1"]).await;
+    let a = db.user_in("a@x.io", "t1", &[]).await;
+    let b = db.user_in("b@x.io", "t1", &[]).await;
+    db.add_phone_number(a.id, "+14155550003", 10, at(1)).await.unwrap();
+    db.add_phone_number(a.id, "+14155550001", 10, at(1)).await.unwrap();
+    db.add_pending_phone_number(b.id, "+14155550002", 10, at(1)).await.unwrap();
+    let page = |offset| PageRequest { limit: 2, offset };
+    let by_number = PhoneQuery { sort: PhoneSort::PhoneNumber, ..Default::default() };
+    let (items, total) = db.list_phone_numbers(&by_number, page(0)).await.unwrap();
+    assert_eq!(total, 3);
+    let numbers: Vec<_> = items.iter().map(|p| p.phone_number.as_str()).collect();
+    assert_eq!(numbers, ["+14155550001", "+14155550002"]);
+    let (items, _) = db.list_phone_numbers(&by_number, page(2)).await.unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].phone_number, "+14155550003");
+    let desc = PhoneQuery { descending: true, ..by_number.clone() };
+    assert_eq!(db.list_phone_numbers(&desc, page(0)).await.unwrap().0[0].phone_number, "+14155550003");
+    let (lo, hi) = if a.id.to_string() < b.id.to_string() { (a.id, b.id) } else { (b.id, a.id) };
+    let by_user = db.list_phone_numbers(&PhoneQuery::default(), PAGE).await.unwrap().0;
+    assert_eq!((by_user[0].user_id, by_user[2].user_id), (lo, hi));
+    let q = PhoneQuery { user_ids: Some(vec![b.id]), ..Default::default() };
+    let (items, total) = db.list_phone_numbers(&q, PAGE).await.unwrap();
+    assert_eq!((total, items[0].verified), (1, false));
+    let q = PhoneQuery { phone_number: Some("+1-415-555-0003".into()), ..Default::default() };
+    let (items, total) = db.list_phone_numbers(&q, PAGE).await.unwrap();
+    assert_eq!((total, items[0].user_id), (1, a.id));
+    let q = PhoneQuery { user_ids: Some(vec![]), ..Default::default() };
+    assert_eq!(db.list_phone_numbers(&q, PAGE).await.unwrap().1, 0);
+}
+
+fn statements(sql: &str) -> Vec<String> {
+    let code: String = sql.lines().map(|l| l.split_once("--").map_or(l, |(c, _)| c)).collect::<Vec<_>>().join("\n");
+    code.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+async fn numbers_set_before_0017_stay_held_one_spelling_each(db: Db) {
+    // A database as the migrations before 0017 left it: numbers set by the environment, two spellings of one.
+    let old = match db.test_db.backend {
+        "postgres" => TestDb::postgres(&std::env::var(yolk_testkit::POSTGRES_ENV).unwrap()).await,
+        _ => TestDb::sqlite(),
+    };
+    let url = if old.backend == "sqlite" { format!("{}?mode=rwc", old.url) } else { old.url.clone() };
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    conn.execute("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+        .await
+        .unwrap();
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 17) {
+        for s in statements(sql) {
+            conn.execute(sqlx::AssertSqlSafe(s)).await.unwrap();
+        }
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)")
+            .bind(*version)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let (a, b) = (UserId::new(), UserId::new());
+    for u in [a, b] {
+        sqlx::query(
+            "INSERT INTO users (id, provider, verified, locked, super_user, invisible, created_at, updated_at)
+             VALUES ($1, 'local', 1, 0, 0, 0, 0, 0)",
+        )
+        .bind(u.to_string())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let rows = [
+        ("00000000-0000-4000-8000-000000000001", a, "+1-415-555-0001"),
+        ("00000000-0000-4000-8000-000000000002", a, "+14155550001"),
+        ("00000000-0000-4000-8000-000000000003", b, "+1415555-0001"),
+        ("00000000-0000-4000-8000-000000000004", b, "+14155550002"),
+    ];
+    for (id, user, phone) in rows {
+        sqlx::query("INSERT INTO user_phone_numbers (id, user_id, phone_number, verified, created_at) VALUES ($1, $2, $3, 1, 7)")
+            .bind(id)
+            .bind(user.to_string())
+            .bind(phone)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    drop(conn);
+
+    let store = SqlStore::open(&old.url, at(8)).await.expect("migrate the old database");
+    let mine = store.user_phone_numbers(a).await.unwrap();
+    assert_eq!(mine.len(), 1, "one row per spelling of a number: {mine:?}");
+    assert_eq!((mine[0].phone_number.as_str(), mine[0].verified), ("+1-415-555-0001", true));
+    // The second user of a number keeps it unverified: only the first holds it.
+    let theirs = store.user_phone_numbers(b).await.unwrap();
+    let held: Vec<_> = theirs.iter().map(|p| (p.phone_number.as_str(), p.verified)).collect();
+    assert_eq!(held, [("+1415555-0001", false), ("+14155550002", true)]);
+    // Held: another spelling is refused to another user.
+    assert_conflict(store.add_phone_number(b, "+14155550001", 10, at(9)).await, Constraint::PhoneNumber);
+    assert_conflict(store.add_phone_number(a, "+1-415-555-0002", 10, at(9)).await, Constraint::PhoneNumber);
+    store.close().await;
+}
+
+async fn concurrent_proofs_of_one_number_let_exactly_one_win(db: Db) {
+    db.tenants(&["t1"]).await;
+    let mut tasks = Vec::new();
+    for (i, email) in ["a@x.io", "b@x.io", "c@x.io"].into_iter().enumerate() {
+        let u = db.user_in(email, "t1", &[]).await;
+        let added = db.add_pending_phone_number(u.id, "+1-415-555-0009", 10, at(1)).await.unwrap();
+        let spend = code(&db, u.id, &format!("race{i}"), 60).await;
+        let store = Arc::clone(&db.store);
+        tasks.push(tokio::spawn(async move {
+            store.confirm_phone_number(u.id, &PhoneProof::Added(added.id), &spend, 10, at(2)).await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(true) => won += 1,
+            Err(StoreError::Conflict(Constraint::PhoneNumber)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    let q = PhoneQuery { phone_number: Some("+14155550009".into()), ..Default::default() };
+    let (rows, _) = db.list_phone_numbers(&q, PAGE).await.unwrap();
+    assert_eq!(rows.iter().filter(|p| p.verified).count(), 1);
 }

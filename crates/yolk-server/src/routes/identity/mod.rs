@@ -11,6 +11,7 @@ pub mod password_settings;
 pub mod passwordless_code;
 pub mod permission_categories;
 pub mod permissions;
+pub mod phone_numbers;
 pub mod roles;
 pub mod roles_v2;
 pub mod tenant_invites;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(permission_categories::router())
         .merge(invitations::router())
         .merge(user_emails::router())
+        .merge(phone_numbers::router())
         .merge(usernames::router())
         .merge(tenant_invites::router())
         .merge(webauthn::router())

@@ -16,6 +16,7 @@ mod password_settings;
 mod passwordless;
 mod passwordless_code;
 mod permissions;
+mod phone_numbers;
 mod roles;
 mod roles_support;
 mod roles_v2;
