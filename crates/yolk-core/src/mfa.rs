@@ -576,18 +576,29 @@ impl Mfa {
     /// Keeps a code sent to `user` (its hash and purpose in `sent`), valid for `lifetime_secs`: the `otcToken`
     /// that names it.
     async fn keep_code(&self, user: UserId, sent: &SentCode, lifetime_secs: i64) -> CoreResult<String> {
-        let otc_token = random_token();
-        let now = self.now();
         let payload = serde_json::to_string(sent).map_err(|e| CoreError::Internal(e.to_string()))?;
+        self.keep_challenge(user, ChallengeKind::Code, &payload, Duration::seconds(lifetime_secs)).await
+    }
+
+    /// Keeps a challenge of `kind` for `user` with `payload`, living `ttl`: the new random token that names it.
+    async fn keep_challenge(
+        &self,
+        user: UserId,
+        kind: ChallengeKind,
+        payload: &str,
+        ttl: Duration,
+    ) -> CoreResult<String> {
+        let token = random_token();
+        let now = self.now();
         let challenge = NewChallenge {
             user_id: user,
-            kind: ChallengeKind::Code,
-            token_hash: &sha256_hex(&otc_token),
-            payload: Some(&payload),
-            expires_at: now + Duration::seconds(lifetime_secs),
+            kind,
+            token_hash: &sha256_hex(&token),
+            payload: Some(payload),
+            expires_at: now + ttl,
         };
         self.store.issue_challenge(challenge, now).await?;
-        Ok(otc_token)
+        Ok(token)
     }
 
     /// The live code `otc_token` names, if it is `user`'s, for `purpose`, serves `login` (when given) and is
@@ -654,15 +665,19 @@ impl Mfa {
 
     /// The user's SMS device `device_id` (`NotFound(MfaDevice)` otherwise) and its number.
     async fn phone_of(&self, user: UserId, device_id: &str) -> CoreResult<(MfaDevice, String)> {
-        let device = self
-            .store
+        let device = self.device_of(user, MfaDeviceKind::Sms, device_id).await?;
+        let phone = device.phone_number.clone().unwrap_or_default();
+        Ok((device, phone))
+    }
+
+    /// The user's device `device_id` of `kind` (`NotFound(MfaDevice)` otherwise).
+    async fn device_of(&self, user: UserId, kind: MfaDeviceKind, device_id: &str) -> CoreResult<MfaDevice> {
+        self.store
             .mfa_devices(user)
             .await?
             .into_iter()
-            .find(|d| d.kind == MfaDeviceKind::Sms && d.id == device_id)
-            .ok_or(CoreError::NotFound(yolk_store::Entity::MfaDevice))?;
-        let phone = device.phone_number.clone().unwrap_or_default();
-        Ok((device, phone))
+            .find(|d| d.kind == kind && d.id == device_id)
+            .ok_or(CoreError::NotFound(yolk_store::Entity::MfaDevice))
     }
 
     /// Adds the phone a code proved, spending the code (and the login, when given) in the same transaction.

@@ -12,11 +12,11 @@ use webauthn_rs::prelude::{SecurityKey, SecurityKeyAuthentication, SecurityKeyRe
 use yolk_api_types::mfa::WebAuthnDeviceType;
 use yolk_domain::settings::MfaStrategy;
 use yolk_domain::{User, UserId};
-use yolk_store::mfa::{ChallengeKind, Enrollment, LiveChallenge, MfaDevice, MfaDeviceKind, NewChallenge};
+use yolk_store::mfa::{ChallengeKind, Enrollment, LiveChallenge, MfaDevice, MfaDeviceKind};
 
 use super::{FOR_DISABLE, FOR_LOGIN, MAX_FAILURES, Mfa, MfaLogin, bad, recovery_code, recovery_hash};
 use crate::access::UserContext;
-use crate::secrets::{random_token, sha256_hex};
+use crate::secrets::sha256_hex;
 use crate::webauthn::{self as wa, BrowserCredential, CEREMONY_TTL_MINUTES};
 use crate::{CoreError, CoreResult};
 
@@ -358,29 +358,13 @@ impl Mfa {
 
     /// The user's WebAuthn device `device_id` and its stored key (`NotFound(MfaDevice)` otherwise).
     async fn webauthn_device(&self, user: UserId, device_id: &str) -> CoreResult<(MfaDevice, StoredKey)> {
-        let device = self
-            .store
-            .mfa_devices(user)
-            .await?
-            .into_iter()
-            .find(|d| d.kind == MfaDeviceKind::WebAuthn && d.id == device_id)
-            .ok_or(CoreError::NotFound(yolk_store::Entity::MfaDevice))?;
+        let device = self.device_of(user, MfaDeviceKind::WebAuthn, device_id).await?;
         let stored = wa::from_json(device.webauthn.as_deref())?;
         Ok((device, stored))
     }
 
     /// Keeps a ceremony's state for `user` (its newest of `kind` only): the token that names it.
     async fn keep_ceremony(&self, user: UserId, kind: ChallengeKind, payload: &str) -> CoreResult<String> {
-        let token = random_token();
-        let now = self.now();
-        let challenge = NewChallenge {
-            user_id: user,
-            kind,
-            token_hash: &sha256_hex(&token),
-            payload: Some(payload),
-            expires_at: now + Duration::minutes(CEREMONY_TTL_MINUTES),
-        };
-        self.store.issue_challenge(challenge, now).await?;
-        Ok(token)
+        self.keep_challenge(user, kind, payload, Duration::minutes(CEREMONY_TTL_MINUTES)).await
     }
 }
