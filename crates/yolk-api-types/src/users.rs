@@ -208,3 +208,36 @@ pub struct VerifyPasswordRequest {
 pub struct VerifyPasswordResponse {
     pub valid: bool,
 }
+
+/// `UsersBulkInviteRequestDto`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkInviteRequest {
+    pub users: Vec<BulkInviteUser>,
+}
+
+/// `UserBulkInviteRequestDto`: one user of a bulk invite, as a single invite's body (`CreateUserDto`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkInviteUser {
+    #[serde(flatten)]
+    pub user: NewUserFields,
+    pub skip_invite_email: Option<bool>,
+    pub email_metadata: Option<serde_json::Value>,
+    /// Creating the user already verified (not offered by a bulk invite: each new user activates).
+    pub verified: Option<bool>,
+}
+
+/// A task on users and its report (`TaskContext` of the bulk invite; the status routes answer it too).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskDto {
+    pub id: String,
+    /// `IN_PROGRESS` or `COMPLETED`.
+    pub status: String,
+    pub tenant_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// The per-item results.
+    pub report: serde_json::Value,
+}

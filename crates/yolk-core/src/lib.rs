@@ -4,6 +4,7 @@
 pub mod access;
 pub mod activation;
 pub mod auth;
+pub mod bulk_invite;
 pub mod captcha;
 pub mod delivery;
 mod error;

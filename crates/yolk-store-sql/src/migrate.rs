@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/0012_password_history.sql")),
     (14, include_str!("../migrations/0014_user_identifiers.sql")),
     (15, include_str!("../migrations/0015_tenant_invites_and_codes.sql")),
+    (18, include_str!("../migrations/0018_user_tasks_and_temporary_users.sql")),
 ];
 
 const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"

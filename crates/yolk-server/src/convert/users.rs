@@ -1,9 +1,10 @@
 //! Users.
 
-use yolk_api_types::users::{UserDto, UserRoleIdsDto, UserRolesChangeResponse, UserTenantDto};
+use yolk_api_types::users::{TaskDto, UserDto, UserRoleIdsDto, UserRolesChangeResponse, UserTenantDto};
 use yolk_core::auth::active_tenant;
 use yolk_core::users::UserView;
 use yolk_domain::{Membership, Role, TenantId, UserId};
+use yolk_store::Task;
 
 use super::{role_dto, time};
 
@@ -78,5 +79,17 @@ pub fn user_role_ids_dto(user: UserId, m: &Membership, vendor_id: &str) -> UserR
         tenant_id: m.tenant_id.to_string(),
         vendor_id: vendor_id.to_owned(),
         role_ids: m.roles.iter().map(|r| r.id.to_string()).collect(),
+    }
+}
+
+/// A task on users with its report.
+pub fn task_dto(task: &Task) -> TaskDto {
+    TaskDto {
+        id: task.id.clone(),
+        status: task.status.clone(),
+        tenant_id: task.tenant_id.to_string(),
+        created_at: time(task.created_at),
+        updated_at: time(task.updated_at),
+        report: task.report.clone(),
     }
 }

@@ -8,6 +8,7 @@
 //! [`TenantScope`]: crate::extract::TenantScope
 //! [`VendorAuth`]: crate::extract::VendorAuth
 
+mod bulk;
 mod create;
 mod list;
 mod read;
@@ -31,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/resources/users/v2", post(create::create_user_v2))
         .route("/resources/users/v3", get(list::list_users_v3))
         .route("/resources/users/v3/roles", get(list::list_users_roles_v3))
+        .route("/resources/users/bulk/v1/invite", post(bulk::bulk_invite_users))
+        .route("/resources/users/bulk/v1/status/{id}", get(bulk::get_bulk_invite_status))
         .route("/resources/users/v1/email", get(read::get_user_by_email))
         .route(
             "/resources/users/v1/{userId}",

@@ -1,5 +1,6 @@
 //! identity.json tags Users and User management. Shared fixtures for the user tests.
 
+mod bulk;
 mod create;
 mod list;
 mod read;
