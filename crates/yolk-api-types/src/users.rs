@@ -14,6 +14,9 @@ pub struct UserTenantDto {
     pub roles: Vec<RoleDto>,
     pub is_disabled: bool,
     pub created_at: String,
+    /// A temporary user's expiry (the user's, the same in every tenant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temporary_expiration_date: Option<String>,
 }
 
 /// A user.
@@ -68,6 +71,9 @@ pub struct UserDto {
     pub last_login: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// A temporary user's expiry: from then on it cannot log in or refresh. Absent for a permanent user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temporary_expiration_date: Option<String>,
 }
 
 /// A new user's fields, as `CreateUserDto`, `CreateUserDtoVendorOnly` and the sign-up bodies carry them.
@@ -85,7 +91,8 @@ pub struct NewUserFields {
     pub metadata: Option<serde_json::Value>,
     /// Roles in the tenant joined; none means the default roles.
     pub role_ids: Option<Vec<RoleId>>,
-    /// Temporary users (not supported yet).
+    /// Makes the new user temporary: it expires this many seconds after creation (at least 300; only while the
+    /// temporary users configuration is enabled).
     pub expiration_in_seconds: Option<f64>,
     /// Vendor-only.
     pub vendor_metadata: Option<serde_json::Value>,
@@ -240,4 +247,18 @@ pub struct TaskDto {
     pub updated_at: String,
     /// The per-item results.
     pub report: serde_json::Value,
+}
+
+/// `UnlockUserRequestDto`: the token of the unlock link the lockout policy emailed.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnlockUserRequest {
+    pub token: String,
+}
+
+/// `TemporaryUserDto`: a temporary user's time limit, from now.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemporaryUserRequest {
+    pub expiration_in_seconds: f64,
 }

@@ -15,6 +15,7 @@ mod me;
 mod profile;
 mod read;
 mod roles;
+mod temporary;
 mod tenancy;
 
 use std::collections::HashSet;

@@ -48,6 +48,7 @@ pub fn user_dto(view: &UserView, vendor_id: &str) -> UserDto {
                 roles: m.roles.iter().map(|r| role_dto(r, vendor_id)).collect(),
                 is_disabled: m.disabled,
                 created_at: time(m.created_at),
+                temporary_expiration_date: u.temporary_expires_at.map(time),
             })
             .collect(),
         sub_account_access_allowed: false,
@@ -55,6 +56,7 @@ pub fn user_dto(view: &UserView, vendor_id: &str) -> UserDto {
         last_login: u.last_login.map(time),
         created_at: time(u.created_at),
         updated_at: time(u.updated_at),
+        temporary_expiration_date: u.temporary_expires_at.map(time),
     }
 }
 

@@ -14,6 +14,7 @@ mod list;
 mod read;
 mod roles;
 mod status;
+mod temporary;
 mod tenancy;
 mod update;
 
@@ -53,6 +54,15 @@ pub fn router() -> Router<AppState> {
         .route("/resources/tenants/users/v1/{userId}/enable", post(tenancy::enable_user_in_tenant))
         .route("/resources/users/v1/{userId}/lock", post(status::lock_user))
         .route("/resources/users/v1/{userId}/unlock", post(status::unlock_user))
+        .route("/resources/users/v3/me/unlock", post(status::unlock_me))
+        .route(
+            "/resources/users/temporary/v1/configuration",
+            get(temporary::get_temporary_users_configuration).put(temporary::set_temporary_users_configuration),
+        )
+        .route(
+            "/resources/users/temporary/v1/{userId}",
+            put(temporary::set_user_temporary).delete(temporary::set_user_permanent),
+        )
         .route("/resources/users/v1/{userId}/verify", post(status::verify_user))
         .route("/resources/users/v1/{userId}/superuser", put(status::set_user_super_user))
         .route("/resources/users/v1/{userId}/invisible", put(status::set_user_invisible))

@@ -6,7 +6,9 @@ mod list;
 mod read;
 mod roles;
 mod status;
+mod temporary;
 mod tenancy;
+mod unlock;
 mod update;
 
 use serde_json::{Value, json};
