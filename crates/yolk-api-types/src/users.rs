@@ -262,3 +262,20 @@ pub struct UnlockUserRequest {
 pub struct TemporaryUserRequest {
     pub expiration_in_seconds: f64,
 }
+
+/// `UserTenantStatusesResponse`: one user's standing in each of its tenants.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserTenantStatusesResponse {
+    pub user_id: String,
+    pub tenants_statuses: Vec<TenantStatusDto>,
+}
+
+/// `TenantStatus`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantStatusDto {
+    pub tenant_id: String,
+    /// `PendingInvitation`, `PendingLogin`, `Activated` or `NotActivated`.
+    pub status: String,
+}

@@ -15,6 +15,7 @@ mod me;
 mod profile;
 mod read;
 mod roles;
+mod statuses;
 mod temporary;
 mod tenancy;
 
@@ -33,6 +34,7 @@ use crate::settings::Settings;
 
 pub use create::SignedUp;
 pub use me::{MeTenants, Profile};
+pub use statuses::{TenantUserStatus, UserTenantStatuses};
 
 /// A user as the caller may see it: the tenant in context (its roles and `tenantId` refer to it) and the
 /// memberships the caller may see.

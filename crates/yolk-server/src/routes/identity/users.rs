@@ -14,6 +14,7 @@ mod list;
 mod read;
 mod roles;
 mod status;
+mod statuses;
 mod temporary;
 mod tenancy;
 mod update;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/resources/users/v1/{userId}/email", put(update::update_user_email))
         .route("/resources/users/v1/tenants/migrate", put(tenancy::migrate_users_tenant))
+        .route("/resources/tenants/users/v1/statuses", get(statuses::get_users_tenant_statuses))
         .route("/resources/tenants/users/v1/{userId}/disable", post(tenancy::disable_user_in_tenant))
         .route("/resources/tenants/users/v1/{userId}/enable", post(tenancy::enable_user_in_tenant))
         .route("/resources/users/v1/{userId}/lock", post(status::lock_user))

@@ -6,6 +6,7 @@ mod list;
 mod read;
 mod roles;
 mod status;
+mod statuses;
 mod temporary;
 mod tenancy;
 mod unlock;
