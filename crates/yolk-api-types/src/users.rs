@@ -240,7 +240,7 @@ pub struct BulkInviteUser {
 #[serde(rename_all = "camelCase")]
 pub struct TaskDto {
     pub id: String,
-    /// `IN_PROGRESS` or `COMPLETED`.
+    /// `InProgress`, `Completed` or `CompletedWithErrors`.
     pub status: String,
     pub tenant_id: String,
     pub created_at: String,
@@ -278,4 +278,24 @@ pub struct TenantStatusDto {
     pub tenant_id: String,
     /// `PendingInvitation`, `PendingLogin`, `Activated` or `NotActivated`.
     pub status: String,
+}
+
+/// `BulkUpdateUserRolesRequestDto`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkUpdateUserRolesRequest {
+    pub add_role_ids: Option<Vec<RoleId>>,
+    pub remove_role_ids: Option<Vec<RoleId>>,
+    /// Only these of the user's tenants (all of them when absent).
+    pub tenant_ids: Option<Vec<TenantId>>,
+}
+
+/// `BulkUpdateUserRolesSyncResponseDto`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkUpdateUserRolesResponse {
+    pub user_id: String,
+    pub affected_tenants: usize,
+    pub roles_added: Vec<String>,
+    pub roles_removed: Vec<String>,
 }

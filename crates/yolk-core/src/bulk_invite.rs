@@ -18,10 +18,12 @@ use crate::{CoreError, CoreResult};
 /// At most this many users per bulk invite (Frontegg's limit).
 pub const MAX_BULK_INVITE: usize = 1000;
 
-/// A task's status while its work runs.
-pub const IN_PROGRESS: &str = "IN_PROGRESS";
-/// A task's status once its report is complete.
-pub const COMPLETED: &str = "COMPLETED";
+/// A task's status while its work runs (the spec's task statuses, as `BulkRolesTaskStatusResponseDto` names them).
+pub const IN_PROGRESS: &str = "InProgress";
+/// A task's status once every user succeeded.
+pub const COMPLETED: &str = "Completed";
+/// A task's status once done, when some users failed.
+pub const COMPLETED_WITH_ERRORS: &str = "CompletedWithErrors";
 
 impl Activation {
     /// Invites every user of `users` into the tenant in scope as [`Activation::invite`] would, and answers the
@@ -80,8 +82,9 @@ impl Activation {
                 }
             }
         }
+        let status = if failed.is_empty() { COMPLETED } else { COMPLETED_WITH_ERRORS };
         let report = json!({"total": total, "succeeded": succeeded, "failed": failed});
-        self.store.finish_task(id, COMPLETED, &report, self.clock.now()).await?;
+        self.store.finish_task(id, status, &report, self.clock.now()).await?;
         Ok(())
     }
 

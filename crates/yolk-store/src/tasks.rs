@@ -33,7 +33,7 @@ pub struct Task {
     /// The tenant the task works in: only a caller in that tenant reads it.
     pub tenant_id: TenantId,
     pub kind: TaskKind,
-    /// `IN_PROGRESS` while it runs, then `COMPLETED`.
+    /// `InProgress` while it runs, then `Completed` or `CompletedWithErrors`.
     pub status: String,
     /// The per-item results (JSON).
     pub report: serde_json::Value,

@@ -10,6 +10,7 @@
 //!   the first-user roles. Self sign-up never chooses its own roles.
 //! - Every password that is set is checked against the environment's password policy first.
 
+mod bulk_roles;
 mod create;
 mod me;
 mod profile;
@@ -32,6 +33,7 @@ use crate::lockout::PasswordCheck;
 use crate::passwords::Passwords;
 use crate::settings::Settings;
 
+pub use bulk_roles::BulkRolesOutcome;
 pub use create::SignedUp;
 pub use me::{MeTenants, Profile};
 pub use statuses::{TenantUserStatus, UserTenantStatuses};

@@ -13,7 +13,7 @@ async fn tasks_are_read_in_their_tenant_and_kind_and_finished_with_a_report(db: 
         id: "task-1".into(),
         tenant_id: tid("t1"),
         kind: TaskKind::BulkInvite,
-        status: "IN_PROGRESS".into(),
+        status: "InProgress".into(),
         report: json!({}),
         created_at: at(1),
         updated_at: at(1),
@@ -28,13 +28,13 @@ async fn tasks_are_read_in_their_tenant_and_kind_and_finished_with_a_report(db: 
     assert_not_found(db.get_task("nope", TaskKind::BulkInvite, &tid("t1")).await, Entity::Task);
 
     let report = json!({"succeeded": [{"email": "a@x.io"}], "failed": []});
-    db.finish_task("task-1", "COMPLETED", &report, at(2)).await.unwrap();
+    db.finish_task("task-1", "Completed", &report, at(2)).await.unwrap();
     let done = db.get_task("task-1", TaskKind::BulkInvite, &tid("t1")).await.unwrap();
     assert_eq!(
         (done.status.as_str(), &done.report, done.created_at, done.updated_at),
-        ("COMPLETED", &report, at(1), at(2))
+        ("Completed", &report, at(1), at(2))
     );
-    assert_not_found(db.finish_task("nope", "COMPLETED", &report, at(2)).await, Entity::Task);
+    assert_not_found(db.finish_task("nope", "Completed", &report, at(2)).await, Entity::Task);
 
     db.delete_tenant(&tid("t1"), at(3)).await.unwrap();
     assert_not_found(db.get_task("task-1", TaskKind::BulkInvite, &tid("t1")).await, Entity::Task);

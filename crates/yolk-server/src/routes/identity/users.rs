@@ -20,7 +20,7 @@ mod tenancy;
 mod update;
 
 use axum::Router;
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 
 use crate::state::AppState;
 
@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/resources/vendor-only/users/v1", post(create::create_user_vendor_only))
         .route("/resources/vendor-only/users/v1/{userId}", get(read::get_user_vendor_only))
         .route("/resources/vendor-only/users/v1/passwords/verify", post(read::verify_user_password))
+        .route("/resources/vendor-only/users/v1/{userId}/roles/bulk", patch(roles::bulk_update_user_roles))
         .route("/resources/users/v1", get(list::list_users_v1).post(create::create_user).put(update::update_user))
         .route("/resources/users/v2", post(create::create_user_v2))
         .route("/resources/users/v3", get(list::list_users_v3))
