@@ -117,6 +117,7 @@ mod tests {
             last_login: None,
             created_at: "2026-01-01T00:00:00.000Z".into(),
             updated_at: "2026-01-01T00:00:00.000Z".into(),
+            temporary_expiration_date: None,
         }
     }
 

@@ -14,6 +14,9 @@ pub struct UserTenantDto {
     pub roles: Vec<RoleDto>,
     pub is_disabled: bool,
     pub created_at: String,
+    /// A temporary user's expiry (the user's, the same in every tenant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temporary_expiration_date: Option<String>,
 }
 
 /// A user.
@@ -68,6 +71,9 @@ pub struct UserDto {
     pub last_login: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// A temporary user's expiry: from then on it cannot log in or refresh. Absent for a permanent user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temporary_expiration_date: Option<String>,
 }
 
 /// A new user's fields, as `CreateUserDto`, `CreateUserDtoVendorOnly` and the sign-up bodies carry them.
@@ -85,7 +91,8 @@ pub struct NewUserFields {
     pub metadata: Option<serde_json::Value>,
     /// Roles in the tenant joined; none means the default roles.
     pub role_ids: Option<Vec<RoleId>>,
-    /// Temporary users (not supported yet).
+    /// Makes the new user temporary: it expires this many seconds after creation (at least 300; only while the
+    /// temporary users configuration is enabled).
     pub expiration_in_seconds: Option<f64>,
     /// Vendor-only.
     pub vendor_metadata: Option<serde_json::Value>,
@@ -207,4 +214,88 @@ pub struct VerifyPasswordRequest {
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyPasswordResponse {
     pub valid: bool,
+}
+
+/// `UsersBulkInviteRequestDto`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkInviteRequest {
+    pub users: Vec<BulkInviteUser>,
+}
+
+/// `UserBulkInviteRequestDto`: one user of a bulk invite, as a single invite's body (`CreateUserDto`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkInviteUser {
+    #[serde(flatten)]
+    pub user: NewUserFields,
+    pub skip_invite_email: Option<bool>,
+    pub email_metadata: Option<serde_json::Value>,
+    /// Creating the user already verified (not offered by a bulk invite: each new user activates).
+    pub verified: Option<bool>,
+}
+
+/// A task on users and its report (`TaskContext` of the bulk invite; the status routes answer it too).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskDto {
+    pub id: String,
+    /// `InProgress`, `Completed` or `CompletedWithErrors`.
+    pub status: String,
+    pub tenant_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// The per-item results.
+    pub report: serde_json::Value,
+}
+
+/// `UnlockUserRequestDto`: the token of the unlock link the lockout policy emailed.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnlockUserRequest {
+    pub token: String,
+}
+
+/// `TemporaryUserDto`: a temporary user's time limit, from now.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemporaryUserRequest {
+    pub expiration_in_seconds: f64,
+}
+
+/// `UserTenantStatusesResponse`: one user's standing in each of its tenants.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserTenantStatusesResponse {
+    pub user_id: String,
+    pub tenants_statuses: Vec<TenantStatusDto>,
+}
+
+/// `TenantStatus`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantStatusDto {
+    pub tenant_id: String,
+    /// `PendingInvitation`, `PendingLogin`, `Activated` or `NotActivated`.
+    pub status: String,
+}
+
+/// `BulkUpdateUserRolesRequestDto`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkUpdateUserRolesRequest {
+    pub add_role_ids: Option<Vec<RoleId>>,
+    pub remove_role_ids: Option<Vec<RoleId>>,
+    /// Only these of the user's tenants (all of them when absent).
+    pub tenant_ids: Option<Vec<TenantId>>,
+}
+
+/// `BulkUpdateUserRolesSyncResponseDto`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkUpdateUserRolesResponse {
+    pub user_id: String,
+    pub affected_tenants: usize,
+    pub roles_added: Vec<String>,
+    pub roles_removed: Vec<String>,
 }

@@ -20,6 +20,9 @@ use crate::{CoreError, CoreResult};
 /// The one message for every failed password login: unknown user and wrong password look the same.
 pub const BAD_CREDENTIALS: &str = "Incorrect email or password";
 
+/// The refusal of a temporary user past its expiry (login, refresh).
+pub const TEMPORARY_USER_EXPIRED: &str = "User has expired";
+
 /// What a successful login or refresh hands out.
 #[derive(Debug, Clone)]
 pub struct IssuedTokens {
@@ -160,6 +163,9 @@ impl AuthService {
     /// Opens a session for an authenticated user (password login, signup, later: MFA, SSO).
     pub async fn start_session(&self, user: User) -> CoreResult<IssuedTokens> {
         let now = self.clock.now();
+        if user.expired(now) {
+            return Err(CoreError::Unauthorized(TEMPORARY_USER_EXPIRED.into()));
+        }
         let tenants = self.store.token_tenants(user.id).await?;
         let tenant_id = first_admitting(&user, tenants.iter().map(|t| (&t.tenant_id, t.admits)))
             .ok_or_else(|| CoreError::Unauthorized("User is not assigned to any tenant".into()))?;
@@ -206,6 +212,11 @@ impl AuthService {
             self.store.revoke_session(session.id, now).await?;
             self.access.invalidate();
             return Err(CoreError::Unauthorized("User is locked".into()));
+        }
+        if user.expired(now) {
+            self.store.revoke_session(session.id, now).await?;
+            self.access.invalidate();
+            return Err(CoreError::Unauthorized(TEMPORARY_USER_EXPIRED.into()));
         }
         let tenants = self.store.token_tenants(user.id).await?;
         let admits = |id: &TenantId| tenants.iter().any(|t| &t.tenant_id == id && t.admits);

@@ -56,6 +56,17 @@ impl From<StoreError> for CoreError {
 }
 
 impl CoreError {
+    /// What a client is told about this outcome (the server's message for it): for reports that list per-item
+    /// failures. Internal details stay out.
+    pub fn client_message(&self) -> String {
+        match self {
+            Self::NotFound(entity) => entity.not_found_message().to_owned(),
+            Self::Conflict(constraint) => constraint.message().to_owned(),
+            Self::Internal(_) => "Internal error".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
     /// A store `NotFound` of `from` reported as `to` (say, a missing membership answered as a missing user);
     /// other errors unchanged.
     pub fn not_found_as(from: Entity, to: Entity) -> impl Fn(StoreError) -> CoreError {

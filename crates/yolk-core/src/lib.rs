@@ -4,6 +4,7 @@
 pub mod access;
 pub mod activation;
 pub mod auth;
+pub mod bulk_invite;
 pub mod captcha;
 pub mod delivery;
 mod error;
@@ -103,6 +104,9 @@ impl Services {
             clock.clone(),
             access.clone(),
         );
+        let delivery = Delivery::new(store.clone(), clock.clone(), Channels::default());
+        let app_url: Arc<str> = Arc::from("http://localhost:8080");
+        password_check.set_mailer(delivery.clone(), app_url.clone());
         Self {
             gate: Gate::new(tokens.clone(), store.clone(), access.clone()),
             auth,
@@ -119,13 +123,13 @@ impl Services {
             settings,
             tokens,
             passwords,
-            delivery: Delivery::new(store.clone(), clock.clone(), Channels::default()),
+            delivery,
             store,
             clock,
             access,
             password_check,
-            app_url: Arc::from("http://localhost:8080"),
-            webauthn: webauthn::relying_party("http://localhost:8080", &[]),
+            webauthn: webauthn::relying_party(&app_url, &[]),
+            app_url,
             captcha: captcha::Captcha::new(settings_for_captcha, captcha::RECAPTCHA_VERIFY_URL),
         }
     }
@@ -133,6 +137,7 @@ impl Services {
     /// The same services, with links in emails pointing at `app_url` (no trailing slash needed).
     pub fn with_app_url(mut self, app_url: &str) -> Self {
         self.app_url = Arc::from(app_url.trim_end_matches('/'));
+        self.password_check.set_mailer(self.delivery.clone(), self.app_url.clone());
         self.webauthn = webauthn::relying_party(&self.app_url, &[]);
         self
     }
@@ -237,7 +242,13 @@ impl Services {
     /// The same services, delivering through `channels` (a missing channel keeps sending to the outbox).
     pub fn with_channels(mut self, channels: Channels) -> Self {
         self.delivery = Delivery::new(self.store.clone(), self.clock.clone(), channels);
+        self.password_check.set_mailer(self.delivery.clone(), self.app_url.clone());
         self
+    }
+
+    /// The lockout policy's checker (`POST /users/v3/me/unlock`).
+    pub fn lockout(&self) -> &PasswordCheck {
+        &self.password_check
     }
 
     /// Whether the store answers; its backend (`sqlite`, `postgres`) when it does.

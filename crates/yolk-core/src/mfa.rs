@@ -176,6 +176,9 @@ impl AuthService {
         remembered: Option<&str>,
         by_password: bool,
     ) -> CoreResult<LoginOutcome> {
+        if user.expired(self.clock().now()) {
+            return Err(CoreError::Unauthorized(crate::auth::TEMPORARY_USER_EXPIRED.into()));
+        }
         match self.mfa_challenge(&user, remembered, by_password).await? {
             Some(mfa) => Ok(LoginOutcome::Mfa(Box::new(mfa))),
             None => self.after_factors(user, by_password).await,
@@ -380,7 +383,7 @@ impl Mfa {
         let challenge = self.store.challenge_by_token(ChallengeKind::Login, &hash, self.now(), MAX_FAILURES).await?;
         let challenge = challenge.ok_or_else(invalid)?;
         let user = self.store.get_user(challenge.user_id).await.map_err(|_| invalid())?;
-        if user.locked {
+        if user.locked || user.expired(self.now()) {
             return Err(invalid());
         }
         Ok((challenge, user))

@@ -91,11 +91,18 @@ pub struct User {
     /// The tenant the user last switched to; defaults to the first membership.
     pub active_tenant_id: Option<TenantId>,
     pub last_login: Option<DateTime<Utc>>,
+    /// A temporary user's expiry: from then on it cannot log in or refresh (`None`: permanent).
+    pub temporary_expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl User {
+    /// Whether the user is a temporary user whose time is up at `now`.
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.temporary_expires_at.is_some_and(|t| t <= now)
+    }
+
     /// A new local user with only an email (may be empty for username-only users), unverified and unlocked,
     /// created at `now`; callers set the rest.
     pub fn new(email: impl Into<String>, now: DateTime<Utc>) -> Self {
@@ -115,6 +122,7 @@ impl User {
             invisible: false,
             active_tenant_id: None,
             last_login: None,
+            temporary_expires_at: None,
             created_at: now,
             updated_at: now,
         }

@@ -636,3 +636,16 @@ impl SettingsDocument for InvitationStrategy {
         check_code_expiration(self.code_expiration)
     }
 }
+
+/// The environment's temporary users configuration (`/users/temporary/v1/configuration`). Enforced where users
+/// are made temporary: `expirationInSeconds` on create and `PUT /users/temporary/v1/{userId}` are refused while it
+/// is off. An expiry already set is enforced either way (login, refresh, every request's session check).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemporaryUsersConfiguration {
+    pub enabled: bool,
+}
+
+impl SettingsDocument for TemporaryUsersConfiguration {
+    const KEY: &'static str = "temporary_users";
+}

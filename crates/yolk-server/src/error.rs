@@ -6,7 +6,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use yolk_core::CoreError;
-use yolk_store::{Constraint, Entity};
 
 /// A failed request, by HTTP meaning.
 #[derive(Debug, thiserror::Error)]
@@ -92,53 +91,14 @@ impl From<CoreError> for ApiError {
             CoreError::BadRequest(m) => Self::BadRequest(m),
             CoreError::Unauthorized(m) => Self::Unauthorized(m),
             CoreError::Forbidden(m) => Self::Forbidden(m),
-            CoreError::NotFound(entity) => Self::NotFound(not_found_message(entity).to_owned()),
-            CoreError::Conflict(constraint) => Self::Conflict(conflict_message(constraint).to_owned()),
+            CoreError::NotFound(entity) => Self::NotFound(entity.not_found_message().to_owned()),
+            CoreError::Conflict(constraint) => Self::Conflict(constraint.message().to_owned()),
             CoreError::ConflictWith(m) => Self::Conflict(m),
             CoreError::Unavailable { message, retry_after_secs } => {
                 Self::ServiceUnavailable { message, retry_after_secs }
             }
             CoreError::Internal(m) => Self::Internal(m),
         }
-    }
-}
-
-/// The client message for a missing entity.
-fn not_found_message(entity: Entity) -> &'static str {
-    match entity {
-        Entity::Tenant => "Tenant not found",
-        Entity::ParentTenant => "Parent tenant not found",
-        Entity::User => "User not found",
-        Entity::Membership => "User is not a member of this tenant",
-        Entity::Role => "Role not found",
-        Entity::Permission => "Permission not found",
-        Entity::Category => "Category not found",
-        Entity::Session => "Session not found",
-        Entity::Setting => "Configuration not found",
-        Entity::MfaDevice => "MFA device not found",
-        Entity::UserEmail => "Email not found",
-        Entity::Username => "Username not found",
-        Entity::PhoneNumber => "Phone number not found",
-        Entity::TenantInvite => "Invitation not found",
-    }
-}
-
-/// The client message for a uniqueness rule that refused a change.
-fn conflict_message(constraint: Constraint) -> &'static str {
-    match constraint {
-        Constraint::TenantId => "Tenant with this id already exists",
-        Constraint::TenantAlias => "Tenant alias already in use",
-        Constraint::UserEmail => "User with this email already exists",
-        Constraint::Username => "User with this username already exists",
-        Constraint::Membership => "User is already a member of this tenant",
-        Constraint::RoleKey => "Role with this key already exists",
-        Constraint::PermissionKey => "Permission with this key already exists",
-        Constraint::CategoryId => "Category with this id already exists",
-        Constraint::Setting => "Configuration already exists",
-        Constraint::OwnEmail => "The user already has this email",
-        Constraint::PhoneNumber => "Phone number already in use",
-        Constraint::WebAuthnCredential => "This authenticator is already registered",
-        Constraint::OwnPhoneNumber => "The user already has this phone number",
     }
 }
 

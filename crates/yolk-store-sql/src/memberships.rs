@@ -220,6 +220,47 @@ impl MembershipStore for SqlStore {
         tx.commit().await.map_err(db_err)
     }
 
+    async fn update_roles_across_tenants(
+        &self,
+        user_id: UserId,
+        tenants: Option<&[TenantId]>,
+        add: &[RoleId],
+        remove: &[RoleId],
+    ) -> StoreResult<Vec<TenantId>> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let user = user_id.to_string();
+        let targets: Vec<TenantId> = match tenants {
+            Some(named) => {
+                let mut distinct: Vec<TenantId> = Vec::new();
+                for t in named {
+                    require_membership(&mut tx, user_id, t).await?;
+                    if !distinct.contains(t) {
+                        distinct.push(t.clone());
+                    }
+                }
+                distinct
+            }
+            None => {
+                let rows =
+                    sqlx::query("SELECT tenant_id FROM memberships WHERE user_id = $1 ORDER BY created_at, tenant_id")
+                        .bind(&user)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                rows.iter().map(|r| r.tenant_id("tenant_id")).collect::<StoreResult<_>>()?
+            }
+        };
+        let revoke = "DELETE FROM user_roles WHERE tenant_id = $1 AND user_id = $2 AND role_id = $3";
+        for tenant in &targets {
+            insert_roles(&mut tx, user_id, tenant, add).await?;
+            for role_id in remove {
+                execute(&mut tx, revoke, &[tenant.into(), (&user).into(), (&role_id.to_string()).into()]).await?;
+            }
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(targets)
+    }
+
     async fn remove_from_tenant(&self, user_id: UserId, tenant_id: &TenantId, now: DateTime<Utc>) -> StoreResult<bool> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
         let user = user_id.to_string();

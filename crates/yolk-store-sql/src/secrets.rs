@@ -207,6 +207,34 @@ impl SecretStore for SqlStore {
         Ok(true)
     }
 
+    async fn unlock_with_secret(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserId>> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let user: Option<String> = sqlx::query_scalar(
+            "UPDATE one_time_secrets SET spent_at = $1
+             WHERE secret_hash = $2 AND purpose = $3 AND spent_at IS NULL AND expires_at > $1
+             RETURNING user_id",
+        )
+        .bind(ms(now))
+        .bind(hash)
+        .bind(SecretPurpose::Unlock.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let Some(user) = user else { return Ok(None) };
+        let unlocked = sqlx::query("UPDATE users SET locked = 0, failed_logins = 0, updated_at = $1 WHERE id = $2")
+            .bind(ms(now))
+            .bind(&user)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if unlocked == 0 {
+            return Ok(None);
+        }
+        tx.commit().await.map_err(db_err)?;
+        UserId::parse(&user).map(Some).map_err(|_| yolk_store::StoreError::Backend("bad user id in store".into()))
+    }
+
     async fn accept_invitation_with_secret(
         &self,
         secret_id: &str,

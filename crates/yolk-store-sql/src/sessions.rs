@@ -136,7 +136,8 @@ impl SessionStore for SqlStore {
              LEFT JOIN role_permissions rp ON rp.role_id = r.id
              LEFT JOIN permissions p ON p.id = rp.permission_id
              WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $4
-               AND u.locked = 0 AND m.disabled = 0 AND m.pending = 0";
+               AND u.locked = 0 AND m.disabled = 0 AND m.pending = 0
+               AND (u.temporary_expires_at IS NULL OR u.temporary_expires_at > $4)";
         let (id, user) = (id.to_string(), user.to_string());
         let rows: Vec<Held> =
             self.fetch_bounded(sql, &[Arg::from(&id), Arg::from(&user), tenant.into(), ms(now).into()]).await?;

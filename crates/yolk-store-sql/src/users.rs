@@ -34,6 +34,7 @@ impl Record for User {
             invisible: r.flag("invisible")?,
             active_tenant_id: r.opt_tenant_id("active_tenant_id")?,
             last_login: r.opt_time("last_login")?,
+            temporary_expires_at: r.opt_time("temporary_expires_at")?,
             created_at: r.time("created_at")?,
             updated_at: r.time("updated_at")?,
         })
@@ -41,7 +42,8 @@ impl Record for User {
 }
 
 const USER_COLUMNS: &str = "id, email, email_norm, username, name, phone_number, profile_picture_url, metadata, \
-     external_id, provider, verified, locked, super_user, invisible, active_tenant_id, last_login, created_at, updated_at";
+     external_id, provider, verified, locked, super_user, invisible, active_tenant_id, last_login, created_at, updated_at, \
+     temporary_expires_at";
 
 /// Users without an email (username sign-up) store NULL so the unique index ignores them.
 fn email_or_null(email: &str) -> Option<String> {
@@ -140,12 +142,13 @@ impl UserStore for SqlStore {
             sqlx::query(
                 "INSERT INTO users (id, email, email_norm, username, name, phone_number, profile_picture_url, metadata,
              external_id, provider, password_hash, verified, locked, super_user, invisible, active_tenant_id,
-             last_login, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, NULL, $17, $18)",
+             last_login, created_at, updated_at, temporary_expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, NULL, $17, $18, $19)",
             ),
             u,
             new.password_hash.as_deref(),
         )
+        .bind(u.temporary_expires_at.map(ms))
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
@@ -209,8 +212,9 @@ impl UserStore for SqlStore {
         sqlx::query(
             "UPDATE users SET email = $1, email_norm = $2, username = $3, name = $4, phone_number = $5,
              profile_picture_url = $6, metadata = $7, external_id = $8, provider = $9, verified = $10, locked = $11,
-             super_user = $12, invisible = $13, active_tenant_id = $14, last_login = $15, updated_at = $16
-             WHERE id = $17",
+             super_user = $12, invisible = $13, active_tenant_id = $14, last_login = $15, updated_at = $16,
+             temporary_expires_at = $17
+             WHERE id = $18",
         )
         .bind(email_or_null(&u.email))
         .bind(email_or_null(&u.email).map(|e| normalize_email(&e)))
@@ -228,6 +232,7 @@ impl UserStore for SqlStore {
         .bind(u.active_tenant_id.as_ref().map(TenantId::as_str))
         .bind(u.last_login.map(ms))
         .bind(ms(now))
+        .bind(u.temporary_expires_at.map(ms))
         .bind(id.to_string())
         .execute(&mut *tx)
         .await
@@ -282,6 +287,13 @@ impl UserStore for SqlStore {
         .execute(&mut *tx)
         .await;
         touched(result, Entity::User)?;
+        // An unlock link emailed by the lockout policy must not undo a lock set (or outlive an unlock) by other means.
+        sqlx::query("DELETE FROM one_time_secrets WHERE user_id = $1 AND purpose = $2 AND spent_at IS NULL")
+            .bind(id.to_string())
+            .bind(yolk_store::SecretPurpose::Unlock.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         if locked {
             revoke_user_sessions(&mut tx, id, now).await?;
         }
@@ -382,7 +394,7 @@ impl Decode for PageRow {
 /// The users columns, on the table aliased `u`.
 const U_COLUMNS: &str = "u.id, u.email, u.email_norm, u.username, u.name, u.phone_number, u.profile_picture_url, \
      u.metadata, u.external_id, u.provider, u.verified, u.locked, u.super_user, u.invisible, u.active_tenant_id, \
-     u.last_login, u.created_at, u.updated_at";
+     u.last_login, u.created_at, u.updated_at, u.temporary_expires_at";
 
 /// Where a user page's total comes from.
 #[derive(Debug)]

@@ -25,9 +25,32 @@ pub enum Entity {
     PhoneNumber,
     /// A tenant invitation link.
     TenantInvite,
+    /// A task on users (bulk invite, bulk roles).
+    Task,
 }
 
 impl Entity {
+    /// The client message for a missing entity.
+    pub fn not_found_message(self) -> &'static str {
+        match self {
+            Self::Tenant => "Tenant not found",
+            Self::ParentTenant => "Parent tenant not found",
+            Self::User => "User not found",
+            Self::Membership => "User is not a member of this tenant",
+            Self::Role => "Role not found",
+            Self::Permission => "Permission not found",
+            Self::Category => "Category not found",
+            Self::Session => "Session not found",
+            Self::Setting => "Configuration not found",
+            Self::MfaDevice => "MFA device not found",
+            Self::UserEmail => "Email not found",
+            Self::Username => "Username not found",
+            Self::PhoneNumber => "Phone number not found",
+            Self::TenantInvite => "Invitation not found",
+            Self::Task => "Task not found",
+        }
+    }
+
     /// The entity's name for messages: `User`, `Tenant`, ...
     pub fn name(self) -> &'static str {
         match self {
@@ -45,6 +68,7 @@ impl Entity {
             Self::Username => "Username",
             Self::PhoneNumber => "Phone number",
             Self::TenantInvite => "Invitation",
+            Self::Task => "Task",
         }
     }
 }
@@ -79,6 +103,27 @@ pub enum Constraint {
     WebAuthnCredential,
     /// A phone number the user already has among its numbers.
     OwnPhoneNumber,
+}
+
+impl Constraint {
+    /// The client message for a uniqueness rule that refused a change.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::TenantId => "Tenant with this id already exists",
+            Self::TenantAlias => "Tenant alias already in use",
+            Self::UserEmail => "User with this email already exists",
+            Self::Username => "User with this username already exists",
+            Self::Membership => "User is already a member of this tenant",
+            Self::RoleKey => "Role with this key already exists",
+            Self::PermissionKey => "Permission with this key already exists",
+            Self::CategoryId => "Category with this id already exists",
+            Self::Setting => "Configuration already exists",
+            Self::OwnEmail => "The user already has this email",
+            Self::PhoneNumber => "Phone number already in use",
+            Self::WebAuthnCredential => "This authenticator is already registered",
+            Self::OwnPhoneNumber => "The user already has this phone number",
+        }
+    }
 }
 
 /// Why a store call failed.

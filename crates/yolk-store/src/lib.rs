@@ -20,6 +20,7 @@ pub mod roles;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;
+pub mod tasks;
 pub mod tenants;
 pub mod users;
 
@@ -37,6 +38,7 @@ pub use roles::RoleStore;
 pub use secrets::{LiveSecret, SecretPurpose, SecretStore};
 pub use sessions::{RotateOutcome, SessionGrant, SessionStore, TenantAccess, TokenGrants};
 pub use settings::SettingsStore;
+pub use tasks::{Task, TaskKind, TaskStore};
 pub use tenants::TenantStore;
 pub use users::UserStore;
 
@@ -69,6 +71,7 @@ pub trait Store:
     + PasswordHistoryStore
     + IdentifierStore
     + TenantInviteStore
+    + TaskStore
     + Send
     + Sync
     + 'static

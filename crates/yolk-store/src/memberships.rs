@@ -49,6 +49,18 @@ pub trait MembershipStore {
     /// Revokes roles in a tenant; roles not held are ignored. `NotFound(Membership)` for a non-member.
     async fn unassign_roles(&self, user_id: UserId, tenant_id: &TenantId, role_ids: &[RoleId]) -> StoreResult<()>;
 
+    /// Grants `add` and revokes `remove` in each of the user's memberships (only those in `tenants` when given),
+    /// in one transaction; the tenants changed, oldest membership first. `NotFound(Membership)` when a tenant of
+    /// `tenants` is not one of the user's, `NotFound(Role)` when a role of `add` is not usable in one of them
+    /// (nothing changed either way).
+    async fn update_roles_across_tenants(
+        &self,
+        user_id: UserId,
+        tenants: Option<&[TenantId]>,
+        add: &[RoleId],
+        remove: &[RoleId],
+    ) -> StoreResult<Vec<TenantId>>;
+
     /// Removes the user from a tenant (roles there and sessions in it included) and, when that was its last
     /// membership, deletes the user; one transaction. Returns whether the user was deleted.
     /// `NotFound(Membership)` if the user is not a member.

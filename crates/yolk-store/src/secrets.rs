@@ -15,6 +15,8 @@ pub enum SecretPurpose {
     Activation,
     /// Accepts an invitation into one tenant (the secret names the tenant).
     Invitation,
+    /// Unlocks an account the lockout policy locked (emailed when it locks).
+    Unlock,
 }
 
 impl SecretPurpose {
@@ -25,6 +27,7 @@ impl SecretPurpose {
             Self::MagicLink => "magic_link",
             Self::Activation => "activation",
             Self::Invitation => "invitation",
+            Self::Unlock => "unlock",
         }
     }
 }
@@ -125,6 +128,12 @@ pub trait SecretStore {
         user: UserId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<TenantId>>;
+
+    /// Unlocks a user with an unlock secret presented alone (found by its hash), in one transaction: spends the
+    /// secret (only while unspent and unexpired at `now`), clears the user's `locked` flag and failed-login count.
+    /// The user, or `None` (and nothing changed) when no usable secret has that hash. Locking or unlocking a user
+    /// by other means (`UserStore::set_user_locked`) drops its unspent unlock secrets.
+    async fn unlock_with_secret(&self, hash: &str, now: DateTime<Utc>) -> StoreResult<Option<UserId>>;
 
     /// Counts a wrong guess against a secret.
     async fn fail_secret(&self, id: &str) -> StoreResult<()>;

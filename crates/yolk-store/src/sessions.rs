@@ -69,7 +69,7 @@ pub trait SessionStore {
     async fn revoke_session(&self, id: SessionId, now: DateTime<Utc>) -> StoreResult<()>;
 
     /// What session `id` of `user` may do in `tenant` now, in one read: `None` unless the session is live
-    /// (unrevoked, unexpired), the user exists and is not locked, and its membership in the tenant is enabled and
+    /// (unrevoked, unexpired), the user exists, is not locked nor a temporary user past its expiry, and its membership in the tenant is enabled and
     /// not a pending invitation.
     async fn session_grant(
         &self,

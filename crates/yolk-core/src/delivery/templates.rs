@@ -93,6 +93,7 @@ pub const SENT_EMAILS: &[EmailTemplateType] = &[
     EmailTemplateType::MagicLink,
     EmailTemplateType::MfaOtc,
     EmailTemplateType::Otc,
+    EmailTemplateType::UnlockUser,
 ];
 
 /// The variables a template of `kind` may use.
@@ -106,6 +107,7 @@ pub fn variables(kind: EmailTemplateType) -> &'static [&'static str] {
         }
         EmailTemplateType::MagicLink => &["email", "redirectURL", "expirationMinutes"],
         EmailTemplateType::MfaOtc | EmailTemplateType::Otc => &["code", "expirationMinutes"],
+        EmailTemplateType::UnlockUser => &["name", "email", "redirectURL", "expirationMinutes"],
         _ => &[],
     }
 }
@@ -184,6 +186,16 @@ pub fn default_email(kind: EmailTemplateType) -> Option<DefaultEmail> {
             html: "<p>Your sign-in code is <strong>{{code}}</strong></p><p>It works once, for \
                    {{expirationMinutes}} minutes. If you did not try to sign in, change your password: someone \
                    knows it.</p>",
+        },
+        EmailTemplateType::UnlockUser => DefaultEmail {
+            subject: "Your account is locked",
+            text: "Hi {{name}},\n\nYour account was locked after too many wrong passwords. To unlock it, open:\n\n\
+                   {{redirectURL}}\n\nThe link works once, for {{expirationMinutes}} minutes. If the wrong passwords \
+                   were not yours, someone is guessing: choose a strong password.\n",
+            html: "<p>Hi {{name}},</p><p>Your account was locked after too many wrong passwords. To unlock it, <a \
+                   href=\"{{redirectURL}}\">open this link</a>.</p><p>The link works once, for \
+                   {{expirationMinutes}} minutes. If the wrong passwords were not yours, someone is guessing: choose \
+                   a strong password.</p>",
         },
         _ => return None,
     })

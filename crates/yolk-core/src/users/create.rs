@@ -167,7 +167,13 @@ impl UserService {
         if input.user.provider.as_deref().is_some_and(|p| p != "local") {
             return Err(CoreError::BadRequest("provider must be local".into()));
         }
-        let user = NewUserFields { role_ids: None, external_id: None, vendor_metadata: None, ..input.user };
+        let user = NewUserFields {
+            role_ids: None,
+            external_id: None,
+            vendor_metadata: None,
+            expiration_in_seconds: None,
+            ..input.user
+        };
         let account = self.new_account(user, false).await?;
         if let Some(invite) = invite {
             let tenant_id = invite.tenant_id;
@@ -216,9 +222,10 @@ impl UserService {
     /// URL, metadata, provider) and hashes the password: the one rule for every path that creates a user.
     async fn new_account(&self, input: NewUserFields, verified: bool) -> CoreResult<Account> {
         let bad = CoreError::BadRequest;
-        if input.expiration_in_seconds.is_some() {
-            return Err(bad("Temporary users (expirationInSeconds) are not supported".into()));
-        }
+        let temporary_expires_at = match input.expiration_in_seconds {
+            Some(secs) => Some(self.temporary_expiry(secs).await?),
+            None => None,
+        };
         match &input.vendor_metadata {
             None | Some(Value::Null) => {}
             Some(Value::String(s)) if s.is_empty() => {}
@@ -262,6 +269,7 @@ impl UserService {
             external_id: input.external_id,
             provider: provider.to_owned(),
             verified,
+            temporary_expires_at,
             ..User::new(email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(), now)
         };
         Ok(Account { user, password_hash })

@@ -10,11 +10,14 @@
 //!   the first-user roles. Self sign-up never chooses its own roles.
 //! - Every password that is set is checked against the environment's password policy first.
 
+mod bulk_roles;
 mod create;
 mod me;
 mod profile;
 mod read;
 mod roles;
+mod statuses;
+mod temporary;
 mod tenancy;
 
 use std::collections::HashSet;
@@ -30,8 +33,10 @@ use crate::lockout::PasswordCheck;
 use crate::passwords::Passwords;
 use crate::settings::Settings;
 
+pub use bulk_roles::BulkRolesOutcome;
 pub use create::SignedUp;
 pub use me::{MeTenants, Profile};
+pub use statuses::{TenantUserStatus, UserTenantStatuses};
 
 /// A user as the caller may see it: the tenant in context (its roles and `tenantId` refer to it) and the
 /// memberships the caller may see.

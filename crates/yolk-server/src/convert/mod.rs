@@ -13,5 +13,5 @@ pub use identifiers::{phone_number_dto, user_email_dto, username_dto};
 pub use me::{me_authorization, me_hierarchy, me_tenants, me_user};
 pub use roles::{category_dto, permission_dto, role_dto};
 pub use tenants::{account_settings_dto, public_account_settings_dto, tenant_dto, tree_dto};
-pub use users::{user_dto, user_role_ids_dto, user_roles_change_dto};
+pub use users::{task_dto, user_dto, user_role_ids_dto, user_roles_change_dto};
 pub use yolk_domain::time::rfc3339 as time;

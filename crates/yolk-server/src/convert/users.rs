@@ -1,9 +1,10 @@
 //! Users.
 
-use yolk_api_types::users::{UserDto, UserRoleIdsDto, UserRolesChangeResponse, UserTenantDto};
+use yolk_api_types::users::{TaskDto, UserDto, UserRoleIdsDto, UserRolesChangeResponse, UserTenantDto};
 use yolk_core::auth::active_tenant;
 use yolk_core::users::UserView;
 use yolk_domain::{Membership, Role, TenantId, UserId};
+use yolk_store::Task;
 
 use super::{role_dto, time};
 
@@ -47,6 +48,7 @@ pub fn user_dto(view: &UserView, vendor_id: &str) -> UserDto {
                 roles: m.roles.iter().map(|r| role_dto(r, vendor_id)).collect(),
                 is_disabled: m.disabled,
                 created_at: time(m.created_at),
+                temporary_expiration_date: u.temporary_expires_at.map(time),
             })
             .collect(),
         sub_account_access_allowed: false,
@@ -54,6 +56,7 @@ pub fn user_dto(view: &UserView, vendor_id: &str) -> UserDto {
         last_login: u.last_login.map(time),
         created_at: time(u.created_at),
         updated_at: time(u.updated_at),
+        temporary_expiration_date: u.temporary_expires_at.map(time),
     }
 }
 
@@ -78,5 +81,17 @@ pub fn user_role_ids_dto(user: UserId, m: &Membership, vendor_id: &str) -> UserR
         tenant_id: m.tenant_id.to_string(),
         vendor_id: vendor_id.to_owned(),
         role_ids: m.roles.iter().map(|r| r.id.to_string()).collect(),
+    }
+}
+
+/// A task on users with its report.
+pub fn task_dto(task: &Task) -> TaskDto {
+    TaskDto {
+        id: task.id.clone(),
+        status: task.status.clone(),
+        tenant_id: task.tenant_id.to_string(),
+        created_at: time(task.created_at),
+        updated_at: time(task.updated_at),
+        report: task.report.clone(),
     }
 }

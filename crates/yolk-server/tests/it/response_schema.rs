@@ -155,6 +155,14 @@ pub const DEPARTURES: &[Departure] = &[
               `getUsersRoles` reads an array (`GetUserRolesResponse[]`) of these fields",
     },
     Departure {
+        at: "GET /identity/resources/tenants/users/v1/statuses 200",
+        pointer: "",
+        rule: Rule::Schema(r##"{"type":"array","items":{"$ref":"#/components/schemas/UserTenantStatusesResponse"}}"##),
+        yolk: "an array of `UserTenantStatusesResponse`, one per known user",
+        why: "the file declares one `UserTenantStatusesResponse` (one `userId`) for a call that names up to 200 \
+              users; one of them would be an arbitrary answer",
+    },
+    Departure {
         at: "PUT /identity/resources/permissions/v1/classification 200",
         pointer: "",
         rule: Rule::Schema(r##"{"type":"array","items":{"$ref":"#/components/schemas/PermissionResponse"}}"##),

@@ -17,7 +17,45 @@ contract!(
     membership_writes_stamp_the_given_time,
     an_invited_membership_is_pending_and_keeps_that_when_migrated,
     memberships_of_many_users_keep_each_ones_roles_apart,
+    roles_are_updated_across_tenants_in_one_transaction,
 );
+
+async fn keys(db: &Db, id: UserId) -> Vec<(String, Vec<String>)> {
+    let mut all: Vec<(String, Vec<String>)> = db
+        .memberships(&[id])
+        .await
+        .unwrap()
+        .remove(&id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| (m.tenant_id.to_string(), m.roles.into_iter().map(|r| r.key).collect()))
+        .collect();
+    all.sort();
+    all
+}
+
+async fn roles_are_updated_across_tenants_in_one_transaction(db: Db) {
+    db.tenants(&["t1", "t2", "t3"]).await;
+    let viewer = db.role("viewer", None, &[]).await;
+    let editor = db.role("editor", None, &[]).await;
+    let own = db.role("own", Some("t1"), &[]).await;
+    let u = db.user_in("a@x.io", "t1", &[viewer.id]).await;
+    db.add_membership(u.id, &tid("t2"), &[viewer.id], at(1)).await.unwrap();
+    let changed = db.update_roles_across_tenants(u.id, None, &[editor.id], &[viewer.id]).await.unwrap();
+    assert_eq!(changed, [tid("t1"), tid("t2")]);
+    assert_eq!(
+        keys(&db, u.id).await,
+        [("t1".into(), vec!["editor".to_owned()]), ("t2".into(), vec!["editor".to_owned()])]
+    );
+    // A tenant that is not the user's, or a role not usable in one of them: nothing changes.
+    let before = keys(&db, u.id).await;
+    let named = [tid("t1"), tid("t3")];
+    assert_not_found(db.update_roles_across_tenants(u.id, Some(&named), &[viewer.id], &[]).await, Entity::Membership);
+    assert_not_found(db.update_roles_across_tenants(u.id, None, &[own.id], &[editor.id]).await, Entity::Role);
+    assert_eq!(keys(&db, u.id).await, before);
+    let only = [tid("t2"), tid("t2")];
+    assert_eq!(db.update_roles_across_tenants(u.id, Some(&only), &[viewer.id], &[]).await.unwrap(), [tid("t2")]);
+}
 
 async fn memberships_carry_roles_and_permissions(db: Db) {
     db.tenants(&["t1"]).await;

@@ -16,7 +16,30 @@ contract!(
     accepting_an_invitation_into_an_unverified_account_clears_its_password_and_sessions,
     wrong_guesses_count_against_every_live_secret_of_the_user,
     concurrent_uses_of_one_activation_or_invitation_secret_let_exactly_one_win,
+    an_unlock_secret_unlocks_once_and_dies_with_another_lock_or_unlock,
 );
+
+async fn an_unlock_secret_unlocks_once_and_dies_with_another_lock_or_unlock(db: Db) {
+    db.tenants(&["t1"]).await;
+    let u = db.user_in("a@x.io", "t1", &[]).await;
+    let unlock = SecretPurpose::Unlock;
+    db.set_user_locked(u.id, true, at(0)).await.unwrap();
+    db.issue_secret(u.id, unlock, "u1", at(0), at(60)).await.unwrap();
+    assert_eq!(db.unlock_with_secret("u1", at(60)).await.unwrap(), None, "expired");
+    assert_eq!(db.unlock_with_secret("nope", at(1)).await.unwrap(), None);
+    db.issue_secret(u.id, RESET, "r1", at(0), at(60)).await.unwrap();
+    assert_eq!(db.unlock_with_secret("r1", at(1)).await.unwrap(), None, "another purpose");
+    assert!(db.get_user(u.id).await.unwrap().locked);
+    assert_eq!(db.unlock_with_secret("u1", at(1)).await.unwrap(), Some(u.id));
+    assert!(!db.get_user(u.id).await.unwrap().locked);
+    assert_eq!(db.unlock_with_secret("u1", at(2)).await.unwrap(), None, "spent");
+
+    // The environment's own lock drops a live unlock secret.
+    db.issue_secret(u.id, unlock, "u2", at(3), at(60)).await.unwrap();
+    db.set_user_locked(u.id, true, at(4)).await.unwrap();
+    assert_eq!(db.unlock_with_secret("u2", at(5)).await.unwrap(), None);
+    assert!(db.get_user(u.id).await.unwrap().locked);
+}
 
 const RESET: SecretPurpose = SecretPurpose::PasswordReset;
 

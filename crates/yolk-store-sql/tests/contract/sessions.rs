@@ -154,6 +154,13 @@ async fn a_session_grant_is_refused_by_every_revocation(db: Db) {
     assert_eq!(db.session_grant(s.id, u.id, &t1, at(3)).await.unwrap(), None);
     db.update_user(u.id, set(|u: &mut User| u.locked = false), at(4)).await.unwrap();
     assert!(db.session_grant(s.id, u.id, &t1, at(4)).await.unwrap().is_some());
+    // A temporary user: admitted before its expiry, refused from it on; kept by a read-modify-write.
+    db.update_user(u.id, set(|u: &mut User| u.temporary_expires_at = Some(at(10))), at(4)).await.unwrap();
+    assert_eq!(db.get_user(u.id).await.unwrap().temporary_expires_at, Some(at(10)));
+    assert!(db.session_grant(s.id, u.id, &t1, at(9)).await.unwrap().is_some());
+    assert_eq!(db.session_grant(s.id, u.id, &t1, at(10)).await.unwrap(), None);
+    db.update_user(u.id, set(|u: &mut User| u.temporary_expires_at = None), at(4)).await.unwrap();
+    assert!(db.session_grant(s.id, u.id, &t1, at(10)).await.unwrap().is_some());
     db.revoke_session(s.id, at(5)).await.unwrap();
     assert_eq!(db.session_grant(s.id, u.id, &t1, at(5)).await.unwrap(), None);
     // Removed from the tenant: refused (a fresh session, so only the membership decides).

@@ -8,16 +8,19 @@
 //! [`TenantScope`]: crate::extract::TenantScope
 //! [`VendorAuth`]: crate::extract::VendorAuth
 
+mod bulk;
 mod create;
 mod list;
 mod read;
 mod roles;
 mod status;
+mod statuses;
+mod temporary;
 mod tenancy;
 mod update;
 
 use axum::Router;
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 
 use crate::state::AppState;
 
@@ -27,10 +30,13 @@ pub fn router() -> Router<AppState> {
         .route("/resources/vendor-only/users/v1", post(create::create_user_vendor_only))
         .route("/resources/vendor-only/users/v1/{userId}", get(read::get_user_vendor_only))
         .route("/resources/vendor-only/users/v1/passwords/verify", post(read::verify_user_password))
+        .route("/resources/vendor-only/users/v1/{userId}/roles/bulk", patch(roles::bulk_update_user_roles))
         .route("/resources/users/v1", get(list::list_users_v1).post(create::create_user).put(update::update_user))
         .route("/resources/users/v2", post(create::create_user_v2))
         .route("/resources/users/v3", get(list::list_users_v3))
         .route("/resources/users/v3/roles", get(list::list_users_roles_v3))
+        .route("/resources/users/bulk/v1/invite", post(bulk::bulk_invite_users))
+        .route("/resources/users/bulk/v1/status/{id}", get(bulk::get_bulk_invite_status))
         .route("/resources/users/v1/email", get(read::get_user_by_email))
         .route(
             "/resources/users/v1/{userId}",
@@ -46,10 +52,20 @@ pub fn router() -> Router<AppState> {
         )
         .route("/resources/users/v1/{userId}/email", put(update::update_user_email))
         .route("/resources/users/v1/tenants/migrate", put(tenancy::migrate_users_tenant))
+        .route("/resources/tenants/users/v1/statuses", get(statuses::get_users_tenant_statuses))
         .route("/resources/tenants/users/v1/{userId}/disable", post(tenancy::disable_user_in_tenant))
         .route("/resources/tenants/users/v1/{userId}/enable", post(tenancy::enable_user_in_tenant))
         .route("/resources/users/v1/{userId}/lock", post(status::lock_user))
         .route("/resources/users/v1/{userId}/unlock", post(status::unlock_user))
+        .route("/resources/users/v3/me/unlock", post(status::unlock_me))
+        .route(
+            "/resources/users/temporary/v1/configuration",
+            get(temporary::get_temporary_users_configuration).put(temporary::set_temporary_users_configuration),
+        )
+        .route(
+            "/resources/users/temporary/v1/{userId}",
+            put(temporary::set_user_temporary).delete(temporary::set_user_permanent),
+        )
         .route("/resources/users/v1/{userId}/verify", post(status::verify_user))
         .route("/resources/users/v1/{userId}/superuser", put(status::set_user_super_user))
         .route("/resources/users/v1/{userId}/invisible", put(status::set_user_invisible))

@@ -1,11 +1,15 @@
 //! identity.json tags Users and User management. Shared fixtures for the user tests.
 
+mod bulk;
 mod create;
 mod list;
 mod read;
 mod roles;
 mod status;
+mod statuses;
+mod temporary;
 mod tenancy;
+mod unlock;
 mod update;
 
 use serde_json::{Value, json};

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use yolk_api_types::users::{SetInvisibleRequest, SetSuperUserRequest, UserDto};
+use yolk_api_types::users::{SetInvisibleRequest, SetSuperUserRequest, UnlockUserRequest, UserDto};
 use yolk_domain::UserId;
 
 use crate::convert::user_dto;
@@ -62,4 +62,15 @@ pub async fn set_user_invisible(
 ) -> ApiResult<Json<UserDto>> {
     let view = state.services.users.set_invisible(&env, id, body.invisible).await?;
     Ok(Json(user_dto(&view, &state.client_id)))
+}
+
+/// `POST /resources/users/v3/me/unlock` (public: the caller is locked out): unlocks the account whose unlock link
+/// (emailed when the lockout policy locked it) carries `token`; the link works once. Empty 200; one 400 for an
+/// unknown, spent or expired token.
+pub async fn unlock_me(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<UnlockUserRequest>,
+) -> ApiResult<StatusCode> {
+    state.services.lockout().unlock(&body.token).await?;
+    Ok(StatusCode::OK)
 }

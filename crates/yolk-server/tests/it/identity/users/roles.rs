@@ -127,3 +127,73 @@ async fn role_changes_by_tenant_users_need_frontegg_permissions() {
     assert_error(&res, StatusCode::FORBIDDEN);
     assert_eq!(roles_in(&app, &vendor, &a, ann).await, ["viewer"]);
 }
+
+/// The roles' keys the user holds in each tenant, by tenant id.
+async fn held(app: &TestApp, id: yolk_domain::UserId) -> std::collections::BTreeMap<String, Vec<String>> {
+    let all = app.store.memberships(&[id]).await.unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for m in all.get(&id).cloned().unwrap_or_default() {
+        let mut keys: Vec<String> = m.roles.iter().map(|r| r.key.clone()).collect();
+        keys.sort();
+        out.insert(m.tenant_id.to_string(), keys);
+    }
+    out
+}
+
+/// The environment grants and revokes environment roles in all of a user's tenants (or the named ones) at once;
+/// a tenant's own role, an unknown role or user, a tenant not the user's and empty bodies change nothing.
+#[tokio::test]
+async fn vendor_bulk_roles_update_every_tenant_of_the_user_at_once() {
+    let app = TestApp::new().await;
+    let vendor = app.vendor_token().await;
+    let (a, b, c) = (app.seed_tenant("a").await, app.seed_tenant("b").await, app.seed_tenant("c").await);
+    let viewer = app.seed_role("viewer", None, false, &[]).await;
+    let editor = app.seed_role("editor", None, false, &[]).await;
+    let own = app.seed_role("own", Some(&a), false, &[]).await;
+    let id = app.seed_user("ann@x.io", &a, &[viewer]).await;
+    app.add_member(id, &b, &[viewer]).await;
+    app.add_member(id, &c, &[]).await;
+    let path = format!("/identity/resources/vendor-only/users/v1/{id}/roles/bulk");
+
+    let body = json!({"addRoleIds": [editor.to_string()], "removeRoleIds": [viewer.to_string()]});
+    let res = app.patch(&path).access_token(&vendor).json(body).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(
+        res.body,
+        json!({"userId": id.to_string(), "affectedTenants": 3, "rolesAdded": [editor.to_string()],
+               "rolesRemoved": [viewer.to_string()]})
+    );
+    for keys in held(&app, id).await.values() {
+        assert_eq!(keys, &["editor"]);
+    }
+
+    let body = json!({"addRoleIds": [viewer.to_string()], "tenantIds": [b.clone()]});
+    let res = app.patch(&path).access_token(&vendor).json(body).send().await;
+    assert_eq!(res.body["affectedTenants"], 1, "{}", res.text);
+    let now = held(&app, id).await;
+    assert_eq!(
+        (now[&a].clone(), now[&b].clone()),
+        (vec!["editor".to_owned()], vec!["editor".to_owned(), "viewer".to_owned()])
+    );
+
+    let before = held(&app, id).await;
+    let other = app.seed_tenant("other").await;
+    let unknown = yolk_domain::RoleId::from(uuid::Uuid::new_v4()).to_string();
+    for (body, status) in [
+        (json!({"addRoleIds": [own.to_string()]}), StatusCode::NOT_FOUND),
+        (json!({"addRoleIds": [unknown]}), StatusCode::NOT_FOUND),
+        (json!({"addRoleIds": [viewer.to_string()], "tenantIds": [a.clone(), other]}), StatusCode::NOT_FOUND),
+        (json!({}), StatusCode::BAD_REQUEST),
+        (json!({"addRoleIds": ["nope"]}), StatusCode::BAD_REQUEST),
+    ] {
+        assert_error(&app.patch(&path).access_token(&vendor).json(body).send().await, status);
+    }
+    assert_eq!(held(&app, id).await, before, "nothing changed");
+    let missing = format!("/identity/resources/vendor-only/users/v1/{}/roles/bulk", yolk_domain::UserId::new());
+    let body = json!({"addRoleIds": [viewer.to_string()]});
+    assert_error(&app.patch(&missing).access_token(&vendor).json(body.clone()).send().await, StatusCode::NOT_FOUND);
+    let (_, member) = app.member_with("admin@x.io", &a, &["fe.secure.write.usersRoles"]).await;
+    let res = app.patch(&path).access_token(&member).json(body).send().await;
+    assert!(res.status == StatusCode::UNAUTHORIZED || res.status == StatusCode::FORBIDDEN, "{}", res.text);
+    assert_eq!(held(&app, id).await, before);
+}
