@@ -28,12 +28,13 @@ pub const CODE_TTL_MINUTES: i64 = 60;
 /// Wrong codes an address's code survives.
 pub const MAX_FAILURES: i64 = 5;
 
-/// How recently a user must have signed in (its session's start) to change its addresses or username.
+/// How recently a user must have signed in (its session's start) to change its addresses, username, phone numbers,
+/// second factors or passkeys.
 pub const RECENT_AUTH_MINUTES: i64 = 10;
 
 /// The answer to a recent-authentication failure.
 pub const RECENT_AUTH_ERROR: &str =
-    "Recent authentication is required: sign in again to change your email, username or phone numbers";
+    "Recent authentication is required: sign in again to change your email, username, phone numbers or sign-in methods";
 
 /// Addresses, email change, usernames and phone numbers (cheap to clone).
 #[derive(Clone)]

@@ -801,6 +801,12 @@ impl Mfa {
         Ok((policy.allow_remember_my_device, policy.mfa_device_expiration))
     }
 
+    /// Refuses a user token whose session is not recent: changing the user's factors needs a fresh sign-in (a stolen
+    /// session must not swap them).
+    async fn require_recent_auth(&self, who: &UserContext) -> CoreResult<()> {
+        crate::identifiers::require_recent_auth(&self.store, &self.clock, who).await
+    }
+
     /// Refuses enrolment at login for a user who already has a factor: it must verify with that factor (else a
     /// password alone would enroll the attacker's own device and pass).
     async fn require_no_factor(&self, user: &User) -> CoreResult<()> {
@@ -828,6 +834,7 @@ impl Mfa {
     /// `POST /users/v1/mfa/enroll`: a new authenticator key for the signed-in user, as a QR code (a user may hold
     /// one authenticator: it removes the one it has first).
     pub async fn enroll_authenticator(&self, who: &UserContext) -> CoreResult<String> {
+        self.require_recent_auth(who).await?;
         self.require_strategy(MfaStrategy::AuthenticatorApp).await?;
         let user = self.store.get_user(who.user_id()).await?;
         let devices = self.store.mfa_devices(user.id).await?;
@@ -849,6 +856,7 @@ impl Mfa {
     /// `POST /users/v1/mfa/disable` (every authenticator) and `.../authenticator/{deviceId}/disable/verify`: removes
     /// the signed-in user's authenticator given a current code of it. A wrong code is refused and changes nothing.
     pub async fn disable_authenticator(&self, who: &UserContext, device: Option<&str>, code: &str) -> CoreResult<()> {
+        self.require_recent_auth(who).await?;
         let devices: Vec<MfaDevice> = self
             .store
             .mfa_devices(who.user_id())
@@ -879,6 +887,7 @@ impl Mfa {
 
     /// `POST /users/v1/mfa/sms/enroll`: texts a code to a new phone of the signed-in user: the `otcToken`.
     pub async fn sms_enroll(&self, who: &UserContext, phone: &str) -> CoreResult<String> {
+        self.require_recent_auth(who).await?;
         self.require_strategy(MfaStrategy::Sms).await?;
         let phone = phone.trim();
         if !valid_phone(phone) {
@@ -902,6 +911,7 @@ impl Mfa {
 
     /// `POST /users/v1/mfa/sms/{deviceId}/disable`: texts a code to the phone to remove: the `otcToken`.
     pub async fn sms_disable(&self, who: &UserContext, device_id: &str) -> CoreResult<String> {
+        self.require_recent_auth(who).await?;
         let (device, phone) = self.phone_of(who.user_id(), device_id).await?;
         let sent = SentCode {
             code: String::new(),

@@ -130,6 +130,7 @@ impl Mfa {
 
     /// `POST /users/v1/mfa/webauthn/enroll`: registration options for a new WebAuthn device of the signed-in user.
     pub async fn webauthn_enroll(&self, who: &UserContext) -> CoreResult<(String, Value)> {
+        self.require_recent_auth(who).await?;
         self.require_webauthn(None).await?;
         let user = self.store.get_user(who.user_id()).await?;
         self.start_registration(&user, None).await
@@ -153,6 +154,7 @@ impl Mfa {
 
     /// `POST /users/v1/mfa/webauthn/{deviceId}/disable`: request options for the device to remove.
     pub async fn webauthn_disable(&self, who: &UserContext, device_id: &str) -> CoreResult<(String, Value)> {
+        self.require_recent_auth(who).await?;
         self.start_assertion(who.user_id(), device_id, FOR_DISABLE, None).await
     }
 

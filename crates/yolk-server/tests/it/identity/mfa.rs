@@ -590,3 +590,42 @@ async fn a_user_with_a_factor_cannot_enroll_another_at_login() {
     let res = app.post(VERIFY).json(json!({"mfaToken": mfa_token, "value": code(&app, &key)})).send().await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
 }
+
+/// The attack: a stolen, older session swaps the user's second factor for the thief's.
+#[tokio::test]
+async fn changing_factors_needs_a_recent_sign_in() {
+    let app = TestApp::new().await;
+    let tenant = app.seed_tenant("t1").await;
+    app.seed_user("ann@x.io", &tenant, &[]).await;
+    let env = app.vendor_token().await;
+    app.post(STRATEGIES).bearer(&env).json(json!({"strategy": "SMS", "isActive": true})).send().await;
+    let key = enroll_self(&app, "ann@x.io").await;
+    let token = token_with_mfa(&app, "ann@x.io", &key).await;
+    app.clock.advance_secs(11 * 60);
+    let stale = [
+        app.post("/identity/resources/users/v1/mfa/enroll").bearer(&token).send().await,
+        app.post("/identity/resources/users/v1/mfa/sms/enroll")
+            .bearer(&token)
+            .json(json!({"phoneNumber": "+442071838750"}))
+            .send()
+            .await,
+        app.post("/identity/resources/users/v1/mfa/disable")
+            .bearer(&token)
+            .json(json!({"token": code(&app, &key)}))
+            .send()
+            .await,
+    ];
+    for res in stale {
+        assert_error(&res, StatusCode::FORBIDDEN);
+        assert!(res.error().starts_with("Recent authentication"), "{}", res.text);
+    }
+    // The authenticator is still there, and a fresh sign-in may remove it.
+    let fresh = token_with_mfa(&app, "ann@x.io", &key).await;
+    let res = app
+        .post("/identity/resources/users/v1/mfa/disable")
+        .bearer(&fresh)
+        .json(json!({"token": code(&app, &key)}))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+}
