@@ -17,7 +17,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use webauthn_rs::Webauthn;
-use webauthn_rs::prelude::{DiscoverableAuthentication, DiscoverableKey, PasskeyRegistration};
+use webauthn_rs::prelude::{DiscoverableAuthentication, PasskeyRegistration};
 use yolk_domain::{Clock, UserId};
 use yolk_store::mfa::{ChallengeKind, NewChallenge, Passkey};
 use yolk_store::{Store, StoreError};
@@ -176,9 +176,7 @@ impl Passkeys {
             if handle != ceremony.user_id.as_uuid() {
                 return Err(wa::invalid());
             }
-            let result = rp
-                .finish_discoverable_authentication(&answer, pending.state, &[DiscoverableKey::from(&key)])
-                .map_err(wa::refused)?;
+            let result = rp.finish_discoverable_authentication_v2(&answer, pending.state, &key).map_err(wa::refused)?;
             let changed = key.update_credential(&result) == Some(true);
             Ok((p, key, changed))
         });
