@@ -359,21 +359,27 @@ impl Activation {
         Ok(TenantInvitesConfiguration { tenant_invitations_allowed: allowed, emails_enabled: true })
     }
 
-    /// `POST /users/v1/invitation/reset/all` `{email}` (environment): a new invitation link into every tenant where
-    /// the user's membership is still pending, each emailed (the previous links die). `NotFound(User)` when no
-    /// user with that address has a pending invitation.
-    pub async fn resend_all_invitations(&self, _: &Environment, email: &str) -> CoreResult<()> {
+    /// The user with `email` and its memberships (`NotFound(User)` for an unknown address; 400 for none).
+    async fn invited(&self, email: &str) -> CoreResult<(User, Vec<yolk_domain::Membership>)> {
         let email = email.trim();
         if email.is_empty() {
             return Err(CoreError::BadRequest("email is required".into()));
         }
-        let not_found = || CoreError::NotFound(yolk_store::Entity::User);
         let user = match self.store.get_user_by_email(email).await {
             Ok(user) => user,
-            Err(StoreError::NotFound(_)) => return Err(not_found()),
+            Err(StoreError::NotFound(_)) => return Err(CoreError::NotFound(yolk_store::Entity::User)),
             Err(e) => return Err(e.into()),
         };
         let memberships = self.store.memberships(&[user.id]).await?.remove(&user.id).unwrap_or_default();
+        Ok((user, memberships))
+    }
+
+    /// `POST /users/v1/invitation/reset/all` `{email}` (environment): a new invitation link into every tenant where
+    /// the user's membership is still pending, each emailed (the previous links die). `NotFound(User)` when no
+    /// user with that address has a pending invitation.
+    pub async fn resend_all_invitations(&self, _: &Environment, email: &str) -> CoreResult<()> {
+        let not_found = || CoreError::NotFound(yolk_store::Entity::User);
+        let (user, memberships) = self.invited(email).await?;
         let pending: Vec<_> = memberships.into_iter().filter(|m| m.pending).map(|m| m.tenant_id).collect();
         if pending.is_empty() {
             return Err(not_found());
@@ -389,17 +395,8 @@ impl Activation {
     /// no user with that address has a pending invitation there (the same answer as an unknown address).
     pub async fn resend_invitation(&self, permit: &Permit<WriteUsers>, email: &str) -> CoreResult<()> {
         let tenant = permit.tenant()?.clone();
-        let email = email.trim();
-        if email.is_empty() {
-            return Err(CoreError::BadRequest("email is required".into()));
-        }
         let not_found = || CoreError::NotFound(yolk_store::Entity::User);
-        let user = match self.store.get_user_by_email(email).await {
-            Ok(user) => user,
-            Err(StoreError::NotFound(_)) => return Err(not_found()),
-            Err(e) => return Err(e.into()),
-        };
-        let memberships = self.store.memberships(&[user.id]).await?.remove(&user.id).unwrap_or_default();
+        let (user, memberships) = self.invited(email).await?;
         if !memberships.iter().any(|m| m.tenant_id == tenant && m.pending) {
             return Err(not_found());
         }

@@ -493,17 +493,7 @@ impl Mfa {
             }
             return Err(wrong());
         };
-        let has_code = self.store.recovery_code_hash(user.id).await?.is_some();
-        let (shown, hash) = match (has_code, key.recovery) {
-            (true, _) => (None, None),
-            // Shown with the enrolment payload at login already.
-            (false, Some(hash)) => (None, Some(hash)),
-            (false, None) => {
-                let code = recovery_code();
-                let hash = recovery_hash(&code);
-                (Some(code), Some(hash))
-            }
-        };
+        let (shown, hash) = self.first_recovery_code(user, key.recovery).await?;
         let device = MfaDevice {
             id: uuid::Uuid::new_v4().to_string(),
             user_id: user.id,
@@ -524,6 +514,24 @@ impl Mfa {
             return Err(wrong());
         }
         Ok(shown)
+    }
+
+    /// The recovery code an enrolment sets when the user has none: `(to show, its hash)`. `(None, None)` when the
+    /// user has one; `shown_hash` is the hash of a code already shown (with the enrolment payload at login).
+    async fn first_recovery_code(
+        &self,
+        user: &User,
+        shown_hash: Option<String>,
+    ) -> CoreResult<(Option<String>, Option<String>)> {
+        if self.store.recovery_code_hash(user.id).await?.is_some() {
+            return Ok((None, None));
+        }
+        if let Some(hash) = shown_hash {
+            return Ok((None, Some(hash)));
+        }
+        let code = recovery_code();
+        let hash = recovery_hash(&code);
+        Ok((Some(code), Some(hash)))
     }
 
     /// `POST /auth/v1/user/mfa/authenticator/enroll`: a new authenticator key for the user of a login waiting for

@@ -292,6 +292,28 @@ fn id_list(conds: &mut Vec<String>, args: &mut Vec<String>, column: &str, values
     conds.push(format!("{column} IN ({})", crate::placeholders(from, values.len())));
 }
 
+impl SqlStore {
+    /// The rows `sql` (with `$1` the user's id) reads for an existing user; `NotFound(User)` for an unknown one.
+    async fn user_rows(&self, user: UserId, sql: String) -> StoreResult<Vec<sqlx::any::AnyRow>> {
+        let mut conn = self.read.acquire().await.map_err(db_err)?;
+        let known = sqlx::query("SELECT id FROM users WHERE id = $1")
+            .bind(user.to_string())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        if known.is_none() {
+            return Err(StoreError::NotFound(Entity::User));
+        }
+        sqlx::query(AssertSqlSafe(sql)).bind(user.to_string()).fetch_all(&mut *conn).await.map_err(db_err)
+    }
+
+    /// A list's total: the `n` of a `COUNT(*) AS n` statement bound to `args`.
+    async fn count_rows(&self, sql: String, args: &[String]) -> StoreResult<u64> {
+        let n = bind_all(sql, args).fetch_one(&self.read).await.map_err(db_err)?.int("n")?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+}
+
 fn where_clause(conds: &[String]) -> String {
     if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) }
 }
@@ -324,28 +346,15 @@ impl IdentifierStore for SqlStore {
         );
         let rows = bind_all(sql, &args).fetch_all(&self.read).await.map_err(db_err)?;
         let items = rows.iter().map(decode_email).collect::<StoreResult<Vec<_>>>()?;
-        let count = format!("SELECT COUNT(*) AS n FROM user_emails e {filter}");
-        let total = bind_all(count, &args).fetch_one(&self.read).await.map_err(db_err)?.int("n")?;
-        Ok((items, u64::try_from(total).unwrap_or_default()))
+        Ok((items, self.count_rows(format!("SELECT COUNT(*) AS n FROM user_emails e {filter}"), &args).await?))
     }
 
     async fn user_emails(&self, user: UserId) -> StoreResult<Vec<UserEmail>> {
-        let mut conn = self.read.acquire().await.map_err(db_err)?;
-        let known = sqlx::query("SELECT id FROM users WHERE id = $1")
-            .bind(user.to_string())
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_err)?;
-        if known.is_none() {
-            return Err(StoreError::NotFound(Entity::User));
-        }
         let sql = format!(
             "SELECT {EMAIL_COLUMNS} FROM user_emails e JOIN users u ON u.id = e.user_id WHERE e.user_id = $1
              ORDER BY is_primary DESC, e.created_at, e.id LIMIT {MAX_USER_EMAILS}"
         );
-        let rows =
-            sqlx::query(AssertSqlSafe(sql)).bind(user.to_string()).fetch_all(&mut *conn).await.map_err(db_err)?;
-        rows.iter().map(decode_email).collect()
+        self.user_rows(user, sql).await?.iter().map(decode_email).collect()
     }
 
     async fn add_user_email(
@@ -643,28 +652,15 @@ impl IdentifierStore for SqlStore {
         );
         let rows = bind_all(sql, &args).fetch_all(&self.read).await.map_err(db_err)?;
         let items = rows.iter().map(decode_phone).collect::<StoreResult<Vec<_>>>()?;
-        let count = format!("SELECT COUNT(*) AS n FROM user_phone_numbers {filter}");
-        let total = bind_all(count, &args).fetch_one(&self.read).await.map_err(db_err)?.int("n")?;
-        Ok((items, u64::try_from(total).unwrap_or_default()))
+        Ok((items, self.count_rows(format!("SELECT COUNT(*) AS n FROM user_phone_numbers {filter}"), &args).await?))
     }
 
     async fn user_phone_numbers(&self, user: UserId) -> StoreResult<Vec<UserPhoneNumber>> {
-        let mut conn = self.read.acquire().await.map_err(db_err)?;
-        let known = sqlx::query("SELECT id FROM users WHERE id = $1")
-            .bind(user.to_string())
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_err)?;
-        if known.is_none() {
-            return Err(StoreError::NotFound(Entity::User));
-        }
         let sql = format!(
             "SELECT {PHONE_COLUMNS} FROM user_phone_numbers WHERE user_id = $1 ORDER BY created_at, id
              LIMIT {MAX_USER_PHONES}"
         );
-        let rows =
-            sqlx::query(AssertSqlSafe(sql)).bind(user.to_string()).fetch_all(&mut *conn).await.map_err(db_err)?;
-        rows.iter().map(decode_phone).collect()
+        self.user_rows(user, sql).await?.iter().map(decode_phone).collect()
     }
 
     async fn user_phone_number(&self, user: UserId, id: PhoneNumberId) -> StoreResult<UserPhoneNumber> {
@@ -767,9 +763,7 @@ impl IdentifierStore for SqlStore {
             .iter()
             .map(|r| Ok(UsernameEntry { user_id: r.id("id")?, username: r.text("username")? }))
             .collect::<StoreResult<Vec<_>>>()?;
-        let count = format!("SELECT COUNT(*) AS n FROM users {filter}");
-        let total = bind_all(count, &args).fetch_one(&self.read).await.map_err(db_err)?.int("n")?;
-        Ok((items, u64::try_from(total).unwrap_or_default()))
+        Ok((items, self.count_rows(format!("SELECT COUNT(*) AS n FROM users {filter}"), &args).await?))
     }
 
     async fn delete_username(&self, username: &str, now: DateTime<Utc>) -> StoreResult<UserId> {

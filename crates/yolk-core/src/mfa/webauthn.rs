@@ -14,7 +14,7 @@ use yolk_domain::settings::MfaStrategy;
 use yolk_domain::{User, UserId};
 use yolk_store::mfa::{ChallengeKind, Enrollment, LiveChallenge, MfaDevice, MfaDeviceKind};
 
-use super::{FOR_DISABLE, FOR_LOGIN, MAX_FAILURES, Mfa, MfaLogin, bad, recovery_code, recovery_hash};
+use super::{FOR_DISABLE, FOR_LOGIN, MAX_FAILURES, Mfa, MfaLogin, bad};
 use crate::access::UserContext;
 use crate::secrets::sha256_hex;
 use crate::webauthn::{self as wa, BrowserCredential, CEREMONY_TTL_MINUTES};
@@ -250,13 +250,7 @@ impl Mfa {
             }
         };
         let pending = pending.expect("matched above");
-        let (shown, recovery_hash) = if self.store.recovery_code_hash(user.id).await?.is_some() {
-            (None, None)
-        } else {
-            let code = recovery_code();
-            let hash = recovery_hash(&code);
-            (Some(code), Some(hash))
-        };
+        let (shown, recovery_hash) = self.first_recovery_code(user, None).await?;
         let device = MfaDevice {
             id: uuid::Uuid::new_v4().to_string(),
             user_id: user.id,
