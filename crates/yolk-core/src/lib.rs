@@ -23,6 +23,7 @@ pub mod phone_numbers;
 pub mod recovery;
 pub mod recovery_sms;
 pub mod roles;
+pub mod saml;
 pub mod secrets;
 pub mod settings;
 pub mod start;

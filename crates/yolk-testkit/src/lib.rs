@@ -2,6 +2,7 @@
 //! `YOLK_TEST_POSTGRES_URL` is set, a fresh schema on that server (selected through the connection's
 //! `search_path`), so tests run in parallel without seeing each other's rows.
 
+pub mod saml_idp;
 pub mod smtp;
 
 use std::sync::OnceLock;
