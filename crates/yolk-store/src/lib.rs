@@ -20,6 +20,7 @@ pub mod roles;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;
+pub mod sso;
 pub mod tasks;
 pub mod tenants;
 pub mod users;
@@ -38,6 +39,7 @@ pub use roles::RoleStore;
 pub use secrets::{LiveSecret, SecretPurpose, SecretStore};
 pub use sessions::{RotateOutcome, SessionGrant, SessionStore, TenantAccess, TokenGrants};
 pub use settings::SettingsStore;
+pub use sso::SsoStore;
 pub use tasks::{Task, TaskKind, TaskStore};
 pub use tenants::TenantStore;
 pub use users::UserStore;
@@ -72,6 +74,7 @@ pub trait Store:
     + IdentifierStore
     + TenantInviteStore
     + TaskStore
+    + SsoStore
     + Send
     + Sync
     + 'static
