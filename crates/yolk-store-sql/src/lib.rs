@@ -39,6 +39,7 @@ mod rows;
 mod secrets;
 mod sessions;
 mod settings;
+mod sso;
 mod tasks;
 mod tenants;
 mod users;
