@@ -149,10 +149,22 @@ impl AuthService {
                 config.auth_strategy
             )));
         }
+        // SSO enforcement (`crate::sso`): an address whose domain is under SSO does not sign in with a password.
+        // Decided by the address alone (what prelogin tells anyone), so refusing before the lookup reveals nothing.
+        if let LoginIdentifier::Email(email) = ident
+            && crate::sso::password_login_refused(self.store.as_ref(), email).await?
+        {
+            return Err(CoreError::Forbidden(crate::sso::SSO_REQUIRED.into()));
+        }
         let candidate = self.store.login_candidate(ident).await?;
         let Some(user) = self.password_check.check(candidate, password).await? else {
             return Err(CoreError::Unauthorized(BAD_CREDENTIALS.into()));
         };
+        if matches!(ident, LoginIdentifier::Username(_))
+            && crate::sso::password_login_refused(self.store.as_ref(), &user.email).await?
+        {
+            return Err(CoreError::Forbidden(crate::sso::SSO_REQUIRED.into()));
+        }
         if !user.verified && !config.allow_not_verified_users_login {
             return Err(CoreError::Unauthorized("User is not verified".into()));
         }

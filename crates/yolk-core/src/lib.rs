@@ -26,6 +26,7 @@ pub mod roles;
 pub mod saml;
 pub mod secrets;
 pub mod settings;
+pub mod sso;
 pub mod start;
 pub mod tenant_invites;
 pub mod tenants;
@@ -80,6 +81,8 @@ pub struct Services {
     pub captcha: captcha::Captcha,
     /// WebAuthn's relying party: `app_url`'s host ([`Services::with_app_url`]); `None` when it names none.
     webauthn: Option<Arc<::webauthn_rs::Webauthn>>,
+    /// Answers DNS TXT lookups for SSO domain proofs ([`Services::with_txt_resolver`]; the system's by default).
+    txt_resolver: Arc<dyn sso::TxtResolver>,
 }
 
 impl Services {
@@ -132,6 +135,24 @@ impl Services {
             webauthn: webauthn::relying_party(&app_url, &[]),
             app_url,
             captcha: captcha::Captcha::new(settings_for_captcha, captcha::RECAPTCHA_VERIFY_URL),
+            txt_resolver: Arc::new(sso::SystemTxtResolver::default()),
+        }
+    }
+
+    /// The same services, SSO domain proofs looking TXT records up with `resolver` (tests answer from memory).
+    pub fn with_txt_resolver(mut self, resolver: Arc<dyn sso::TxtResolver>) -> Self {
+        self.txt_resolver = resolver;
+        self
+    }
+
+    /// SSO configuration (and the lookups the SSO login flows need).
+    pub fn sso(&self) -> sso::Sso {
+        sso::Sso {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            settings: self.settings.clone(),
+            resolver: self.txt_resolver.clone(),
+            public_url: Arc::from(self.tokens.settings().issuer.as_str()),
         }
     }
 

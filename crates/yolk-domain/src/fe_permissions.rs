@@ -62,6 +62,10 @@ fe_permissions! {
     WriteTenantInvites => "fe.secure.write.tenantInvites",
     /// Delete one's own invitation link into the tenant.
     DeleteTenantInvites => "fe.secure.delete.tenantInvites",
+    /// View the tenant's SSO configurations (SAML and OIDC), their domains, default roles and group mappings.
+    ReadSso => "fe.secure.read.samlConfig",
+    /// Create, change and delete the tenant's SSO configurations, domains, default roles and group mappings.
+    WriteSso => "fe.secure.write.samlConfig",
 }
 
 /// Whether `key` is one of Frontegg's own permission keys (the `fe.` namespace), rendered as `fePermission`.

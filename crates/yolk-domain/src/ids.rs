@@ -109,6 +109,18 @@ uuid_id!(
     PhoneNumberId
 );
 uuid_id!(
+    /// A tenant's SSO configuration (SAML or OIDC).
+    SsoConfigurationId
+);
+uuid_id!(
+    /// A domain of an SSO configuration.
+    SsoDomainId
+);
+uuid_id!(
+    /// An IdP group's role mapping in an SSO configuration.
+    SsoGroupId
+);
+uuid_id!(
     /// A message in the outbox (an email or SMS kept instead of sent).
     MessageId
 );

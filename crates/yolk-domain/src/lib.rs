@@ -9,6 +9,7 @@ pub mod model;
 pub mod password_policy;
 pub mod patch;
 pub mod settings;
+pub mod sso_settings;
 pub mod tenant_input;
 pub mod time;
 pub mod values;
@@ -17,5 +18,6 @@ pub use clock::{Clock, SystemClock};
 pub use ids::{
     CategoryId, IdError, MessageId, PermissionId, PhoneNumberId, RoleId, SessionId, TenantId, UserEmailId, UserId,
 };
+pub use ids::{SsoConfigurationId, SsoDomainId, SsoGroupId};
 pub use model::*;
 pub use patch::Patch;

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use yolk_core::access;
 use yolk_domain::{CategoryId, PermissionId, PhoneNumberId, RoleId, TenantId, UserEmailId, UserId};
+use yolk_domain::{SsoConfigurationId, SsoDomainId, SsoGroupId};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -83,6 +84,7 @@ macro_rules! typed_path_params {
 }
 
 typed_path_params!(UserId, RoleId, PermissionId, CategoryId, TenantId, UserEmailId, PhoneNumberId);
+typed_path_params!(SsoConfigurationId, SsoDomainId, SsoGroupId);
 
 impl PathParam for String {
     fn parse(_: &str, value: &str) -> Result<Self, ApiError> {

@@ -39,6 +39,7 @@ mod rows;
 mod secrets;
 mod sessions;
 mod settings;
+mod sso;
 mod sso_logins;
 mod tasks;
 mod tenants;
@@ -375,6 +376,14 @@ const UNIQUE: &[(&str, &str, Constraint)] = &[
     ),
     ("mfa_devices_credential", "mfa_devices.credential_id", Constraint::WebAuthnCredential),
     ("passkeys_credential_id_key", "passkeys.credential_id", Constraint::WebAuthnCredential),
+    ("sso_domains_claim_key", "sso_domains.claim", Constraint::SsoDomain),
+    (
+        "sso_domains_configuration_id_domain_key",
+        "sso_domains.configuration_id, sso_domains.domain",
+        Constraint::SsoDomainInConfiguration,
+    ),
+    ("sso_groups_configuration_id_name_key", "sso_groups.configuration_id, sso_groups.name", Constraint::SsoGroup),
+    ("sso_excluded_emails_pkey", "sso_excluded_emails.email_norm", Constraint::SsoExcludedEmail),
 ];
 
 fn unique_constraint(raw: &str) -> Option<Constraint> {

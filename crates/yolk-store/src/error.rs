@@ -27,6 +27,14 @@ pub enum Entity {
     TenantInvite,
     /// A task on users (bulk invite, bulk roles).
     Task,
+    /// A tenant's SSO configuration.
+    SsoConfiguration,
+    /// A domain of an SSO configuration.
+    SsoDomain,
+    /// An IdP group mapping of an SSO configuration.
+    SsoGroup,
+    /// An SSO-excluded email.
+    SsoExcludedEmail,
 }
 
 impl Entity {
@@ -48,6 +56,10 @@ impl Entity {
             Self::PhoneNumber => "Phone number not found",
             Self::TenantInvite => "Invitation not found",
             Self::Task => "Task not found",
+            Self::SsoConfiguration => "SSO configuration not found",
+            Self::SsoDomain => "SSO domain not found",
+            Self::SsoGroup => "SSO group not found",
+            Self::SsoExcludedEmail => "Excluded email not found",
         }
     }
 
@@ -69,6 +81,10 @@ impl Entity {
             Self::PhoneNumber => "Phone number",
             Self::TenantInvite => "Invitation",
             Self::Task => "Task",
+            Self::SsoConfiguration => "SSO configuration",
+            Self::SsoDomain => "SSO domain",
+            Self::SsoGroup => "SSO group",
+            Self::SsoExcludedEmail => "Excluded email",
         }
     }
 }
@@ -103,6 +119,14 @@ pub enum Constraint {
     WebAuthnCredential,
     /// A phone number the user already has among its numbers.
     OwnPhoneNumber,
+    /// A validated SSO domain (one owner, unless the environment allows several tenants per domain).
+    SsoDomain,
+    /// A domain the SSO configuration has already.
+    SsoDomainInConfiguration,
+    /// An IdP group the SSO configuration maps already.
+    SsoGroup,
+    /// An email already excluded from SSO.
+    SsoExcludedEmail,
 }
 
 impl Constraint {
@@ -122,6 +146,10 @@ impl Constraint {
             Self::PhoneNumber => "Phone number already in use",
             Self::WebAuthnCredential => "This authenticator is already registered",
             Self::OwnPhoneNumber => "The user already has this phone number",
+            Self::SsoDomain => "This domain is already validated for another SSO configuration",
+            Self::SsoDomainInConfiguration => "The SSO configuration already has this domain",
+            Self::SsoGroup => "The SSO configuration already maps this group",
+            Self::SsoExcludedEmail => "This email is already excluded from SSO",
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod roles;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;
+pub mod sso;
 pub mod sso_logins;
 pub mod tasks;
 pub mod tenants;
@@ -39,6 +40,7 @@ pub use roles::RoleStore;
 pub use secrets::{LiveSecret, SecretPurpose, SecretStore};
 pub use sessions::{RotateOutcome, SessionGrant, SessionStore, TenantAccess, TokenGrants};
 pub use settings::SettingsStore;
+pub use sso::SsoStore;
 pub use sso_logins::{SsoLogin, SsoLoginKind, SsoLoginStore};
 pub use tasks::{Task, TaskKind, TaskStore};
 pub use tenants::TenantStore;
@@ -74,6 +76,7 @@ pub trait Store:
     + IdentifierStore
     + TenantInviteStore
     + TaskStore
+    + SsoStore
     + SsoLoginStore
     + Send
     + Sync

@@ -110,7 +110,7 @@ pub fn verify(xml: &str, expect: &Expectations<'_>) -> Result<SamlAssertion, Sam
     if xml.len() > MAX_RESPONSE_BYTES {
         return Err(SamlError::TooLarge);
     }
-    let options = ParsingOptions { allow_dtd: false, nodes_limit: MAX_NODES };
+    let options = ParsingOptions { allow_dtd: false, nodes_limit: MAX_NODES, entity_resolver: None };
     let doc = Document::parse_with_options(xml, options).map_err(|e| SamlError::Xml(e.to_string()))?;
     let key = IdpKey::from_certificate(expect.idp_certificate)?;
 

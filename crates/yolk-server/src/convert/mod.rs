@@ -5,6 +5,7 @@ mod auth;
 mod identifiers;
 mod me;
 mod roles;
+mod sso;
 mod tenants;
 mod users;
 
@@ -12,6 +13,7 @@ pub use auth::{auth_body, hierarchy_settings_dto, sign_up_body, vendor_config_ba
 pub use identifiers::{phone_number_dto, user_email_dto, username_dto};
 pub use me::{me_authorization, me_hierarchy, me_tenants, me_user};
 pub use roles::{category_dto, permission_dto, role_dto};
+pub use sso::{sso_configuration_dto, sso_domain_dto, sso_excluded_email_dto, sso_group_dto};
 pub use tenants::{account_settings_dto, public_account_settings_dto, tenant_dto, tree_dto};
 pub use users::{task_dto, user_dto, user_role_ids_dto, user_roles_change_dto};
 pub use yolk_domain::time::rfc3339 as time;

@@ -6,6 +6,7 @@ pub mod env_auth;
 pub mod health;
 pub mod identity;
 pub mod page_load;
+pub mod team;
 pub mod tenants;
 pub mod yolk;
 
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(page_load::router())
         .nest("/identity", identity::router())
         .nest("/tenants", tenants::router())
+        .nest("/team", team::router())
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
 }

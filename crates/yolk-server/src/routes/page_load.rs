@@ -1,7 +1,7 @@
 //! What Frontegg's browser SDK (`@frontegg/js`) loads on every page before anyone signs in (`shared/BROWSER-SDK.md`,
 //! "Page load"): public, unauthenticated, and never a 5xx for a missing feature (a 5xx on several of them puts the
 //! login box into a blocking error state). Most are not in the OpenAPI files; their shapes are the SDK's.
-//! Social login and SSO do not exist yet: their lists are empty and SSO is inactive.
+//! Social login does not exist yet: its lists are empty.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -38,12 +38,17 @@ struct MetadataQuery {
 }
 
 /// `GET /metadata?entityName=...`: `{rows: [{configuration}]}`. The admin box's is an empty configuration (the
-/// SDK's defaults); other entities (`saml`: SSO does not exist yet) have no rows.
-async fn metadata(ApiQuery(q): ApiQuery<MetadataQuery>) -> Json<Value> {
-    match q.entity_name.as_deref() {
+/// SDK's defaults); `saml`'s holds the SAML SP settings in force (`acsUrl`, `spEntityId`); other entities have no
+/// rows.
+async fn metadata(State(state): State<AppState>, ApiQuery(q): ApiQuery<MetadataQuery>) -> ApiResult<Json<Value>> {
+    Ok(match q.entity_name.as_deref() {
         Some("adminBox") => Json(json!({"rows": [{"configuration": {}}]})),
+        Some("saml") => {
+            let (acs_url, sp_entity_id) = state.services.sso().saml_sp_settings().await?;
+            Json(json!({"rows": [{"configuration": {"acsUrl": acs_url, "spEntityId": sp_entity_id}}]}))
+        }
         _ => Json(json!({"rows": []})),
-    }
+    })
 }
 
 /// `GET /vendors/public`: the vendor's public branding.
@@ -85,7 +90,8 @@ async fn custom_social_providers() -> Json<Value> {
     Json(json!({"providers": []}))
 }
 
-/// `GET /team/resources/sso/v2/configurations/public`: whether SSO is on for the login box; not yet.
-async fn sso_public() -> Json<Value> {
-    Json(json!({"isActive": false}))
+/// `GET /team/resources/sso/v2/configurations/public`: whether SSO is on for the login box (some SSO
+/// configuration of the environment is enabled).
+async fn sso_public(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"isActive": state.services.sso().is_active().await?})))
 }
