@@ -15,8 +15,9 @@ pub mod outbox;
 pub mod page;
 pub mod permissions;
 pub mod roles;
-pub mod sso;
 mod ser;
+pub mod sso;
+pub mod sso_login;
 pub mod tenants;
 pub mod users;
 

@@ -27,6 +27,7 @@ pub mod saml;
 pub mod secrets;
 pub mod settings;
 pub mod sso;
+pub mod sso_login;
 pub mod start;
 pub mod tenant_invites;
 pub mod tenants;
@@ -153,6 +154,17 @@ impl Services {
             settings: self.settings.clone(),
             resolver: self.txt_resolver.clone(),
             public_url: Arc::from(self.tokens.settings().issuer.as_str()),
+        }
+    }
+
+    /// Signing in through a tenant's IdP (SSO prelogin, the SAML assertion consumer).
+    pub fn sso_logins(&self) -> sso_login::SsoLogins {
+        sso_login::SsoLogins {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            sso: self.sso(),
+            auth: self.auth.clone(),
+            users: self.users.clone(),
         }
     }
 

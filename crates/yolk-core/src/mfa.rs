@@ -176,10 +176,26 @@ impl AuthService {
         remembered: Option<&str>,
         by_password: bool,
     ) -> CoreResult<LoginOutcome> {
+        self.finish_factor(user, remembered, by_password, false).await
+    }
+
+    /// Ends a SAML single sign-on that proved `user`: as [`AuthService::finish_first_factor`], except that the MFA
+    /// policy `ForceExceptSAML` does not force a second factor (the IdP did the strong authentication).
+    pub async fn finish_saml_sign_on(&self, user: User) -> CoreResult<LoginOutcome> {
+        self.finish_factor(user, None, false, true).await
+    }
+
+    async fn finish_factor(
+        &self,
+        user: User,
+        remembered: Option<&str>,
+        by_password: bool,
+        saml: bool,
+    ) -> CoreResult<LoginOutcome> {
         if user.expired(self.clock().now()) {
             return Err(CoreError::Unauthorized(crate::auth::TEMPORARY_USER_EXPIRED.into()));
         }
-        match self.mfa_challenge(&user, remembered, by_password).await? {
+        match self.mfa_challenge(&user, remembered, by_password, saml).await? {
             Some(mfa) => Ok(LoginOutcome::Mfa(Box::new(mfa))),
             None => self.after_factors(user, by_password).await,
         }
@@ -206,13 +222,17 @@ impl AuthService {
         user: &User,
         remembered: Option<&str>,
         by_password: bool,
+        saml: bool,
     ) -> CoreResult<Option<MfaRequired>> {
         let store = self.store();
         let now = self.clock().now();
         let devices = store.mfa_devices(user.id).await?;
         let policy = self.settings().mfa_policy(self.policy_tenant(user).await?.as_ref()).await?;
-        // Password and magic-link logins are never SAML: `ForceExceptSAML` forces them.
-        let forced = policy.enforce_mfa_type != EnforceMfaType::DontForce;
+        let forced = match policy.enforce_mfa_type {
+            EnforceMfaType::DontForce => false,
+            EnforceMfaType::Force => true,
+            EnforceMfaType::ForceExceptSaml => !saml,
+        };
         if devices.is_empty() && !forced {
             return Ok(None);
         }

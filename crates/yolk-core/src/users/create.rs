@@ -275,6 +275,54 @@ impl UserService {
         Ok(Account { user, password_hash })
     }
 
+    /// Just-in-time provisioning of a user an identity provider vouched for (SSO): a new verified user without a
+    /// password in `tenant`, or the existing user with that address, which joins `tenant` if it is not a member;
+    /// either way `role_ids` are added there and `tenant` becomes its active tenant. Two first sign-ons racing
+    /// for one address end with one user (the store's unique address; the loser takes the winner's account).
+    pub(crate) async fn provision_external(
+        &self,
+        tenant: &TenantId,
+        input: NewUserFields,
+        role_ids: &[yolk_domain::RoleId],
+    ) -> CoreResult<User> {
+        let email = optional_text(input.email.as_deref())
+            .ok_or_else(|| CoreError::BadRequest("the identity provider gave no email".into()))?
+            .to_owned();
+        let now = self.clock.now();
+        for _ in 0..2 {
+            match self.store.get_user_by_email(&email).await {
+                Ok(user) => {
+                    let member = self
+                        .store
+                        .memberships(&[user.id])
+                        .await?
+                        .get(&user.id)
+                        .is_some_and(|ms| ms.iter().any(|m| &m.tenant_id == tenant));
+                    if member && !role_ids.is_empty() {
+                        self.store.assign_roles(user.id, tenant, role_ids).await?;
+                    }
+                    return Ok(self.store.set_active_tenant(user.id, tenant, None, role_ids, now).await?);
+                }
+                Err(StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let account = self.new_account(input.clone(), true).await?;
+            let new = NewUser {
+                user: User { active_tenant_id: Some(tenant.clone()), ..account.user },
+                password_hash: None,
+                tenant_id: Some(tenant.clone()),
+                role_ids: role_ids.to_vec(),
+                new_tenant: None,
+            };
+            match self.store.create_user(&new).await {
+                Ok(user) => return Ok(user),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(CoreError::ConflictWith("the account changed during sign-on: try again".into()))
+    }
+
     /// `POST /vendor-only/users/v1/passwords/verify`: whether the password matches, under the lockout policy
     /// like a login (see [`crate::lockout`]). An unknown email, a user without a password, a wrong password and a
     /// locked user all answer `false` after the same hashing work.

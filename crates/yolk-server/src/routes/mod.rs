@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(env_auth::router())
         .merge(yolk::router())
         .merge(page_load::router())
+        .merge(identity::sso_login::acs_router())
         .nest("/identity", identity::router())
         .nest("/tenants", tenants::router())
         .nest("/team", team::router())

@@ -14,6 +14,7 @@ pub mod permissions;
 pub mod phone_numbers;
 pub mod roles;
 pub mod roles_v2;
+pub mod sso_login;
 pub mod tenant_invites;
 pub mod user_emails;
 pub mod usernames;
@@ -46,4 +47,5 @@ pub fn router() -> Router<AppState> {
         .merge(usernames::router())
         .merge(tenant_invites::router())
         .merge(webauthn::router())
+        .merge(sso_login::router())
 }

@@ -20,6 +20,7 @@ mod phone_numbers;
 mod roles;
 mod roles_support;
 mod roles_v2;
+mod saml;
 mod tenant_invites;
 mod user_emails;
 mod usernames;
