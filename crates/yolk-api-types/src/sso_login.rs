@@ -31,3 +31,15 @@ pub struct SamlPostloginRequest {
     #[serde(rename = "RelayState")]
     pub relay_state: Option<String>,
 }
+
+/// `POST auth/v2/user/oidc/postlogin` (`{code, RelayState, redirectUri?}`) and v1 (`{code, state, redirectUri?}`):
+/// the IdP's code and the login's state.
+#[derive(Debug, Default, Deserialize)]
+pub struct OidcPostloginRequest {
+    pub code: Option<String>,
+    #[serde(rename = "RelayState")]
+    pub relay_state: Option<String>,
+    pub state: Option<String>,
+    #[serde(rename = "redirectUri")]
+    pub redirect_uri: Option<String>,
+}

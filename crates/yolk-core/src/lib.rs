@@ -165,6 +165,7 @@ impl Services {
             sso: self.sso(),
             auth: self.auth.clone(),
             users: self.users.clone(),
+            app_url: self.app_url.clone(),
         }
     }
 

@@ -15,7 +15,15 @@
 //! configuration's tenant with the default roles and the roles of its mapped IdP groups, and the session starts
 //! through the MFA policy (`ForceExceptSAML` does not ask SAML sign-ons for a second factor).
 //!
+//! **OIDC** ([`oidc`]): the prelogin discovers the IdP (the configuration's `ssoEndpoint` is its issuer) and
+//! answers its authorization URL (code flow, PKCE S256, `state`, `nonce`), keeping the login under the SHA-256 of
+//! its `state`; the postlogin spends it, exchanges the code with the configuration's client id and secret, verifies
+//! the `id_token` and signs on as for SAML (validated domain, provisioning, group-mapped roles from the `groups`
+//! claim). An `email_verified` of `false` is refused.
+//!
 //! Every refusal answers the same 401 and logs why (never the response itself, which carries personal data).
+
+pub mod oidc;
 
 use std::sync::Arc;
 
@@ -57,6 +65,15 @@ pub struct SsoSignOn {
     pub tenant_id: TenantId,
 }
 
+/// What an IdP asserted about the user, from a SAML assertion or an `id_token`.
+struct Asserted {
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    name: Option<String>,
+    groups: Vec<String>,
+}
+
 /// The SSO login flows (cheap to clone).
 #[derive(Clone)]
 pub struct SsoLogins {
@@ -65,6 +82,8 @@ pub struct SsoLogins {
     pub(crate) sso: Sso,
     pub(crate) auth: AuthService,
     pub(crate) users: UserService,
+    /// Where the app runs: the default OIDC redirect URI is under it.
+    pub(crate) app_url: Arc<str>,
 }
 
 fn refused(reason: impl std::fmt::Display) -> CoreError {
@@ -82,9 +101,7 @@ impl SsoLogins {
         };
         match config.kind {
             SsoKind::Saml => Ok(Some(Prelogin { address: self.saml_request(&config).await?, idp_type: SsoKind::Saml })),
-            SsoKind::Oidc => Err(CoreError::BadRequest(
-                "This account's SSO uses OpenID Connect, which this server does not support yet".into(),
-            )),
+            SsoKind::Oidc => Ok(Some(Prelogin { address: self.oidc_request(&config).await?, idp_type: SsoKind::Oidc })),
         }
     }
 
@@ -121,6 +138,89 @@ impl SsoLogins {
         request.redirect_url(&config.id.to_string(), key.as_deref()).map_err(CoreError::Internal)
     }
 
+    /// Where the IdP sends an OIDC login back: the environment's `redirectUri`, else `<app>/account/oidc/callback`.
+    async fn oidc_redirect_uri(&self) -> CoreResult<String> {
+        let settings: yolk_domain::sso_settings::OidcSettings =
+            self.sso.settings.get_or_default(crate::settings::Scope::Environment).await?;
+        Ok(match settings.redirect_uri.filter(|u| !u.is_empty()) {
+            Some(u) => u,
+            None => format!("{}/account/oidc/callback", self.app_url.trim_end_matches('/')),
+        })
+    }
+
+    async fn oidc_request(&self, config: &SsoConfiguration) -> CoreResult<String> {
+        let client = oidc::client().map_err(CoreError::Internal)?;
+        let discovery = oidc::discover(&client, &config.sso_endpoint).await.map_err(|e| {
+            tracing::warn!(reason = %e, "OIDC discovery failed");
+            CoreError::BadRequest("The identity provider cannot be reached".into())
+        })?;
+        let now = self.clock.now();
+        let state = crate::secrets::random_token();
+        let nonce = crate::secrets::random_token();
+        let (verifier, challenge) = oidc::pkce();
+        let redirect_uri = self.oidc_redirect_uri().await?;
+        let payload = serde_json::json!({"nonce": nonce, "verifier": verifier, "redirectUri": redirect_uri});
+        let login = SsoLogin {
+            id: sha256_hex(&state),
+            kind: SsoLoginKind::Oidc,
+            configuration_id: config.id.to_string(),
+            payload: Some(payload.to_string()),
+            expires_at: now + Duration::minutes(LOGIN_TTL_MINUTES),
+        };
+        self.store.start_sso_login(&login, now).await?;
+        oidc::authorize_url(&discovery, &config.oidc_client_id, &redirect_uri, &state, &nonce, &challenge).map_err(
+            |e| CoreError::BadRequest(format!("The identity provider's authorization endpoint is invalid: {e}")),
+        )
+    }
+
+    /// Completes an OIDC login: the IdP's `code` and the login's `state`.
+    pub async fn oidc_callback(&self, code: &str, state: &str) -> CoreResult<SsoSignOn> {
+        if code.is_empty() || state.is_empty() {
+            return Err(CoreError::BadRequest("code and state are required".into()));
+        }
+        let login = self
+            .store
+            .take_sso_login(&sha256_hex(state), SsoLoginKind::Oidc, self.clock.now())
+            .await?
+            .ok_or_else(|| refused("the state names no login in flight"))?;
+        let id: SsoConfigurationId = login.configuration_id.parse().map_err(|_| refused("bad configuration id"))?;
+        let config = self.sso.configuration_by_id(id).await.map_err(|_| refused("unknown configuration"))?;
+        if !config.enabled || config.kind != SsoKind::Oidc {
+            return Err(refused("configuration disabled or not OIDC"));
+        }
+        let payload: serde_json::Value =
+            serde_json::from_str(login.payload.as_deref().unwrap_or("{}")).map_err(|_| refused("bad login payload"))?;
+        let field = |k: &str| payload.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let (nonce, verifier, redirect_uri) = (field("nonce"), field("verifier"), field("redirectUri"));
+        let client = oidc::client().map_err(CoreError::Internal)?;
+        let discovery = oidc::discover(&client, &config.sso_endpoint).await.map_err(refused)?;
+        let id_token = oidc::exchange_code(
+            &client,
+            &discovery,
+            &config.oidc_client_id,
+            &config.oidc_secret,
+            code,
+            &redirect_uri,
+            &verifier,
+        )
+        .await
+        .map_err(refused)?;
+        let claims = oidc::verify_id_token(&client, &discovery, &id_token, &config.oidc_client_id, &nonce)
+            .await
+            .map_err(refused)?;
+        if claims.email_verified.is_some() && !claims.email_verified() {
+            return Err(refused("the IdP says the email is not verified"));
+        }
+        let identity = Asserted {
+            email: claims.email.clone(),
+            first_name: claims.given_name.clone(),
+            last_name: claims.family_name.clone(),
+            name: claims.name.clone(),
+            groups: claims.groups(),
+        };
+        self.sign_on(&config, &identity, "saml").await
+    }
+
     /// Consumes a SAML response (the POST binding's `SAMLResponse`, base64) and signs its user on.
     pub async fn saml_callback(&self, saml_response: &str, relay_state: Option<&str>) -> CoreResult<SsoSignOn> {
         let xml = decode_post_binding(saml_response).map_err(refused)?;
@@ -151,7 +251,7 @@ impl SsoLogins {
         if !self.store.record_assertion(&key, until, now).await? {
             return Err(refused("assertion replayed"));
         }
-        self.sign_on(&config, &assertion).await
+        self.sign_on_saml(&config, &assertion).await
     }
 
     /// The configuration a response is for: its request's, or (IdP-initiated) the one its RelayState names.
@@ -176,7 +276,18 @@ impl SsoLogins {
         Ok(config)
     }
 
-    async fn sign_on(&self, config: &SsoConfiguration, assertion: &SamlAssertion) -> CoreResult<SsoSignOn> {
+    async fn sign_on_saml(&self, config: &SsoConfiguration, a: &SamlAssertion) -> CoreResult<SsoSignOn> {
+        let identity = Asserted {
+            email: a.email.clone(),
+            first_name: a.first_name.clone(),
+            last_name: a.last_name.clone(),
+            name: None,
+            groups: a.groups.clone(),
+        };
+        self.sign_on(config, &identity, "saml").await
+    }
+
+    async fn sign_on(&self, config: &SsoConfiguration, assertion: &Asserted, provider: &str) -> CoreResult<SsoSignOn> {
         let email = assertion.email.as_deref().ok_or_else(|| refused("no email asserted"))?;
         let email_norm = normalize_email(email);
         let domain = email_domain(&email_norm).ok_or_else(|| refused("the asserted email has no domain"))?;
@@ -191,15 +302,16 @@ impl SsoLogins {
         }
         roles.sort();
         roles.dedup();
-        let name = match (&assertion.first_name, &assertion.last_name) {
-            (Some(f), Some(l)) => Some(format!("{f} {l}")),
-            (Some(n), None) | (None, Some(n)) => Some(n.clone()),
-            (None, None) => None,
+        let name = match (&assertion.name, &assertion.first_name, &assertion.last_name) {
+            (Some(n), _, _) => Some(n.clone()),
+            (None, Some(f), Some(l)) => Some(format!("{f} {l}")),
+            (None, Some(n), None) | (None, None, Some(n)) => Some(n.clone()),
+            (None, None, None) => None,
         };
         let fields = NewUserFields {
             email: Some(email.to_owned()),
             name,
-            provider: Some("saml".into()),
+            provider: Some(provider.into()),
             ..NewUserFields::default()
         };
         let user = self.users.provision_external(&config.tenant_id, fields, &roles).await?;

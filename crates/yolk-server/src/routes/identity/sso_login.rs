@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use yolk_api_types::sso_login::{SamlPostloginRequest, SsoPreloginRequest, SsoPreloginResponse};
+use yolk_api_types::sso_login::{OidcPostloginRequest, SamlPostloginRequest, SsoPreloginRequest, SsoPreloginResponse};
 use yolk_core::mfa::LoginOutcome;
 use yolk_store::sso::SsoKind;
 
@@ -25,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/resources/auth/v2/user/sso/prelogin", post(prelogin))
         .route("/resources/auth/v1/user/saml/prelogin", post(prelogin))
         .route("/resources/auth/v1/user/saml/postlogin", post(saml_postlogin))
+        .route("/resources/auth/v2/user/oidc/postlogin", post(oidc_postlogin))
+        .route("/resources/auth/v1/user/oidc/postlogin", post(oidc_postlogin))
 }
 
 /// The assertion consumer service, at the root (`acsUrl` = `<public url>/auth/saml/callback`).
@@ -65,6 +67,20 @@ async fn saml_postlogin(
     state.throttle.admit(ip, "saml-acs")?;
     let saml = body.saml_response.ok_or_else(|| ApiError::BadRequest("SAMLResponse is required".into()))?;
     let sign_on = state.services.sso_logins().saml_callback(&saml, body.relay_state.as_deref()).await?;
+    Ok(login_response(&state, StatusCode::OK, &sign_on.outcome))
+}
+
+/// The app posts the OIDC IdP's `code` with the login's state (`RelayState` in v2, `state` in v1): the login body
+/// and the refresh cookie (or the MFA branch).
+async fn oidc_postlogin(
+    State(state): State<AppState>,
+    ClientAddr(ip): ClientAddr,
+    ApiJson(body): ApiJson<OidcPostloginRequest>,
+) -> ApiResult<Response> {
+    state.throttle.admit(ip, "oidc-postlogin")?;
+    let code = body.code.unwrap_or_default();
+    let login_state = body.relay_state.or(body.state).unwrap_or_default();
+    let sign_on = state.services.sso_logins().oidc_callback(&code, &login_state).await?;
     Ok(login_response(&state, StatusCode::OK, &sign_on.outcome))
 }
 

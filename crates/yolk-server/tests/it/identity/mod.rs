@@ -10,6 +10,7 @@ mod invitations;
 mod me;
 mod me_tenants;
 mod mfa;
+mod oidc;
 mod password_change;
 mod password_reset;
 mod password_settings;
