@@ -332,3 +332,36 @@ async fn signed_requests_carry_a_signature_the_sp_certificate_verifies() {
         .verify(signed.as_bytes(), &sig)
         .expect("the AuthnRequest signature verifies with the SP certificate");
 }
+
+#[tokio::test]
+async fn force_except_saml_lets_saml_sign_ons_through_and_force_asks_for_a_second_factor() {
+    let s = setup().await;
+    let policy = "/identity/resources/configurations/v1/mfa-policy";
+    let res = s.app.put(policy).bearer(&s.vendor).json(json!({"enforceMFAType": "ForceExceptSAML"})).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let res = saml_postlogin(&s, "kim@corp.test").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert!(res.body["accessToken"].is_string(), "{}", res.text);
+
+    let res = s.app.put(policy).bearer(&s.vendor).json(json!({"enforceMFAType": "Force"})).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let res = saml_postlogin(&s, "kim@corp.test").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.body["mfaRequired"], true, "{}", res.text);
+    assert!(res.body.get("accessToken").is_none() && res.cookie("fe_refresh_").is_none());
+    // The ACS sends such a sign-on to the login page without a session.
+    let (id, _) = s.prelogin("kim@corp.test").await;
+    let res = s.post_acs(&s.response("kim@corp.test", Some(&id)).signed_base64(), None).await;
+    assert_eq!(res.status, StatusCode::FOUND);
+    assert!(res.headers["location"].to_str().unwrap().ends_with("/account/login"));
+    assert!(res.cookie("fe_refresh_").is_none());
+}
+
+async fn saml_postlogin(s: &Sso, email: &str) -> crate::support::TestResponse {
+    let (id, _) = s.prelogin(email).await;
+    s.app
+        .post("/identity/resources/auth/v1/user/saml/postlogin")
+        .json(json!({"SAMLResponse": s.response(email, Some(&id)).signed_base64()}))
+        .send()
+        .await
+}
