@@ -39,6 +39,8 @@ pub struct Factors {
     pub prepared: usize,
     pub mfa_verify: LoadResult,
     pub magic_link: LoadResult,
+    /// SAML sign-ons/s ([`super::saml`]).
+    pub saml: LoadResult,
 }
 
 /// A user waiting for its second factor: its `mfaToken` and authenticator key (base32).
@@ -63,8 +65,8 @@ pub async fn run(ctx: &Context, spec: &ServerSpec) -> anyhow::Result<Factors> {
     server.wait_ready(started, &spec.log).await?;
     let outcome = measure(ctx, &server, waiting, links).await;
     server.stop()?;
-    let (mfa_verify, magic_link) = outcome?;
-    Ok(Factors { prepared: n, mfa_verify, magic_link })
+    let (mfa_verify, magic_link, saml) = outcome?;
+    Ok(Factors { prepared: n, mfa_verify, magic_link, saml })
 }
 
 /// `n` users with an authenticator and a login waiting for its code, and `n` users with a live magic link.
@@ -169,7 +171,7 @@ async fn measure(
     server: &Server,
     waiting: Vec<Waiting>,
     links: Vec<String>,
-) -> anyhow::Result<(LoadResult, LoadResult)> {
+) -> anyhow::Result<(LoadResult, LoadResult, LoadResult)> {
     let addr = server.addr;
     let args = &ctx.args;
     let vendor = json!({ "clientId": CLIENT_ID, "secret": API_KEY });
@@ -221,7 +223,12 @@ async fn measure(
     if magic.ok == 0 {
         bail!("magic-link postlogin: no success ({:?})", magic.first_error);
     }
-    Ok((mfa, magic))
+    settle(server).await;
+
+    let saml = super::saml::run(addr, &env_token, args.factor_requests.min(4000), connections, duration, server.pid())
+        .await?;
+    print(&saml);
+    Ok((mfa, magic, saml))
 }
 
 fn print(r: &LoadResult) {

@@ -8,6 +8,7 @@ mod http;
 mod load;
 mod machine;
 mod peers;
+mod saml;
 mod raw;
 mod report;
 mod scenarios;

@@ -539,6 +539,12 @@ impl Report<'_> {
                       token issued",
                         &f.magic_link,
                     ),
+                    (
+                        "SAML sign-ons/s (`POST .../auth/v1/user/saml/postlogin`, IdP-initiated responses signed by \
+                      xmlsec1 for 50 returning users: signature and conditions checked, assertion recorded, session \
+                      and token issued",
+                        &f.saml,
+                    ),
                 ] {
                     let _ = writeln!(
                         s,
@@ -620,6 +626,7 @@ impl Report<'_> {
         if let Some(Ok(f)) = &res.factors {
             rows.push(("MFA verify".to_owned(), &f.mfa_verify));
             rows.push(("magic-link postlogin".to_owned(), &f.magic_link));
+            rows.push(("SAML postlogin".to_owned(), &f.saml));
         }
         if let Some(Ok(g)) = &res.growth {
             for p in &g.points {
