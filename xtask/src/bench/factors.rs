@@ -225,8 +225,8 @@ async fn measure(
     }
     settle(server).await;
 
-    let saml = super::saml::run(addr, &env_token, args.factor_requests.min(4000), connections, duration, server.pid())
-        .await?;
+    let saml =
+        super::saml::run(addr, &env_token, args.factor_requests.min(4000), connections, duration, server.pid()).await?;
     print(&saml);
     Ok((mfa, magic, saml))
 }

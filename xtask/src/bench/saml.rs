@@ -35,8 +35,14 @@ pub async fn run(
     let headers = [("x-access-token", env_token)];
     let tenant = "bench-sso";
     expect_ok(
-        http::call(addr, "POST", "/tenants/resources/tenants/v1", &headers, Some(&json!({"tenantId": tenant, "name": "Bench SSO"})))
-            .await?,
+        http::call(
+            addr,
+            "POST",
+            "/tenants/resources/tenants/v1",
+            &headers,
+            Some(&json!({"tenantId": tenant, "name": "Bench SSO"})),
+        )
+        .await?,
         "create the SSO tenant",
     )?;
     let scoped = [("x-access-token", env_token), ("frontegg-tenant-id", tenant)];
@@ -45,12 +51,17 @@ pub async fn run(
         "publicCertificate": idp_certificate(), "signRequest": false, "configMetadata": {"entityId": IDP},
     });
     let res = http::call(addr, "POST", "/team/resources/sso/v1/configurations", &scoped, Some(&config)).await?;
-    let config_id = res.json()["id"].as_str().map(str::to_owned).with_context(|| format!("create SSO: {}", res.text()))?;
+    let config_id =
+        res.json()["id"].as_str().map(str::to_owned).with_context(|| format!("create SSO: {}", res.text()))?;
     let path = format!("/team/resources/sso/v1/configurations/{config_id}/domains");
-    expect_ok(http::call(addr, "POST", &path, &scoped, Some(&json!({"domain": "bench-sso.test"}))).await?, "add the domain")?;
+    expect_ok(
+        http::call(addr, "POST", &path, &scoped, Some(&json!({"domain": "bench-sso.test"}))).await?,
+        "add the domain",
+    )?;
     let path = "/team/resources/sso/v1/configurations/domains/bench-sso.test/force-validate";
     expect_ok(http::call(addr, "PUT", path, &headers, None).await?, "validate the domain")?;
-    let res = http::call(addr, "GET", "/team/resources/sso/v1/saml/configurations/vendor-config", &headers, None).await?;
+    let res =
+        http::call(addr, "GET", "/team/resources/sso/v1/saml/configurations/vendor-config", &headers, None).await?;
     let vendor = res.json();
     let (acs, sp) = match (vendor["acsUrl"].as_str(), vendor["spEntityId"].as_str()) {
         (Some(a), Some(s)) => (a.to_owned(), s.to_owned()),
