@@ -64,6 +64,7 @@ mod roles;
 mod secrets;
 mod sessions;
 mod settings;
+mod sso;
 mod tasks;
 mod tenants;
 mod timeouts;
