@@ -15,8 +15,8 @@ pub mod outbox;
 pub mod page;
 pub mod permissions;
 pub mod roles;
-pub mod sso;
 mod ser;
+pub mod sso;
 pub mod tenants;
 pub mod users;
 

@@ -430,13 +430,14 @@ impl SsoStore for SqlStore {
     async fn update_sso_group(&self, g: &SsoGroup, now: DateTime<Utc>) -> StoreResult<()> {
         let id = g.id.to_string();
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let result = sqlx::query("UPDATE sso_groups SET name = $1, updated_at = $2 WHERE id = $3 AND configuration_id = $4")
-            .bind(&g.group)
-            .bind(ms(now))
-            .bind(&id)
-            .bind(g.configuration_id.to_string())
-            .execute(&mut *tx)
-            .await;
+        let result =
+            sqlx::query("UPDATE sso_groups SET name = $1, updated_at = $2 WHERE id = $3 AND configuration_id = $4")
+                .bind(&g.group)
+                .bind(ms(now))
+                .bind(&id)
+                .bind(g.configuration_id.to_string())
+                .execute(&mut *tx)
+                .await;
         touched(result, Entity::SsoGroup)?;
         write_roles(&mut tx, "sso_group_roles", "group_id", &id, &g.role_ids).await?;
         tx.commit().await.map_err(db_err)
@@ -469,8 +470,10 @@ impl SsoStore for SqlStore {
     }
 
     async fn delete_sso_excluded_email(&self, email_norm: &str) -> StoreResult<()> {
-        let result =
-            sqlx::query("DELETE FROM sso_excluded_emails WHERE email_norm = $1").bind(email_norm).execute(&self.write).await;
+        let result = sqlx::query("DELETE FROM sso_excluded_emails WHERE email_norm = $1")
+            .bind(email_norm)
+            .execute(&self.write)
+            .await;
         touched(result, Entity::SsoExcludedEmail)
     }
 

@@ -10,7 +10,6 @@ use yolk_domain::{RoleId, SsoConfigurationId, SsoDomainId, SsoGroupId, TenantId}
 
 use crate::{Mutation, StoreResult};
 
-
 /// `type` of a configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SsoKind {

@@ -256,7 +256,11 @@ impl Sso {
     }
 
     /// Creates a configuration (SAML unless `type` says `oidc`; enabled unless `enabled: false`).
-    pub async fn create(&self, permit: &Permit<WriteSso>, req: SsoConfigurationRequest) -> CoreResult<SsoConfiguration> {
+    pub async fn create(
+        &self,
+        permit: &Permit<WriteSso>,
+        req: SsoConfigurationRequest,
+    ) -> CoreResult<SsoConfiguration> {
         self.create_checked(permit.tenant()?, &req).await
     }
 
@@ -272,7 +276,11 @@ impl Sso {
         apply(&mut self.store.sso_configuration(id).await?, &req).map_err(CoreError::BadRequest)?;
         let updated = self
             .store
-            .update_sso_configuration(id, Box::new(move |c| apply(c, &req).map_err(StoreError::Invalid)), self.clock.now())
+            .update_sso_configuration(
+                id,
+                Box::new(move |c| apply(c, &req).map_err(StoreError::Invalid)),
+                self.clock.now(),
+            )
             .await?;
         Ok(updated)
     }
@@ -283,7 +291,10 @@ impl Sso {
         Ok(self.store.delete_sso_configuration(id).await?)
     }
 
-    fn metadata_request(m: &IdpMetadata, config_metadata: Option<serde_json::Map<String, serde_json::Value>>) -> SsoConfigurationRequest {
+    fn metadata_request(
+        m: &IdpMetadata,
+        config_metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    ) -> SsoConfigurationRequest {
         SsoConfigurationRequest {
             kind: Some("saml".into()),
             sso_endpoint: Some(m.sso_endpoint.clone()),
@@ -526,7 +537,12 @@ impl Sso {
     }
 
     /// Deletes a group mapping.
-    pub async fn delete_group(&self, permit: &Permit<WriteSso>, id: SsoConfigurationId, group: SsoGroupId) -> CoreResult<()> {
+    pub async fn delete_group(
+        &self,
+        permit: &Permit<WriteSso>,
+        id: SsoConfigurationId,
+        group: SsoGroupId,
+    ) -> CoreResult<()> {
         self.owned(permit.tenant()?, id).await?;
         Ok(self.store.delete_sso_group(id, group).await?)
     }

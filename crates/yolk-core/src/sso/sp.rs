@@ -113,7 +113,12 @@ mod tests {
         let signing = SpSigningKey::from_stored(&key).unwrap();
         assert!(aws_lc_rs::rsa::KeyPair::from_pkcs8(&signing.private_key_der).is_ok());
         assert!(key.certificate_pem.starts_with("-----BEGIN CERTIFICATE-----"));
-        let xml = sp_metadata_xml("urn:a\"<b>&", "https://x.io/auth/saml/callback?a=1&b=2", &signing.certificate_base64, true);
+        let xml = sp_metadata_xml(
+            "urn:a\"<b>&",
+            "https://x.io/auth/saml/callback?a=1&b=2",
+            &signing.certificate_base64,
+            true,
+        );
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let root = doc.root_element();
         assert_eq!(root.attribute("entityID"), Some("urn:a\"<b>&"));

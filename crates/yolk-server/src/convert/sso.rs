@@ -16,7 +16,11 @@ pub fn sso_domain_dto(d: &SsoDomain) -> SsoDomainDto {
 
 /// `{id, group, roleIds}`.
 pub fn sso_group_dto(g: &SsoGroup) -> SsoGroupDto {
-    SsoGroupDto { id: g.id.to_string(), group: g.group.clone(), role_ids: g.role_ids.iter().map(ToString::to_string).collect() }
+    SsoGroupDto {
+        id: g.id.to_string(),
+        group: g.group.clone(),
+        role_ids: g.role_ids.iter().map(ToString::to_string).collect(),
+    }
 }
 
 /// `ISSOConfiguration`: `oidcSecret` answered (as Frontegg does), `idpClientSecret` never.

@@ -66,29 +66,51 @@ async fn configurations_keep_their_fields_and_children_and_go_with_their_tenant(
     assert!(db.sso_configurations(&tid("t2")).await.unwrap().is_empty());
 
     let updated = db
-        .update_sso_configuration(c.id, set(|c: &mut SsoConfiguration| {
-            c.enabled = false;
-            c.kind = SsoKind::Oidc;
-            c.tenant_id = tid("t2"); // ignored: a configuration never changes tenant
-        }), at(5))
+        .update_sso_configuration(
+            c.id,
+            set(|c: &mut SsoConfiguration| {
+                c.enabled = false;
+                c.kind = SsoKind::Oidc;
+                c.tenant_id = tid("t2"); // ignored: a configuration never changes tenant
+            }),
+            at(5),
+        )
         .await
         .unwrap();
-    assert_eq!((updated.enabled, updated.kind, updated.tenant_id.as_str(), updated.updated_at), (false, SsoKind::Oidc, "t1", at(5)));
+    assert_eq!(
+        (updated.enabled, updated.kind, updated.tenant_id.as_str(), updated.updated_at),
+        (false, SsoKind::Oidc, "t1", at(5))
+    );
     let refused = db
-        .update_sso_configuration(c.id, Box::new(|c: &mut SsoConfiguration| {
-            c.enabled = true;
-            Err(StoreError::Invalid("no".into()))
-        }), at(6))
+        .update_sso_configuration(
+            c.id,
+            Box::new(|c: &mut SsoConfiguration| {
+                c.enabled = true;
+                Err(StoreError::Invalid("no".into()))
+            }),
+            at(6),
+        )
         .await;
     assert!(matches!(refused, Err(StoreError::Invalid(_))));
     assert!(!db.sso_configuration(c.id).await.unwrap().enabled, "a refused change writes nothing");
 
     let d = domain(&c, "acme.io");
     db.add_sso_domain(&d, None, at(1)).await.unwrap();
-    assert_conflict(db.add_sso_domain(&SsoDomain { id: SsoDomainId::from(Uuid::new_v4()), ..d.clone() }, None, at(1)).await, Constraint::SsoDomainInConfiguration);
-    let g = SsoGroup { id: SsoGroupId::from(Uuid::new_v4()), configuration_id: c.id, group: "devs".into(), role_ids: vec![] };
+    assert_conflict(
+        db.add_sso_domain(&SsoDomain { id: SsoDomainId::from(Uuid::new_v4()), ..d.clone() }, None, at(1)).await,
+        Constraint::SsoDomainInConfiguration,
+    );
+    let g = SsoGroup {
+        id: SsoGroupId::from(Uuid::new_v4()),
+        configuration_id: c.id,
+        group: "devs".into(),
+        role_ids: vec![],
+    };
     db.add_sso_group(&g, at(1)).await.unwrap();
-    assert_conflict(db.add_sso_group(&SsoGroup { id: SsoGroupId::from(Uuid::new_v4()), ..g.clone() }, at(1)).await, Constraint::SsoGroup);
+    assert_conflict(
+        db.add_sso_group(&SsoGroup { id: SsoGroupId::from(Uuid::new_v4()), ..g.clone() }, at(1)).await,
+        Constraint::SsoGroup,
+    );
     let read = db.sso_configuration(c.id).await.unwrap();
     assert_eq!((read.domains, read.groups), (vec![d.clone()], vec![g.clone()]));
     // Children are addressed through their configuration.
@@ -120,7 +142,10 @@ async fn a_validated_domain_has_one_owner_per_claim(db: Db) {
     // Per-tenant claims (multiple SSO per domain) do not clash.
     db.validate_sso_domain(b.id, dbb.id, "acme.io|t2", at(3)).await.unwrap();
     let named = db.sso_domains_named("acme.io").await.unwrap();
-    assert_eq!(named.iter().map(|(d, t)| (d.validated, t.as_str().to_owned())).collect::<Vec<_>>(), vec![(true, "t1".into()), (true, "t2".into())]);
+    assert_eq!(
+        named.iter().map(|(d, t)| (d.validated, t.as_str().to_owned())).collect::<Vec<_>>(),
+        vec![(true, "t1".into()), (true, "t2".into())]
+    );
     // A domain added validated claims at once.
     let c = config("t1", 3);
     db.create_sso_configuration(&c).await.unwrap();
@@ -148,14 +173,25 @@ async fn roles_are_referenced_and_deleting_one_removes_it_from_mappings(db: Db) 
     let missing_role = yolk_domain::RoleId::new();
     assert_not_found(db.set_sso_default_roles(c.id, &[r1.id, missing_role], at(3)).await, Entity::Role);
     assert_eq!(db.sso_configuration(c.id).await.unwrap().role_ids.len(), 2, "the failed replacement wrote nothing");
-    assert_not_found(db.set_sso_default_roles(SsoConfigurationId::from(Uuid::new_v4()), &[], at(3)).await, Entity::SsoConfiguration);
+    assert_not_found(
+        db.set_sso_default_roles(SsoConfigurationId::from(Uuid::new_v4()), &[], at(3)).await,
+        Entity::SsoConfiguration,
+    );
 
-    let g = SsoGroup { id: SsoGroupId::from(Uuid::new_v4()), configuration_id: c.id, group: "devs".into(), role_ids: vec![r2.id] };
+    let g = SsoGroup {
+        id: SsoGroupId::from(Uuid::new_v4()),
+        configuration_id: c.id,
+        group: "devs".into(),
+        role_ids: vec![r2.id],
+    };
     db.add_sso_group(&g, at(1)).await.unwrap();
     let renamed = SsoGroup { group: "eng".into(), role_ids: vec![r1.id, r2.id], ..g.clone() };
     db.update_sso_group(&renamed, at(2)).await.unwrap();
     assert_eq!(db.sso_configuration(c.id).await.unwrap().groups[0].group, "eng");
-    assert_not_found(db.update_sso_group(&SsoGroup { id: SsoGroupId::from(Uuid::new_v4()), ..g.clone() }, at(2)).await, Entity::SsoGroup);
+    assert_not_found(
+        db.update_sso_group(&SsoGroup { id: SsoGroupId::from(Uuid::new_v4()), ..g.clone() }, at(2)).await,
+        Entity::SsoGroup,
+    );
 
     db.delete_role(r2.id).await.unwrap();
     let read = db.sso_configuration(c.id).await.unwrap();

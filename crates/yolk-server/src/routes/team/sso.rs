@@ -33,17 +33,32 @@ pub fn router() -> Router<AppState> {
         .route("/resources/sso/v1/saml/configurations/sp-certificate", get(get_sp_certificate))
         .route("/resources/sso/v1/saml/configurations/sp-metadata", get(get_sp_metadata))
         .route(V1, post(create_configuration).get(get_configurations))
-        .route("/resources/sso/v1/configurations/{configurationId}", patch(update_configuration).delete(delete_configuration))
+        .route(
+            "/resources/sso/v1/configurations/{configurationId}",
+            patch(update_configuration).delete(delete_configuration),
+        )
         .route("/resources/sso/v1/configurations/metadata", post(create_configuration_by_metadata))
         .route("/resources/sso/v1/configurations/{configurationId}/metadata", put(update_configuration_by_metadata))
         .route("/resources/sso/v1/configurations/metadata-url", post(create_configuration_by_metadata_url))
-        .route("/resources/sso/v1/configurations/{configurationId}/metadata-url", put(update_configuration_by_metadata_url))
+        .route(
+            "/resources/sso/v1/configurations/{configurationId}/metadata-url",
+            put(update_configuration_by_metadata_url),
+        )
         .route("/resources/sso/v1/configurations/{configurationId}/domains", post(create_domain))
-        .route("/resources/sso/v1/configurations/{configurationId}/domains/{domainId}", axum::routing::delete(delete_domain))
-        .route("/resources/sso/v1/configurations/{configurationId}/domains/{domainId}/validate/email", put(validate_domain_by_email))
+        .route(
+            "/resources/sso/v1/configurations/{configurationId}/domains/{domainId}",
+            axum::routing::delete(delete_domain),
+        )
+        .route(
+            "/resources/sso/v1/configurations/{configurationId}/domains/{domainId}/validate/email",
+            put(validate_domain_by_email),
+        )
         .route("/resources/sso/v2/configurations/{configurationId}/domains/{domainId}/validate", put(validate_domain))
         .route("/resources/sso/v1/configurations/{configurationId}/domains/{domainId}/validate", put(validate_domain))
-        .route("/resources/sso/v1/configurations/{configurationId}/roles", put(set_default_roles).get(get_default_roles))
+        .route(
+            "/resources/sso/v1/configurations/{configurationId}/roles",
+            put(set_default_roles).get(get_default_roles),
+        )
         .route("/resources/sso/v1/configurations/{configurationId}/groups", post(create_group).get(get_groups))
         .route(
             "/resources/sso/v1/configurations/{configurationId}/groups/{groupId}",
@@ -94,7 +109,10 @@ async fn create_configuration(
 }
 
 /// The tenant's configurations.
-async fn get_configurations(scope: TenantScope, State(state): State<AppState>) -> ApiResult<Json<Vec<SsoConfigurationDto>>> {
+async fn get_configurations(
+    scope: TenantScope,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<SsoConfigurationDto>>> {
     let permit = scope.require::<ReadSso>()?;
     let list = state.services.sso().configurations(&permit).await?;
     Ok(Json(list.iter().map(sso_configuration_dto).collect()))
@@ -290,7 +308,10 @@ async fn create_excluded_email(
 }
 
 /// The exempt addresses (environment).
-async fn get_excluded_emails(env: VendorAuth, State(state): State<AppState>) -> ApiResult<Json<Vec<SsoExcludedEmailDto>>> {
+async fn get_excluded_emails(
+    env: VendorAuth,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<SsoExcludedEmailDto>>> {
     Ok(Json(state.services.sso().excluded_emails(&env).await?.iter().map(sso_excluded_email_dto).collect()))
 }
 
@@ -315,16 +336,25 @@ async fn force_validate_domain(
 }
 
 /// An environment settings document, or its defaults when none was stored.
-async fn document_or_default<D: SettingsDocument + Default>(env: &VendorAuth, state: &AppState) -> ApiResult<Json<Value>> {
-    Ok(Json(match state.services.settings.document::<D>(env, None).await? {
-        Some(stored) => serde_json::to_value(stored),
-        None => serde_json::to_value(D::default()),
-    }
-    .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?))
+async fn document_or_default<D: SettingsDocument + Default>(
+    env: &VendorAuth,
+    state: &AppState,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        match state.services.settings.document::<D>(env, None).await? {
+            Some(stored) => serde_json::to_value(stored),
+            None => serde_json::to_value(D::default()),
+        }
+        .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?,
+    ))
 }
 
 /// Stores an environment settings document (201).
-async fn put_document<D: SettingsDocument>(env: &VendorAuth, state: &AppState, body: Value) -> ApiResult<Created<Value>> {
+async fn put_document<D: SettingsDocument>(
+    env: &VendorAuth,
+    state: &AppState,
+    body: Value,
+) -> ApiResult<Created<Value>> {
     let stored = state.services.settings.put_document::<D>(env, None, body).await?;
     let value = serde_json::to_value(stored).map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
     Ok((StatusCode::CREATED, Json(value)))

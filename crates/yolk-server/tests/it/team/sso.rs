@@ -129,7 +129,13 @@ async fn environment_creates_lists_updates_and_deletes_configurations() {
         let res = app.patch(&format!("{CONFIGS}/{id}")).bearer(&vendor).tenant(&acme).json(bad.clone()).send().await;
         assert_error(&res, StatusCode::BAD_REQUEST);
     }
-    let res = app.patch(&format!("{CONFIGS}/{id}")).bearer(&vendor).tenant(&acme).raw("{nope", "application/json").send().await;
+    let res = app
+        .patch(&format!("{CONFIGS}/{id}"))
+        .bearer(&vendor)
+        .tenant(&acme)
+        .raw("{nope", "application/json")
+        .send()
+        .await;
     assert_error(&res, StatusCode::BAD_REQUEST);
     let after = configs(&app, &vendor, &acme).await;
     assert_eq!(after[0]["type"], "oidc");
@@ -137,15 +143,24 @@ async fn environment_creates_lists_updates_and_deletes_configurations() {
 
     // Unknown and malformed ids.
     let unknown = uuid::Uuid::new_v4();
-    assert_error(&app.patch(&format!("{CONFIGS}/{unknown}")).bearer(&vendor).tenant(&acme).json(json!({})).send().await, StatusCode::NOT_FOUND);
-    assert_error(&app.delete(&format!("{CONFIGS}/not-a-uuid")).bearer(&vendor).tenant(&acme).send().await, StatusCode::BAD_REQUEST);
+    assert_error(
+        &app.patch(&format!("{CONFIGS}/{unknown}")).bearer(&vendor).tenant(&acme).json(json!({})).send().await,
+        StatusCode::NOT_FOUND,
+    );
+    assert_error(
+        &app.delete(&format!("{CONFIGS}/not-a-uuid")).bearer(&vendor).tenant(&acme).send().await,
+        StatusCode::BAD_REQUEST,
+    );
     // The environment without a tenant header cannot create.
     assert_error(&app.post(CONFIGS).bearer(&vendor).json(json!({})).send().await, StatusCode::BAD_REQUEST);
 
     let res = app.delete(&format!("{CONFIGS}/{id}")).bearer(&vendor).tenant(&acme).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(configs(&app, &vendor, &acme).await, json!([]));
-    assert_error(&app.delete(&format!("{CONFIGS}/{id}")).bearer(&vendor).tenant(&acme).send().await, StatusCode::NOT_FOUND);
+    assert_error(
+        &app.delete(&format!("{CONFIGS}/{id}")).bearer(&vendor).tenant(&acme).send().await,
+        StatusCode::NOT_FOUND,
+    );
 }
 
 #[tokio::test]
@@ -177,7 +192,11 @@ async fn members_need_the_sso_keys_and_see_only_their_own_tenant() {
         (Method::POST, format!("{CONFIGS}/{theirs}/domains"), json!({"domain": "evil.io"})),
         (Method::PUT, format!("{CONFIGS}/{theirs}/roles"), json!({"roleIds": []})),
         (Method::GET, format!("{CONFIGS}/{theirs}/groups"), json!({})),
-        (Method::PUT, format!("{CONFIGS}/{theirs}/metadata"), json!({"metadata": metadata_xml("https://evil.example/sso")})),
+        (
+            Method::PUT,
+            format!("{CONFIGS}/{theirs}/metadata"),
+            json!({"metadata": metadata_xml("https://evil.example/sso")}),
+        ),
     ];
     for (method, path, body) in attacks {
         let res = app.request(method.clone(), &path).bearer(&admin).json(body).send().await;
@@ -230,14 +249,22 @@ async fn configurations_are_created_and_updated_from_idp_metadata() {
     assert_eq!(res.body["ssoEndpoint"], "https://idp.example/new");
 
     let dtd = r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>"#;
-    for bad in [json!({"metadata": "<md:EntityDescriptor"}), json!({"metadata": dtd}), json!({"metadata": 5}), json!({})] {
+    for bad in
+        [json!({"metadata": "<md:EntityDescriptor"}), json!({"metadata": dtd}), json!({"metadata": 5}), json!({})]
+    {
         let res = app.put(&format!("{CONFIGS}/{id}/metadata")).bearer(&vendor).tenant(&acme).json(bad).send().await;
         assert_error(&res, StatusCode::BAD_REQUEST);
     }
     assert_eq!(configs(&app, &vendor, &acme).await[0]["ssoEndpoint"], "https://idp.example/new");
     // metadata-url: only http(s); an unreachable address is a 400, not a 500.
     for url in ["file:///etc/passwd", "http://127.0.0.1:9/metadata"] {
-        let res = app.post(&format!("{CONFIGS}/metadata-url")).bearer(&vendor).tenant(&acme).json(json!({"url": url})).send().await;
+        let res = app
+            .post(&format!("{CONFIGS}/metadata-url"))
+            .bearer(&vendor)
+            .tenant(&acme)
+            .json(json!({"url": url}))
+            .send()
+            .await;
         assert_error(&res, StatusCode::BAD_REQUEST);
     }
     assert_eq!(configs(&app, &vendor, &acme).await.as_array().unwrap().len(), 1);
@@ -260,7 +287,13 @@ async fn domains_are_validated_by_their_dns_record_only() {
         let res = app.post(&format!("{CONFIGS}/{ca_id}/domains")).bearer(&vendor).tenant(&a).json(bad).send().await;
         assert_error(&res, StatusCode::BAD_REQUEST);
     }
-    let res = app.post(&format!("{CONFIGS}/{ca_id}/domains")).bearer(&vendor).tenant(&a).json(json!({"domain": "acme.io"})).send().await;
+    let res = app
+        .post(&format!("{CONFIGS}/{ca_id}/domains"))
+        .bearer(&vendor)
+        .tenant(&a)
+        .json(json!({"domain": "acme.io"}))
+        .send()
+        .await;
     assert_error(&res, StatusCode::CONFLICT);
 
     let validate = format!("/team/resources/sso/v2/configurations/{ca_id}/domains/{d_id}/validate");
@@ -299,7 +332,10 @@ async fn domains_are_validated_by_their_dns_record_only() {
     let res = app.delete(&format!("{CONFIGS}/{cb_id}/domains/{db_id}")).bearer(&vendor).tenant(&b).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(configs(&app, &vendor, &b).await[0]["domains"], json!([]));
-    assert_error(&app.delete(&format!("{CONFIGS}/{cb_id}/domains/{d_id}")).bearer(&vendor).tenant(&b).send().await, StatusCode::NOT_FOUND);
+    assert_error(
+        &app.delete(&format!("{CONFIGS}/{cb_id}/domains/{d_id}")).bearer(&vendor).tenant(&b).send().await,
+        StatusCode::NOT_FOUND,
+    );
 }
 
 #[tokio::test]
@@ -319,7 +355,10 @@ async fn a_domain_is_validated_by_email_only_when_allowed_and_only_for_the_calle
         "allowVerifiedUsersToAddDomains": true, "skipDomainVerification": false, "bypassDomainCrossValidation": false
     })).send().await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
-    assert_eq!(app.get(&format!("{CONFIGS}/domains")).bearer(&vendor).send().await.body["allowVerifiedUsersToAddDomains"], true);
+    assert_eq!(
+        app.get(&format!("{CONFIGS}/domains")).bearer(&vendor).send().await.body["allowVerifiedUsersToAddDomains"],
+        true
+    );
 
     assert_error(&app.put(&by_email(&other)).bearer(&admin).send().await, StatusCode::BAD_REQUEST);
     assert_error(&app.put(&by_email(&own)).bearer(&vendor).tenant(&a).send().await, StatusCode::BAD_REQUEST);
@@ -337,12 +376,15 @@ async fn the_environment_force_validates_a_domain() {
     let a = app.seed_tenant("a").await;
     let c = create(&app, &vendor, Some(&a), json!({})).await;
     add_domain(&app, &vendor, &a, c["id"].as_str().unwrap(), "acme.io").await;
-    let res = app.put(&format!("{CONFIGS}/domains/ACME.io/force-validate")).bearer(&vendor).json(json!({})).send().await;
+    let res =
+        app.put(&format!("{CONFIGS}/domains/ACME.io/force-validate")).bearer(&vendor).json(json!({})).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(configs(&app, &vendor, &a).await[0]["domains"][0]["validated"], true);
-    let res = app.put(&format!("{CONFIGS}/domains/unknown.io/force-validate")).bearer(&vendor).json(json!({})).send().await;
+    let res =
+        app.put(&format!("{CONFIGS}/domains/unknown.io/force-validate")).bearer(&vendor).json(json!({})).send().await;
     assert_error(&res, StatusCode::NOT_FOUND);
-    let res = app.put(&format!("{CONFIGS}/domains/bad%20domain/force-validate")).bearer(&vendor).json(json!({})).send().await;
+    let res =
+        app.put(&format!("{CONFIGS}/domains/bad%20domain/force-validate")).bearer(&vendor).json(json!({})).send().await;
     assert_error(&res, StatusCode::BAD_REQUEST);
 }
 
@@ -365,7 +407,12 @@ async fn default_roles_and_group_mappings_name_only_roles_the_tenant_has_and_the
     let id = c["id"].as_str().unwrap();
     let roles = format!("{CONFIGS}/{id}/roles");
 
-    let res = app.put(&roles).bearer(&admin).json(json!({"roleIds": [env_role.to_string(), own_role.to_string()]})).send().await;
+    let res = app
+        .put(&roles)
+        .bearer(&admin)
+        .json(json!({"roleIds": [env_role.to_string(), own_role.to_string()]}))
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let res = app.get(&roles).bearer(&admin).send().await;
     let mut got: Vec<String> = serde_json::from_value(res.body["roleIds"].clone()).unwrap();
@@ -375,10 +422,22 @@ async fn default_roles_and_group_mappings_name_only_roles_the_tenant_has_and_the
     assert_eq!(got, want);
 
     // Another tenant's role is unknown here; a stronger role, or one with a permission the admin lacks, is refused.
-    assert_error(&app.put(&roles).bearer(&admin).json(json!({"roleIds": [b_role.to_string()]})).send().await, StatusCode::NOT_FOUND);
-    assert_error(&app.put(&roles).bearer(&admin).json(json!({"roleIds": [strong.to_string()]})).send().await, StatusCode::FORBIDDEN);
-    assert_error(&app.put(&roles).bearer(&admin).json(json!({"roleIds": [with_key.to_string()]})).send().await, StatusCode::FORBIDDEN);
-    assert_error(&app.put(&roles).bearer(&admin).json(json!({"roleIds": ["nope"]})).send().await, StatusCode::BAD_REQUEST);
+    assert_error(
+        &app.put(&roles).bearer(&admin).json(json!({"roleIds": [b_role.to_string()]})).send().await,
+        StatusCode::NOT_FOUND,
+    );
+    assert_error(
+        &app.put(&roles).bearer(&admin).json(json!({"roleIds": [strong.to_string()]})).send().await,
+        StatusCode::FORBIDDEN,
+    );
+    assert_error(
+        &app.put(&roles).bearer(&admin).json(json!({"roleIds": [with_key.to_string()]})).send().await,
+        StatusCode::FORBIDDEN,
+    );
+    assert_error(
+        &app.put(&roles).bearer(&admin).json(json!({"roleIds": ["nope"]})).send().await,
+        StatusCode::BAD_REQUEST,
+    );
     assert_eq!(app.get(&roles).bearer(&admin).send().await.body["roleIds"].as_array().unwrap().len(), 2, "unchanged");
     // The environment may grant the strong role.
     let res = app.put(&roles).bearer(&vendor).tenant(&a).json(json!({"roleIds": [strong.to_string()]})).send().await;
@@ -386,12 +445,30 @@ async fn default_roles_and_group_mappings_name_only_roles_the_tenant_has_and_the
 
     // Groups.
     let groups = format!("{CONFIGS}/{id}/groups");
-    let res = app.post(&groups).bearer(&admin).json(json!({"group": "engineers", "roleIds": [env_role.to_string()]})).send().await;
+    let res = app
+        .post(&groups)
+        .bearer(&admin)
+        .json(json!({"group": "engineers", "roleIds": [env_role.to_string()]}))
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let group_id = res.body["id"].as_str().unwrap().to_owned();
-    assert_error(&app.post(&groups).bearer(&admin).json(json!({"group": "engineers", "roleIds": []})).send().await, StatusCode::CONFLICT);
-    assert_error(&app.post(&groups).bearer(&admin).json(json!({"group": "bosses", "roleIds": [strong.to_string()]})).send().await, StatusCode::FORBIDDEN);
-    assert_error(&app.post(&groups).bearer(&admin).json(json!({"group": "", "roleIds": []})).send().await, StatusCode::BAD_REQUEST);
+    assert_error(
+        &app.post(&groups).bearer(&admin).json(json!({"group": "engineers", "roleIds": []})).send().await,
+        StatusCode::CONFLICT,
+    );
+    assert_error(
+        &app.post(&groups)
+            .bearer(&admin)
+            .json(json!({"group": "bosses", "roleIds": [strong.to_string()]}))
+            .send()
+            .await,
+        StatusCode::FORBIDDEN,
+    );
+    assert_error(
+        &app.post(&groups).bearer(&admin).json(json!({"group": "", "roleIds": []})).send().await,
+        StatusCode::BAD_REQUEST,
+    );
     assert_error(&app.post(&groups).bearer(&admin).json(json!({"group": "x"})).send().await, StatusCode::BAD_REQUEST);
     let res = app
         .patch(&format!("{groups}/{group_id}"))
@@ -438,21 +515,35 @@ async fn password_login_is_refused_only_for_validated_domains_of_enabled_configu
     let id = c["id"].as_str().unwrap();
     let d = add_domain(&app, &vendor, &a, id, "acme.io").await;
     dns.set("_saml-domain-challenge.acme.io", &[c["generatedVerification"].as_str().unwrap()]);
-    let res = app.put(&format!("/team/resources/sso/v2/configurations/{id}/domains/{}/validate", d["id"].as_str().unwrap()))
-        .bearer(&vendor).tenant(&a).send().await;
+    let res = app
+        .put(&format!("/team/resources/sso/v2/configurations/{id}/domains/{}/validate", d["id"].as_str().unwrap()))
+        .bearer(&vendor)
+        .tenant(&a)
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     let res = login("ann@acme.io").await;
     assert_error(&res, StatusCode::FORBIDDEN);
     assert!(res.error().contains("SSO"), "{}", res.text);
-    let res = app.post("/identity/resources/auth/v1/user").json(json!({"email": "ANN@Acme.io", "password": "wrong"})).send().await;
+    let res = app
+        .post("/identity/resources/auth/v1/user")
+        .json(json!({"email": "ANN@Acme.io", "password": "wrong"}))
+        .send()
+        .await;
     assert_error(&res, StatusCode::FORBIDDEN);
 
     // An excluded email still signs in with its password; removing the exclusion ends that.
     let excluded = format!("{CONFIGS}/excluded-emails");
     let res = app.post(&excluded).bearer(&vendor).json(json!({"email": "Bob@acme.io"})).send().await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
-    assert_error(&app.post(&excluded).bearer(&vendor).json(json!({"email": "bob@acme.io"})).send().await, StatusCode::CONFLICT);
-    assert_error(&app.post(&excluded).bearer(&vendor).json(json!({"email": "not-an-email"})).send().await, StatusCode::BAD_REQUEST);
+    assert_error(
+        &app.post(&excluded).bearer(&vendor).json(json!({"email": "bob@acme.io"})).send().await,
+        StatusCode::CONFLICT,
+    );
+    assert_error(
+        &app.post(&excluded).bearer(&vendor).json(json!({"email": "not-an-email"})).send().await,
+        StatusCode::BAD_REQUEST,
+    );
     assert_eq!(app.get(&excluded).bearer(&vendor).send().await.body[0]["email"], "Bob@acme.io");
     assert_eq!(login("bob@acme.io").await.status, StatusCode::OK);
     assert_error(&login("ann@acme.io").await, StatusCode::FORBIDDEN);
@@ -462,7 +553,8 @@ async fn password_login_is_refused_only_for_validated_domains_of_enabled_configu
     assert_error(&app.delete(&format!("{excluded}/bob@acme.io")).bearer(&vendor).send().await, StatusCode::NOT_FOUND);
 
     // A disabled configuration enforces nothing.
-    let res = app.patch(&format!("{CONFIGS}/{id}")).bearer(&vendor).tenant(&a).json(json!({"enabled": false})).send().await;
+    let res =
+        app.patch(&format!("{CONFIGS}/{id}")).bearer(&vendor).tenant(&a).json(json!({"enabled": false})).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(login("ann@acme.io").await.status, StatusCode::OK);
 }
@@ -474,22 +566,49 @@ async fn environment_settings_documents_default_and_are_validated() {
     let multi = format!("{CONFIGS}/multiple-sso-per-domain");
     let res = app.get(&multi).bearer(&vendor).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
-    assert_eq!((res.body["active"].clone(), res.body["unspecifiedTenantStrategy"].clone()), (json!(false), json!("BLOCK")));
-    assert_error(&app.put(&multi).bearer(&vendor).json(json!({"unspecifiedTenantStrategy": "RANDOM", "active": true, "useActiveTenant": false})).send().await, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        (res.body["active"].clone(), res.body["unspecifiedTenantStrategy"].clone()),
+        (json!(false), json!("BLOCK"))
+    );
+    assert_error(
+        &app.put(&multi)
+            .bearer(&vendor)
+            .json(json!({"unspecifiedTenantStrategy": "RANDOM", "active": true, "useActiveTenant": false}))
+            .send()
+            .await,
+        StatusCode::BAD_REQUEST,
+    );
     assert_error(&app.put(&multi).bearer(&vendor).json(json!({"active": "yes"})).send().await, StatusCode::BAD_REQUEST);
 
     let oidc = "/team/resources/sso/v1/oidc/configurations";
     assert_eq!(app.get(oidc).bearer(&vendor).send().await.body["active"], false);
-    let res = app.post(oidc).bearer(&vendor).json(json!({"active": true, "redirectUri": "https://app.example/account/oidc/callback"})).send().await;
+    let res = app
+        .post(oidc)
+        .bearer(&vendor)
+        .json(json!({"active": true, "redirectUri": "https://app.example/account/oidc/callback"}))
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let res = app.get(oidc).bearer(&vendor).send().await;
-    assert_eq!((res.body["active"].clone(), res.body["redirectUri"].clone()), (json!(true), json!("https://app.example/account/oidc/callback")));
-    assert_error(&app.post(oidc).bearer(&vendor).json(json!({"active": true, "redirectUri": "javascript:x"})).send().await, StatusCode::BAD_REQUEST);
-    assert_eq!(app.get(oidc).bearer(&vendor).send().await.body["redirectUri"], "https://app.example/account/oidc/callback");
+    assert_eq!(
+        (res.body["active"].clone(), res.body["redirectUri"].clone()),
+        (json!(true), json!("https://app.example/account/oidc/callback"))
+    );
+    assert_error(
+        &app.post(oidc).bearer(&vendor).json(json!({"active": true, "redirectUri": "javascript:x"})).send().await,
+        StatusCode::BAD_REQUEST,
+    );
+    assert_eq!(
+        app.get(oidc).bearer(&vendor).send().await.body["redirectUri"],
+        "https://app.example/account/oidc/callback"
+    );
 
     let policy = format!("{CONFIGS}/domains");
     assert_eq!(app.get(&policy).bearer(&vendor).send().await.body["skipDomainVerification"], false);
-    assert_error(&app.put(&policy).bearer(&vendor).json(json!({"skipDomainVerification": 1})).send().await, StatusCode::BAD_REQUEST);
+    assert_error(
+        &app.put(&policy).bearer(&vendor).json(json!({"skipDomainVerification": 1})).send().await,
+        StatusCode::BAD_REQUEST,
+    );
 }
 
 #[tokio::test]
@@ -515,7 +634,8 @@ async fn the_saml_service_provider_is_described_by_its_settings_certificate_and_
     let res = again.get("/team/resources/sso/v1/saml/configurations/sp-certificate").bearer(&vendor).send().await;
     assert_eq!(res.body["certificate"], cert.as_str());
 
-    create(&app, &vendor, Some(&a), json!({"spEntityId": "urn:acme&co", "acsUrl": "https://sso.acme.io/acs?x=1&y=2"})).await;
+    create(&app, &vendor, Some(&a), json!({"spEntityId": "urn:acme&co", "acsUrl": "https://sso.acme.io/acs?x=1&y=2"}))
+        .await;
     let res = app.get("/team/resources/sso/v1/saml/configurations/sp-metadata").bearer(&vendor).tenant(&a).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert!(res.headers["content-type"].to_str().unwrap().starts_with("application/xml"));
@@ -525,7 +645,10 @@ async fn the_saml_service_provider_is_described_by_its_settings_certificate_and_
     assert!(res.text.contains(&body), "the SP certificate is in the metadata");
     // A member needs the read key.
     let (_, nobody) = app.member_with("nobody@a.io", &a, &[]).await;
-    assert_error(&app.get("/team/resources/sso/v1/saml/configurations/sp-metadata").bearer(&nobody).send().await, StatusCode::FORBIDDEN);
+    assert_error(
+        &app.get("/team/resources/sso/v1/saml/configurations/sp-metadata").bearer(&nobody).send().await,
+        StatusCode::FORBIDDEN,
+    );
 }
 
 #[tokio::test]
@@ -537,7 +660,13 @@ async fn the_public_flag_says_whether_any_configuration_is_enabled() {
     assert_eq!(app.get(public).send().await.body, json!({"isActive": false}));
     let c = create(&app, &vendor, Some(&a), json!({"enabled": false})).await;
     assert_eq!(app.get(public).send().await.body, json!({"isActive": false}));
-    let res = app.patch(&format!("{CONFIGS}/{}", c["id"].as_str().unwrap())).bearer(&vendor).tenant(&a).json(json!({"enabled": true})).send().await;
+    let res = app
+        .patch(&format!("{CONFIGS}/{}", c["id"].as_str().unwrap()))
+        .bearer(&vendor)
+        .tenant(&a)
+        .json(json!({"enabled": true}))
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(app.get(public).send().await.body, json!({"isActive": true}));
     // Through the browser SDK's prefix too.
@@ -568,7 +697,8 @@ async fn the_login_lookup_follows_the_multiple_sso_per_domain_policy() {
         .await;
     let cb = create(&app, &vendor, Some(&b), json!({})).await;
     add_domain(&app, &vendor, &b, cb["id"].as_str().unwrap(), "acme.io").await;
-    let res = app.put(&format!("{CONFIGS}/domains/acme.io/force-validate")).bearer(&vendor).json(json!({})).send().await;
+    let res =
+        app.put(&format!("{CONFIGS}/domains/acme.io/force-validate")).bearer(&vendor).json(json!({})).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert!(sso.find_for_login("acme.io", None).await.is_err(), "BLOCK with two tenants");
     let named = sso.find_for_login("acme.io", Some(&crate::support::tenant(&b))).await.unwrap();
