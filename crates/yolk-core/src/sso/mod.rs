@@ -70,6 +70,9 @@ pub const MAX_CHILDREN: usize = 100;
 /// The message of a refused password login.
 pub const SSO_REQUIRED: &str = "Your organization requires signing in with SSO";
 
+// Ids are UUIDv7 (time-ordered): configurations, domains and groups made in the same millisecond (the store orders
+// by creation time, then id) still list in the order they were made.
+
 /// The SSO configuration service.
 #[derive(Clone)]
 pub struct Sso {
@@ -223,7 +226,7 @@ impl Sso {
     async fn create_checked(&self, tenant: &TenantId, req: &SsoConfigurationRequest) -> CoreResult<SsoConfiguration> {
         let now = self.clock.now();
         let mut c = SsoConfiguration {
-            id: SsoConfigurationId::from(Uuid::new_v4()),
+            id: SsoConfigurationId::from(Uuid::now_v7()),
             tenant_id: tenant.clone(),
             kind: SsoKind::Saml,
             enabled: true,
@@ -370,7 +373,7 @@ impl Sso {
         }
         let validated = self.doc::<SsoDomainPolicy>().await?.skip_domain_verification;
         let d = SsoDomain {
-            id: SsoDomainId::from(Uuid::new_v4()),
+            id: SsoDomainId::from(Uuid::now_v7()),
             configuration_id: id,
             txt_record: c.generated_verification.clone(),
             domain,
@@ -511,7 +514,7 @@ impl Sso {
             return Err(CoreError::BadRequest(format!("An SSO configuration may map at most {MAX_CHILDREN} groups")));
         }
         let role_ids = self.grantable_roles(tenant, &req.role_ids, permit.actor()).await?;
-        let g = SsoGroup { id: SsoGroupId::from(Uuid::new_v4()), configuration_id: id, group, role_ids };
+        let g = SsoGroup { id: SsoGroupId::from(Uuid::now_v7()), configuration_id: id, group, role_ids };
         self.store.add_sso_group(&g, self.clock.now()).await?;
         Ok(g)
     }
