@@ -382,6 +382,28 @@ impl SsoStore for SqlStore {
             .ok_or(StoreError::NotFound(Entity::SsoDomain))
     }
 
+    async fn force_validate_sso_domain(
+        &self,
+        domain: &str,
+        per_tenant: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(SsoDomain, TenantId)>> {
+        sqlx::query(
+            "UPDATE sso_domains SET validated = 1, updated_at = $1,
+                 claim = CASE WHEN $2 = 1
+                     THEN domain || '|' || (SELECT c.tenant_id FROM sso_configurations c WHERE c.id = configuration_id)
+                     ELSE domain END
+             WHERE domain = $3 AND validated = 0",
+        )
+        .bind(ms(now))
+        .bind(flag(per_tenant))
+        .bind(domain)
+        .execute(&self.write)
+        .await
+        .map_err(db_err)?;
+        self.sso_domains_named(domain).await
+    }
+
     async fn sso_domains_named(&self, domain: &str) -> StoreResult<Vec<(SsoDomain, TenantId)>> {
         let sql = format!(
             "SELECT d.*, c.tenant_id FROM sso_domains d JOIN sso_configurations c ON c.id = d.configuration_id

@@ -164,6 +164,16 @@ pub trait SsoStore {
         now: DateTime<Utc>,
     ) -> StoreResult<SsoDomain>;
 
+    /// Validates every unvalidated row of `domain` in one statement, each claiming the domain (or, `per_tenant`,
+    /// `<domain>|<tenantId>`): all or nothing, `Conflict(SsoDomain)` when a claim clashes. Answers the rows of the
+    /// domain afterwards (as [`SsoStore::sso_domains_named`]).
+    async fn force_validate_sso_domain(
+        &self,
+        domain: &str,
+        per_tenant: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(SsoDomain, TenantId)>>;
+
     /// Every domain row with this name (any tenant; at most [`MAX_SSO_ROWS`]), with its configuration's tenant.
     async fn sso_domains_named(&self, domain: &str) -> StoreResult<Vec<(SsoDomain, TenantId)>>;
 

@@ -453,19 +453,16 @@ impl Sso {
         self.mark_validated(tenant, &d).await
     }
 
-    /// The environment validates every unvalidated row of `domain` (in order, stopping at the first that clashes
-    /// with a validated owner: 409). 404 when no configuration has the domain.
+    /// The environment validates every unvalidated row of `domain`, all at once (409, and nothing changes, when
+    /// that would give a validated domain two owners). 404 when no configuration has the domain.
     pub async fn force_validate_domain(&self, _: &Environment, domain: &str) -> CoreResult<Vec<SsoDomain>> {
         let domain = normalize_domain(domain).map_err(CoreError::BadRequest)?;
-        let rows = self.store.sso_domains_named(&domain).await?;
+        let per_tenant = self.per_tenant_domains().await?;
+        let rows = self.store.force_validate_sso_domain(&domain, per_tenant, self.clock.now()).await?;
         if rows.is_empty() {
             return Err(CoreError::NotFound(Entity::SsoDomain));
         }
-        let mut out = Vec::with_capacity(rows.len());
-        for (d, tenant) in rows {
-            out.push(if d.validated { d } else { self.mark_validated(&tenant, &d).await? });
-        }
-        Ok(out)
+        Ok(rows.into_iter().map(|(d, _)| d).collect())
     }
 
     /// The configuration's default roles.

@@ -15,6 +15,7 @@ contract!(
     roles_are_referenced_and_deleting_one_removes_it_from_mappings,
     enforcement_needs_a_validated_domain_of_an_enabled_configuration_and_spares_excluded_emails,
     the_sp_key_is_made_once,
+    forced_validation_is_all_or_nothing,
 );
 
 fn config(tenant: &str, created: i64) -> SsoConfiguration {
@@ -233,4 +234,19 @@ async fn the_sp_key_is_made_once(db: Db) {
     assert_eq!(db.ensure_sp_key(&first).await.unwrap(), first);
     assert_eq!(db.ensure_sp_key(&second).await.unwrap(), first);
     assert_eq!(db.sp_key().await.unwrap(), Some(first));
+}
+
+async fn forced_validation_is_all_or_nothing(db: Db) {
+    db.tenants(&["t1", "t2"]).await;
+    let (a, b) = (config("t1", 1), config("t2", 2));
+    db.create_sso_configuration(&a).await.unwrap();
+    db.create_sso_configuration(&b).await.unwrap();
+    db.add_sso_domain(&domain(&a, "acme.io"), None, at(1)).await.unwrap();
+    db.add_sso_domain(&SsoDomain { created_at: at(2), ..domain(&b, "acme.io") }, None, at(1)).await.unwrap();
+    // One owner per domain: two tenants cannot both get it, and neither does.
+    assert_conflict(db.force_validate_sso_domain("acme.io", false, at(3)).await, Constraint::SsoDomain);
+    assert!(db.sso_domains_named("acme.io").await.unwrap().iter().all(|(d, _)| !d.validated));
+    let rows = db.force_validate_sso_domain("acme.io", true, at(3)).await.unwrap();
+    assert!(rows.iter().all(|(d, _)| d.validated));
+    assert!(db.force_validate_sso_domain("none.io", false, at(3)).await.unwrap().is_empty());
 }
