@@ -256,8 +256,13 @@ async fn configurations_are_created_and_updated_from_idp_metadata() {
         assert_error(&res, StatusCode::BAD_REQUEST);
     }
     assert_eq!(configs(&app, &vendor, &acme).await[0]["ssoEndpoint"], "https://idp.example/new");
-    // metadata-url: only http(s); an unreachable address is a 400, not a 500.
-    for url in ["file:///etc/passwd", "http://127.0.0.1:9/metadata"] {
+    // metadata-url: only http(s), only public addresses (no way into the private network); never a 500.
+    for url in [
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/metadata",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/",
+    ] {
         let res = app
             .post(&format!("{CONFIGS}/metadata-url"))
             .bearer(&vendor)
