@@ -653,6 +653,46 @@ impl Sso {
         Ok(found)
     }
 
+    /// The legacy single-SAML API's configuration (`sso/v1/saml/configurations`): the tenant's oldest SAML
+    /// configuration, if any.
+    pub async fn legacy_configuration<P>(&self, permit: &Permit<P>) -> CoreResult<Option<SsoConfiguration>> {
+        let list = self.store.sso_configurations(permit.tenant()?).await?;
+        Ok(list.into_iter().find(|c| c.kind == SsoKind::Saml))
+    }
+
+    /// The legacy configuration, or a 404.
+    pub async fn legacy_configuration_id<P>(&self, permit: &Permit<P>) -> CoreResult<SsoConfigurationId> {
+        self.legacy_configuration(permit).await?.map(|c| c.id).ok_or(CoreError::NotFound(Entity::SsoConfiguration))
+    }
+
+    /// Legacy save: creates the tenant's SAML configuration or updates it, then adds `domain` if it is new.
+    pub async fn legacy_save(
+        &self,
+        permit: &Permit<WriteSso>,
+        mut req: SsoConfigurationRequest,
+        domain: Option<&str>,
+    ) -> CoreResult<SsoConfiguration> {
+        req.kind = Some("saml".into());
+        let id = match self.legacy_configuration(permit).await? {
+            Some(c) => self.update(permit, c.id, req).await?.id,
+            None => self.create(permit, req).await?.id,
+        };
+        if let Some(domain) = domain.map(str::trim).filter(|d| !d.is_empty()) {
+            let name = normalize_domain(domain).map_err(CoreError::BadRequest)?;
+            if !self.configuration_by_id(id).await?.domains.iter().any(|d| d.domain == name) {
+                self.add_domain(permit, id, &name).await?;
+            }
+        }
+        self.configuration_by_id(id).await
+    }
+
+    /// Legacy: validates the legacy configuration's first domain by DNS.
+    pub async fn legacy_validate_domain(&self, permit: &Permit<WriteSso>) -> CoreResult<SsoDomain> {
+        let c = self.legacy_configuration(permit).await?.ok_or(CoreError::NotFound(Entity::SsoConfiguration))?;
+        let d = c.domains.first().ok_or(CoreError::NotFound(Entity::SsoDomain))?;
+        self.validate_domain_dns(permit, c.id, d.id).await
+    }
+
     /// One configuration in whichever tenant (for the ACS, which learns the configuration from its RelayState).
     pub async fn configuration_by_id(&self, id: SsoConfigurationId) -> CoreResult<SsoConfiguration> {
         Ok(self.store.sso_configuration(id).await?)

@@ -757,3 +757,67 @@ async fn a_magic_link_does_not_bypass_sso() {
     assert_error(&res, StatusCode::FORBIDDEN);
     assert!(res.error().contains("SSO"), "{}", res.text);
 }
+
+#[tokio::test]
+async fn the_legacy_single_saml_api_works_on_the_tenants_oldest_saml_configuration() {
+    let (app, dns) = app_with_dns().await;
+    let a = app.seed_tenant("a").await;
+    let role = app.seed_role_at_level("viewer", None, false, 10, &[]).await;
+    let (_, admin) = app.member_with("admin@a.io", &a, &[READ, WRITE]).await;
+    let legacy = "/team/resources/sso/v1/saml/configurations";
+    assert_eq!(app.get(legacy).bearer(&admin).send().await.body, json!({}));
+    for path in [
+        "/team/resources/sso/v1/saml/configurations/roles/default",
+        "/team/resources/sso/v2/saml/configurations/groups",
+    ] {
+        assert_error(&app.get(path).bearer(&admin).send().await, StatusCode::NOT_FOUND);
+    }
+
+    let res = app
+        .post(legacy)
+        .bearer(&admin)
+        .json(json!({"enabled": true, "ssoEndpoint": "https://idp.example/sso", "publicCertificate": CERT, "domain": "acme.io"}))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!((res.body["domain"].clone(), res.body["validated"].clone()), (json!("acme.io"), json!(false)));
+    let verification = res.body["generatedVerification"].as_str().unwrap().to_owned();
+    let res = app.post(legacy).bearer(&admin).json(json!({"signRequest": true, "domain": "acme.io"})).send().await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(res.body["signRequest"], true);
+    assert_eq!(res.body["domains"].as_array().unwrap().len(), 1, "the same configuration, the same domain");
+
+    let validate = "/team/resources/sso/v1/saml/validations/domain";
+    assert_error(&app.put(validate).bearer(&admin).send().await, StatusCode::BAD_REQUEST);
+    dns.set("_saml-domain-challenge.acme.io", &[&verification]);
+    assert_eq!(app.put(validate).bearer(&admin).send().await.body["validated"], true);
+
+    let res = app
+        .put("/team/resources/sso/v1/saml/configurations/metadata")
+        .bearer(&admin)
+        .json(json!({"metadata": metadata_xml("https://idp.example/meta")}))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(app.get(legacy).bearer(&admin).send().await.body["ssoEndpoint"], "https://idp.example/meta");
+
+    let roles = "/team/resources/sso/v1/saml/configurations/roles/default";
+    let res = app.post(roles).bearer(&admin).json(json!({"roleIds": [role.to_string()]})).send().await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(app.get(roles).bearer(&admin).send().await.body["roleIds"], json!([role.to_string()]));
+
+    let groups = "/team/resources/sso/v2/saml/configurations/groups";
+    let res = app.post(groups).bearer(&admin).json(json!({"group": "devs", "roleIds": []})).send().await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let id = res.body["id"].as_str().unwrap().to_owned();
+    let res = app
+        .patch(&format!("{groups}/{id}"))
+        .bearer(&admin)
+        .json(json!({"group": "eng", "roleIds": [role.to_string()]}))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(app.get(groups).bearer(&admin).send().await.body[0]["group"], "eng");
+    assert_eq!(app.delete(&format!("{groups}/{id}")).bearer(&admin).send().await.status, StatusCode::OK);
+    assert_eq!(app.get(groups).bearer(&admin).send().await.body, json!([]));
+}
