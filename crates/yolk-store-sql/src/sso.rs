@@ -109,7 +109,7 @@ struct SpKeyRow(SpKey);
 impl Decode for SpKeyRow {
     fn decode<R: RowExt>(r: &R) -> StoreResult<Self> {
         Ok(Self(SpKey {
-            private_key_pem: r.text("private_key")?,
+            private_key: yolk_domain::PrivateKey::from_stored(r.text("protection")?, r.text("private_key")?),
             certificate_pem: r.text("certificate")?,
             created_at: r.time("created_at")?,
         }))
@@ -530,10 +530,12 @@ impl SsoStore for SqlStore {
 
     async fn ensure_sp_key(&self, candidate: &SpKey) -> StoreResult<SpKey> {
         sqlx::query(
-            "INSERT INTO sso_sp_keys (slot, private_key, certificate, created_at) VALUES ('primary', $1, $2, $3)
+            "INSERT INTO sso_sp_keys (slot, private_key, protection, certificate, created_at)
+             VALUES ('primary', $1, $2, $3, $4)
              ON CONFLICT (slot) DO NOTHING",
         )
-        .bind(&candidate.private_key_pem)
+        .bind(candidate.private_key.stored_text())
+        .bind(candidate.private_key.scheme())
         .bind(&candidate.certificate_pem)
         .bind(ms(candidate.created_at))
         .execute(&self.write)

@@ -6,7 +6,7 @@
 //! validated domain's uniqueness is the `sso_domains.claim` constraint ([`Constraint::SsoDomain`]).
 
 use chrono::{DateTime, Utc};
-use yolk_domain::{RoleId, SsoConfigurationId, SsoDomainId, SsoGroupId, TenantId};
+use yolk_domain::{PrivateKey, RoleId, SsoConfigurationId, SsoDomainId, SsoGroupId, TenantId};
 
 use crate::{Mutation, StoreResult};
 
@@ -104,10 +104,10 @@ pub struct SsoExcludedEmail {
 }
 
 /// The environment's SAML service-provider key.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct SpKey {
-    /// PKCS#8 PEM of an RSA key.
-    pub private_key_pem: String,
+    /// The RSA key's PKCS#8 PEM, in clear or sealed with the master key (as the signing keys are).
+    pub private_key: PrivateKey,
     /// PEM of its self-signed X.509 certificate.
     pub certificate_pem: String,
     pub created_at: DateTime<Utc>,

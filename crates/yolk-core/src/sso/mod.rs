@@ -82,6 +82,8 @@ pub struct Sso {
     pub(crate) resolver: Arc<dyn TxtResolver>,
     /// The server's public URL (the token issuer): the ACS is under it.
     pub(crate) public_url: Arc<str>,
+    /// Seals the SP key at rest, as it seals the signing keys.
+    pub(crate) master_key: Option<Arc<crate::keys::MasterKey>>,
 }
 
 /// Whether a password login (or another password path) of `email` is refused because its domain is under SSO.
@@ -582,14 +584,16 @@ impl Sso {
 
     /// The SP's signing key and certificate, made on first use (one per environment, shared through the store).
     pub async fn sp_signing_key(&self) -> CoreResult<SpSigningKey> {
+        let master = self.master_key.clone();
         if let Some(key) = self.store.sp_key().await? {
-            return SpSigningKey::from_stored(&key);
+            return SpSigningKey::from_stored(&key, master.as_deref());
         }
         let now = self.clock.now();
-        let candidate = tokio::task::spawn_blocking(move || sp::generate_sp_key(now))
+        let sealing = master.clone();
+        let candidate = tokio::task::spawn_blocking(move || sp::generate_sp_key(now, sealing.as_deref()))
             .await
             .map_err(|e| CoreError::Internal(format!("SP keygen task: {e}")))??;
-        SpSigningKey::from_stored(&self.store.ensure_sp_key(&candidate).await?)
+        SpSigningKey::from_stored(&self.store.ensure_sp_key(&candidate).await?, master.as_deref())
     }
 
     /// The SP certificate (PEM).

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 use uuid::Uuid;
-use yolk_domain::{SsoConfigurationId, SsoDomainId, SsoGroupId};
+use yolk_domain::{PrivateKey, SsoConfigurationId, SsoDomainId, SsoGroupId};
 use yolk_store::sso::{SpKey, SsoConfiguration, SsoDomain, SsoExcludedEmail, SsoGroup, SsoKind};
 use yolk_store::{Constraint, Entity, RoleStore, SsoStore, StoreError, TenantStore};
 
@@ -229,8 +229,9 @@ async fn enforcement_needs_a_validated_domain_of_an_enabled_configuration_and_sp
 
 async fn the_sp_key_is_made_once(db: Db) {
     assert!(db.sp_key().await.unwrap().is_none());
-    let first = SpKey { private_key_pem: "k1".into(), certificate_pem: "c1".into(), created_at: at(1) };
-    let second = SpKey { private_key_pem: "k2".into(), certificate_pem: "c2".into(), created_at: at(2) };
+    let sealed = PrivateKey::Sealed { scheme: "aes-256-gcm".into(), sealed: "m.n.c".into() };
+    let first = SpKey { private_key: sealed, certificate_pem: "c1".into(), created_at: at(1) };
+    let second = SpKey { private_key: PrivateKey::Clear("k2".into()), certificate_pem: "c2".into(), created_at: at(2) };
     assert_eq!(db.ensure_sp_key(&first).await.unwrap(), first);
     assert_eq!(db.ensure_sp_key(&second).await.unwrap(), first);
     assert_eq!(db.sp_key().await.unwrap(), Some(first));

@@ -821,3 +821,21 @@ async fn the_legacy_single_saml_api_works_on_the_tenants_oldest_saml_configurati
     assert_eq!(app.delete(&format!("{groups}/{id}")).bearer(&admin).send().await.status, StatusCode::OK);
     assert_eq!(app.get(groups).bearer(&admin).send().await.body, json!([]));
 }
+
+#[tokio::test]
+async fn with_a_master_key_the_sp_key_is_sealed_at_rest() {
+    let config = yolk_server::Config {
+        master_key: Some("8f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0".to_owned().into()),
+        ..yolk_server::Config::default()
+    };
+    let app = TestApp::with_config(config).await;
+    let vendor = app.vendor_token().await;
+    let res = app.get("/team/resources/sso/v1/saml/configurations/sp-certificate").bearer(&vendor).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let stored = app.store.sp_key().await.unwrap().expect("made on first use");
+    assert!(stored.private_key.is_sealed());
+    assert!(!stored.private_key.stored_text().contains("PRIVATE KEY"));
+    let key = app.state.services.sso().sp_signing_key().await.unwrap();
+    assert!(key.private_key_pem.contains("PRIVATE KEY"));
+    assert_eq!(key.certificate_pem, res.body["certificate"].as_str().unwrap());
+}
