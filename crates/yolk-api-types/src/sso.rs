@@ -133,3 +133,13 @@ pub struct SamlVendorConfigDto {
     pub acs_url: String,
     pub sp_entity_id: String,
 }
+
+/// The legacy single-SAML API's body (`POST /resources/sso/v1/saml/configurations`): a configuration and its
+/// domain.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LegacySamlRequest {
+    #[serde(flatten)]
+    pub config: SsoConfigurationRequest,
+    pub domain: Option<String>,
+}

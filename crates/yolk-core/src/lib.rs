@@ -84,6 +84,8 @@ pub struct Services {
     webauthn: Option<Arc<::webauthn_rs::Webauthn>>,
     /// Answers DNS TXT lookups for SSO domain proofs ([`Services::with_txt_resolver`]; the system's by default).
     txt_resolver: Arc<dyn sso::TxtResolver>,
+    /// The master key, when configured ([`Services::with_master_key`]): seals the SAML SP key at rest.
+    master_key: Option<Arc<keys::MasterKey>>,
 }
 
 impl Services {
@@ -137,12 +139,19 @@ impl Services {
             app_url,
             captcha: captcha::Captcha::new(settings_for_captcha, captcha::RECAPTCHA_VERIFY_URL),
             txt_resolver: Arc::new(sso::SystemTxtResolver::default()),
+            master_key: None,
         }
     }
 
     /// The same services, SSO domain proofs looking TXT records up with `resolver` (tests answer from memory).
     pub fn with_txt_resolver(mut self, resolver: Arc<dyn sso::TxtResolver>) -> Self {
         self.txt_resolver = resolver;
+        self
+    }
+
+    /// The same services, sealing the SAML SP key with `master` (the signing keys' master key).
+    pub fn with_master_key(mut self, master: Option<keys::MasterKey>) -> Self {
+        self.master_key = master.map(Arc::new);
         self
     }
 
@@ -154,6 +163,7 @@ impl Services {
             settings: self.settings.clone(),
             resolver: self.txt_resolver.clone(),
             public_url: Arc::from(self.tokens.settings().issuer.as_str()),
+            master_key: self.master_key.clone(),
         }
     }
 

@@ -85,6 +85,10 @@ impl Passwordless {
         if user.locked {
             return Err(invalid());
         }
+        // SSO enforcement: a user whose domain is under SSO signs in through its IdP only.
+        if crate::sso::password_login_refused(self.store.as_ref(), &user.email).await? {
+            return Err(CoreError::Forbidden(crate::sso::SSO_REQUIRED.into()));
+        }
         if !user.verified {
             let verify: Mutation<yolk_domain::User> = Box::new(|u| {
                 u.verified = true;

@@ -160,6 +160,10 @@ impl Passwordless {
         if !self.store.spend_challenges(&[&challenge.id], now).await? {
             return Err(invalid());
         }
+        // SSO enforcement: a user whose domain is under SSO signs in through its IdP only.
+        if crate::sso::password_login_refused(self.store.as_ref(), &user.email).await? {
+            return Err(CoreError::Forbidden(crate::sso::SSO_REQUIRED.into()));
+        }
         let mut user = user;
         if channel == CodeChannel::Email && !user.verified {
             let verify: Mutation<User> = Box::new(|u| {

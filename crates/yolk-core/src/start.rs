@@ -75,7 +75,10 @@ pub async fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>, options: StartO
         },
         credentials,
     );
+    let master =
+        crate::keys::MasterKey::resolve(options.keys.master_key.as_deref(), options.keys.master_key_file.as_deref())?;
     let services = Services::new(store, tokens, Passwords::new(options.hash_workers), clock, options.access_ttl_ms)
+        .with_master_key(master)
         .with_channels(options.channels.clone())
         .with_app_url(&options.app_url)
         .with_captcha_url(&options.captcha_verify_url)

@@ -74,10 +74,12 @@ CREATE TABLE sso_excluded_emails (
 );
 
 -- The environment's SAML service-provider key: an RSA key (PKCS#8 PEM) and its self-signed certificate (PEM),
--- one row (`slot` = 'primary'), created once by whichever node needs it first.
+-- one row (`slot` = 'primary'), created once by whichever node needs it first. `protection` is as for
+-- `signing_keys`: `none` (clear PEM) or the scheme the master key sealed `private_key` with.
 CREATE TABLE sso_sp_keys (
     slot TEXT PRIMARY KEY,
     private_key TEXT NOT NULL,
+    protection TEXT NOT NULL,
     certificate TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );

@@ -109,7 +109,7 @@ struct SpKeyRow(SpKey);
 impl Decode for SpKeyRow {
     fn decode<R: RowExt>(r: &R) -> StoreResult<Self> {
         Ok(Self(SpKey {
-            private_key_pem: r.text("private_key")?,
+            private_key: yolk_domain::PrivateKey::from_stored(r.text("protection")?, r.text("private_key")?),
             certificate_pem: r.text("certificate")?,
             created_at: r.time("created_at")?,
         }))
@@ -382,6 +382,28 @@ impl SsoStore for SqlStore {
             .ok_or(StoreError::NotFound(Entity::SsoDomain))
     }
 
+    async fn force_validate_sso_domain(
+        &self,
+        domain: &str,
+        per_tenant: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(SsoDomain, TenantId)>> {
+        sqlx::query(
+            "UPDATE sso_domains SET validated = 1, updated_at = $1,
+                 claim = CASE WHEN $2 = 1
+                     THEN domain || '|' || (SELECT c.tenant_id FROM sso_configurations c WHERE c.id = configuration_id)
+                     ELSE domain END
+             WHERE domain = $3 AND validated = 0",
+        )
+        .bind(ms(now))
+        .bind(flag(per_tenant))
+        .bind(domain)
+        .execute(&self.write)
+        .await
+        .map_err(db_err)?;
+        self.sso_domains_named(domain).await
+    }
+
     async fn sso_domains_named(&self, domain: &str) -> StoreResult<Vec<(SsoDomain, TenantId)>> {
         let sql = format!(
             "SELECT d.*, c.tenant_id FROM sso_domains d JOIN sso_configurations c ON c.id = d.configuration_id
@@ -508,10 +530,12 @@ impl SsoStore for SqlStore {
 
     async fn ensure_sp_key(&self, candidate: &SpKey) -> StoreResult<SpKey> {
         sqlx::query(
-            "INSERT INTO sso_sp_keys (slot, private_key, certificate, created_at) VALUES ('primary', $1, $2, $3)
+            "INSERT INTO sso_sp_keys (slot, private_key, protection, certificate, created_at)
+             VALUES ('primary', $1, $2, $3, $4)
              ON CONFLICT (slot) DO NOTHING",
         )
-        .bind(&candidate.private_key_pem)
+        .bind(candidate.private_key.stored_text())
+        .bind(candidate.private_key.scheme())
         .bind(&candidate.certificate_pem)
         .bind(ms(candidate.created_at))
         .execute(&self.write)

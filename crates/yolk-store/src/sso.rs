@@ -6,7 +6,7 @@
 //! validated domain's uniqueness is the `sso_domains.claim` constraint ([`Constraint::SsoDomain`]).
 
 use chrono::{DateTime, Utc};
-use yolk_domain::{RoleId, SsoConfigurationId, SsoDomainId, SsoGroupId, TenantId};
+use yolk_domain::{PrivateKey, RoleId, SsoConfigurationId, SsoDomainId, SsoGroupId, TenantId};
 
 use crate::{Mutation, StoreResult};
 
@@ -104,10 +104,10 @@ pub struct SsoExcludedEmail {
 }
 
 /// The environment's SAML service-provider key.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct SpKey {
-    /// PKCS#8 PEM of an RSA key.
-    pub private_key_pem: String,
+    /// The RSA key's PKCS#8 PEM, in clear or sealed with the master key (as the signing keys are).
+    pub private_key: PrivateKey,
     /// PEM of its self-signed X.509 certificate.
     pub certificate_pem: String,
     pub created_at: DateTime<Utc>,
@@ -163,6 +163,16 @@ pub trait SsoStore {
         claim: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<SsoDomain>;
+
+    /// Validates every unvalidated row of `domain` in one statement, each claiming the domain (or, `per_tenant`,
+    /// `<domain>|<tenantId>`): all or nothing, `Conflict(SsoDomain)` when a claim clashes. Answers the rows of the
+    /// domain afterwards (as [`SsoStore::sso_domains_named`]).
+    async fn force_validate_sso_domain(
+        &self,
+        domain: &str,
+        per_tenant: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(SsoDomain, TenantId)>>;
 
     /// Every domain row with this name (any tenant; at most [`MAX_SSO_ROWS`]), with its configuration's tenant.
     async fn sso_domains_named(&self, domain: &str) -> StoreResult<Vec<(SsoDomain, TenantId)>>;

@@ -81,9 +81,26 @@ pub async fn fetch_metadata(url: &str) -> CoreResult<String> {
         return Err(CoreError::BadRequest("url must be an http(s) URL".into()));
     }
     let failed = || CoreError::BadRequest("Could not fetch the IdP metadata from url".into());
+    let parsed = url::Url::parse(url).map_err(|_| CoreError::BadRequest("url must be an http(s) URL".into()))?;
+    let host = parsed.host_str().ok_or_else(failed)?.trim_start_matches('[').trim_end_matches(']').to_owned();
+    let port = parsed.port_or_known_default().ok_or_else(failed)?;
+    // A tenant admin names the URL: the server must not become its way into the private network (cloud metadata,
+    // internal services). Every address the name resolves to must be public, and the request goes to the one
+    // checked (pinned), so a second resolution cannot swap it.
+    let addrs: Vec<std::net::SocketAddr> =
+        tokio::time::timeout(METADATA_FETCH_TIMEOUT, tokio::net::lookup_host((host.as_str(), port)))
+            .await
+            .map_err(|_| failed())?
+            .map_err(|_| failed())?
+            .collect();
+    let Some(addr) = addrs.first().copied() else { return Err(failed()) };
+    if addrs.iter().any(|a| !is_public(a.ip())) {
+        return Err(CoreError::BadRequest("url must name a public address".into()));
+    }
     let client = reqwest::Client::builder()
         .timeout(METADATA_FETCH_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
+        .resolve(&host, addr)
         .build()
         .map_err(|e| CoreError::Internal(format!("http client: {e}")))?;
     let mut response = client.get(url).send().await.map_err(|_| failed())?;
@@ -101,6 +118,38 @@ pub async fn fetch_metadata(url: &str) -> CoreResult<String> {
         body.extend_from_slice(&chunk);
     }
     String::from_utf8(body).map_err(|_| bad("not UTF-8"))
+}
+
+/// Whether an address is on the public internet (not loopback, private, link-local, shared, documentation,
+/// multicast, unspecified or reserved; IPv4-mapped IPv6 judged as IPv4).
+fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (first & 0xfe00) == 0xfc00
+                    || (first & 0xffc0) == 0xfe80)
+            }
+        },
+    }
 }
 
 #[cfg(test)]
@@ -135,6 +184,25 @@ mod tests {
         assert_eq!(m.sso_endpoint, "https://idp.example/redirect");
         assert_eq!(m.certificate, CERT);
         assert_eq!(parse_idp_metadata(&metadata("")).unwrap().sso_endpoint, "https://idp.example/post");
+    }
+
+    #[test]
+    fn only_public_addresses_are_fetched() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(!is_public(private.parse().unwrap()), "{private}");
+        }
+        for public in ["8.8.8.8", "2606:4700::1111"] {
+            assert!(is_public(public.parse().unwrap()), "{public}");
+        }
     }
 
     #[test]

@@ -70,6 +70,9 @@ pub const MAX_CHILDREN: usize = 100;
 /// The message of a refused password login.
 pub const SSO_REQUIRED: &str = "Your organization requires signing in with SSO";
 
+// Ids are UUIDv7 (time-ordered): configurations, domains and groups made in the same millisecond (the store orders
+// by creation time, then id) still list in the order they were made.
+
 /// The SSO configuration service.
 #[derive(Clone)]
 pub struct Sso {
@@ -79,6 +82,8 @@ pub struct Sso {
     pub(crate) resolver: Arc<dyn TxtResolver>,
     /// The server's public URL (the token issuer): the ACS is under it.
     pub(crate) public_url: Arc<str>,
+    /// Seals the SP key at rest, as it seals the signing keys.
+    pub(crate) master_key: Option<Arc<crate::keys::MasterKey>>,
 }
 
 /// Whether a password login (or another password path) of `email` is refused because its domain is under SSO.
@@ -223,7 +228,7 @@ impl Sso {
     async fn create_checked(&self, tenant: &TenantId, req: &SsoConfigurationRequest) -> CoreResult<SsoConfiguration> {
         let now = self.clock.now();
         let mut c = SsoConfiguration {
-            id: SsoConfigurationId::from(Uuid::new_v4()),
+            id: SsoConfigurationId::from(Uuid::now_v7()),
             tenant_id: tenant.clone(),
             kind: SsoKind::Saml,
             enabled: true,
@@ -370,7 +375,7 @@ impl Sso {
         }
         let validated = self.doc::<SsoDomainPolicy>().await?.skip_domain_verification;
         let d = SsoDomain {
-            id: SsoDomainId::from(Uuid::new_v4()),
+            id: SsoDomainId::from(Uuid::now_v7()),
             configuration_id: id,
             txt_record: c.generated_verification.clone(),
             domain,
@@ -450,19 +455,16 @@ impl Sso {
         self.mark_validated(tenant, &d).await
     }
 
-    /// The environment validates every unvalidated row of `domain` (in order, stopping at the first that clashes
-    /// with a validated owner: 409). 404 when no configuration has the domain.
+    /// The environment validates every unvalidated row of `domain`, all at once (409, and nothing changes, when
+    /// that would give a validated domain two owners). 404 when no configuration has the domain.
     pub async fn force_validate_domain(&self, _: &Environment, domain: &str) -> CoreResult<Vec<SsoDomain>> {
         let domain = normalize_domain(domain).map_err(CoreError::BadRequest)?;
-        let rows = self.store.sso_domains_named(&domain).await?;
+        let per_tenant = self.per_tenant_domains().await?;
+        let rows = self.store.force_validate_sso_domain(&domain, per_tenant, self.clock.now()).await?;
         if rows.is_empty() {
             return Err(CoreError::NotFound(Entity::SsoDomain));
         }
-        let mut out = Vec::with_capacity(rows.len());
-        for (d, tenant) in rows {
-            out.push(if d.validated { d } else { self.mark_validated(&tenant, &d).await? });
-        }
-        Ok(out)
+        Ok(rows.into_iter().map(|(d, _)| d).collect())
     }
 
     /// The configuration's default roles.
@@ -511,7 +513,7 @@ impl Sso {
             return Err(CoreError::BadRequest(format!("An SSO configuration may map at most {MAX_CHILDREN} groups")));
         }
         let role_ids = self.grantable_roles(tenant, &req.role_ids, permit.actor()).await?;
-        let g = SsoGroup { id: SsoGroupId::from(Uuid::new_v4()), configuration_id: id, group, role_ids };
+        let g = SsoGroup { id: SsoGroupId::from(Uuid::now_v7()), configuration_id: id, group, role_ids };
         self.store.add_sso_group(&g, self.clock.now()).await?;
         Ok(g)
     }
@@ -582,14 +584,16 @@ impl Sso {
 
     /// The SP's signing key and certificate, made on first use (one per environment, shared through the store).
     pub async fn sp_signing_key(&self) -> CoreResult<SpSigningKey> {
+        let master = self.master_key.clone();
         if let Some(key) = self.store.sp_key().await? {
-            return SpSigningKey::from_stored(&key);
+            return SpSigningKey::from_stored(&key, master.as_deref());
         }
         let now = self.clock.now();
-        let candidate = tokio::task::spawn_blocking(move || sp::generate_sp_key(now))
+        let sealing = master.clone();
+        let candidate = tokio::task::spawn_blocking(move || sp::generate_sp_key(now, sealing.as_deref()))
             .await
             .map_err(|e| CoreError::Internal(format!("SP keygen task: {e}")))??;
-        SpSigningKey::from_stored(&self.store.ensure_sp_key(&candidate).await?)
+        SpSigningKey::from_stored(&self.store.ensure_sp_key(&candidate).await?, master.as_deref())
     }
 
     /// The SP certificate (PEM).
@@ -651,6 +655,46 @@ impl Sso {
             }
         }
         Ok(found)
+    }
+
+    /// The legacy single-SAML API's configuration (`sso/v1/saml/configurations`): the tenant's oldest SAML
+    /// configuration, if any.
+    pub async fn legacy_configuration<P>(&self, permit: &Permit<P>) -> CoreResult<Option<SsoConfiguration>> {
+        let list = self.store.sso_configurations(permit.tenant()?).await?;
+        Ok(list.into_iter().find(|c| c.kind == SsoKind::Saml))
+    }
+
+    /// The legacy configuration, or a 404.
+    pub async fn legacy_configuration_id<P>(&self, permit: &Permit<P>) -> CoreResult<SsoConfigurationId> {
+        self.legacy_configuration(permit).await?.map(|c| c.id).ok_or(CoreError::NotFound(Entity::SsoConfiguration))
+    }
+
+    /// Legacy save: creates the tenant's SAML configuration or updates it, then adds `domain` if it is new.
+    pub async fn legacy_save(
+        &self,
+        permit: &Permit<WriteSso>,
+        mut req: SsoConfigurationRequest,
+        domain: Option<&str>,
+    ) -> CoreResult<SsoConfiguration> {
+        req.kind = Some("saml".into());
+        let id = match self.legacy_configuration(permit).await? {
+            Some(c) => self.update(permit, c.id, req).await?.id,
+            None => self.create(permit, req).await?.id,
+        };
+        if let Some(domain) = domain.map(str::trim).filter(|d| !d.is_empty()) {
+            let name = normalize_domain(domain).map_err(CoreError::BadRequest)?;
+            if !self.configuration_by_id(id).await?.domains.iter().any(|d| d.domain == name) {
+                self.add_domain(permit, id, &name).await?;
+            }
+        }
+        self.configuration_by_id(id).await
+    }
+
+    /// Legacy: validates the legacy configuration's first domain by DNS.
+    pub async fn legacy_validate_domain(&self, permit: &Permit<WriteSso>) -> CoreResult<SsoDomain> {
+        let c = self.legacy_configuration(permit).await?.ok_or(CoreError::NotFound(Entity::SsoConfiguration))?;
+        let d = c.domains.first().ok_or(CoreError::NotFound(Entity::SsoDomain))?;
+        self.validate_domain_dns(permit, c.id, d.id).await
     }
 
     /// One configuration in whichever tenant (for the ACS, which learns the configuration from its RelayState).

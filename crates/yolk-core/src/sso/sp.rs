@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use yolk_domain::PrivateKey;
 use yolk_store::sso::SpKey;
 
+use crate::keys::MasterKey;
 use crate::{CoreError, CoreResult};
 
 /// The SP key in the forms a signer needs.
@@ -33,13 +34,18 @@ pub(crate) fn pem_body(pem: &str) -> String {
     pem.lines().filter(|l| !l.starts_with("-----")).flat_map(|l| l.chars()).filter(|c| !c.is_whitespace()).collect()
 }
 
+/// The name the SP key is sealed under (the envelope's associated data; no signing key has it).
+pub(crate) const SP_KEY_ID: &str = "saml-sp";
+
 impl SpSigningKey {
-    pub(crate) fn from_stored(key: &SpKey) -> CoreResult<Self> {
+    /// Opens a stored SP key (a sealed one with `master`).
+    pub(crate) fn from_stored(key: &SpKey, master: Option<&MasterKey>) -> CoreResult<Self> {
+        let private_key_pem = crate::keys::envelope::open(master, SP_KEY_ID, &key.private_key)?;
         let private_key_der = STANDARD
-            .decode(pem_body(&key.private_key_pem))
+            .decode(pem_body(&private_key_pem))
             .map_err(|_| CoreError::Internal("stored SP key is not PEM".into()))?;
         Ok(Self {
-            private_key_pem: key.private_key_pem.clone(),
+            private_key_pem,
             private_key_der,
             certificate_pem: key.certificate_pem.clone(),
             certificate_base64: pem_body(&key.certificate_pem),
@@ -47,8 +53,9 @@ impl SpSigningKey {
     }
 }
 
-/// A new RSA-2048 key and its self-signed certificate (CN `yolk SAML SP`). Slow-ish: call off the async threads.
-pub(crate) fn generate_sp_key(now: DateTime<Utc>) -> CoreResult<SpKey> {
+/// A new RSA-2048 key and its self-signed certificate (CN `yolk SAML SP`), the key sealed with `master` when
+/// there is one. Slow-ish: call off the async threads.
+pub(crate) fn generate_sp_key(now: DateTime<Utc>, master: Option<&MasterKey>) -> CoreResult<SpKey> {
     let signing = crate::keys::generate_signing_key(now)?;
     let PrivateKey::Clear(private_key_pem) = signing.private_key else {
         return Err(CoreError::Internal("new key is sealed".into()));
@@ -59,7 +66,11 @@ pub(crate) fn generate_sp_key(now: DateTime<Utc>) -> CoreResult<SpKey> {
         .map_err(|e| CoreError::Internal(format!("SP certificate: {e}")))?;
     params.distinguished_name.push(rcgen::DnType::CommonName, "yolk SAML SP");
     let cert = params.self_signed(&pair).map_err(|e| CoreError::Internal(format!("SP certificate: {e}")))?;
-    Ok(SpKey { private_key_pem, certificate_pem: cert.pem(), created_at: now })
+    let private_key = match master {
+        Some(m) => crate::keys::envelope::seal(m, SP_KEY_ID, &private_key_pem)?,
+        None => PrivateKey::Clear(private_key_pem),
+    };
+    Ok(SpKey { private_key, certificate_pem: cert.pem(), created_at: now })
 }
 
 /// Escapes text for an XML attribute value or element content.
@@ -109,8 +120,8 @@ mod tests {
 
     #[test]
     fn the_sp_key_is_an_rsa_key_with_a_certificate_and_the_metadata_parses() {
-        let key = generate_sp_key(Utc::now()).unwrap();
-        let signing = SpSigningKey::from_stored(&key).unwrap();
+        let key = generate_sp_key(Utc::now(), None).unwrap();
+        let signing = SpSigningKey::from_stored(&key, None).unwrap();
         assert!(aws_lc_rs::rsa::KeyPair::from_pkcs8(&signing.private_key_der).is_ok());
         assert!(key.certificate_pem.starts_with("-----BEGIN CERTIFICATE-----"));
         let xml = sp_metadata_xml(

@@ -15,4 +15,5 @@ mod password_queue;
 mod routing;
 mod security;
 mod spec_coverage;
+mod team;
 mod tenants;

@@ -12,7 +12,12 @@ async fn every_page_load_call_answers_without_a_token_in_the_sdks_shapes() {
     let expect = [
         ("/flags", json!({})),
         ("/metadata?entityName=adminBox", json!({"rows": [{"configuration": {}}]})),
-        ("/metadata?entityName=saml", json!({"rows": []})),
+        (
+            "/metadata?entityName=saml",
+            json!({"rows": [{"configuration": {
+                "acsUrl": "http://127.0.0.1:8080/auth/saml/callback", "spEntityId": "http://127.0.0.1:8080"
+            }}]}),
+        ),
         ("/vendors/public", json!({"name": "yolk", "logo": "", "icon": "", "whiteLabelMode": false})),
         ("/identity/resources/sso/v2", json!([])),
         ("/identity/resources/sso/custom/v1", json!({"providers": []})),

@@ -76,6 +76,13 @@ impl TestApp {
         Self { state: boot.state, store: self.store.clone(), clock: self.clock.clone(), db: self.db.clone(), service }
     }
 
+    /// This app with its services changed by `change` (say, a test's DNS resolver), over the same store.
+    pub fn with_services(mut self, change: impl FnOnce(yolk_core::Services) -> yolk_core::Services) -> Self {
+        self.state.services = change(self.state.services.clone());
+        self.service = yolk_server::app(self.state.clone());
+        self
+    }
+
     /// A request to `path`.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder<'_> {
         RequestBuilder { app: self, method, path: path.to_owned(), headers: Vec::new(), body: None, peer: None }

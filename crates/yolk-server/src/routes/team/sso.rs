@@ -10,8 +10,8 @@ use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use yolk_api_types::sso::{
-    SamlVendorConfigDto, SsoConfigurationDto, SsoConfigurationRequest, SsoDomainDto, SsoDomainRequest,
-    SsoExcludedEmailDto, SsoExcludedEmailRequest, SsoGroupDto, SsoGroupRequest, SsoMetadataRequest,
+    LegacySamlRequest, SamlVendorConfigDto, SsoConfigurationDto, SsoConfigurationRequest, SsoDomainDto,
+    SsoDomainRequest, SsoExcludedEmailDto, SsoExcludedEmailRequest, SsoGroupDto, SsoGroupRequest, SsoMetadataRequest,
     SsoMetadataUrlRequest, SsoRolesRequest,
 };
 use yolk_domain::fe_permissions::{ReadSso, WriteSso};
@@ -20,7 +20,7 @@ use yolk_domain::sso_settings::{MultipleSsoPerDomain, OidcSettings, SsoDomainPol
 use yolk_domain::{SsoConfigurationId, SsoDomainId, SsoGroupId};
 
 use crate::convert::{sso_configuration_dto, sso_domain_dto, sso_excluded_email_dto, sso_group_dto};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, TenantScope, VendorAuth};
 use crate::state::AppState;
 
@@ -73,6 +73,16 @@ pub fn router() -> Router<AppState> {
         )
         .route("/resources/sso/v1/configurations/domains", put(put_domain_policy).get(get_domain_policy))
         .route("/resources/sso/v1/oidc/configurations", get(get_oidc_settings).post(put_oidc_settings))
+        // The SDK's legacy single-SAML API: the tenant's oldest SAML configuration.
+        .route("/resources/sso/v1/saml/configurations", get(get_legacy_saml).post(save_legacy_saml))
+        .route("/resources/sso/v1/saml/configurations/metadata", put(put_legacy_saml_metadata))
+        .route("/resources/sso/v1/saml/validations/domain", put(validate_legacy_saml_domain))
+        .route("/resources/sso/v1/saml/configurations/roles/default", get(get_legacy_roles).post(set_legacy_roles))
+        .route("/resources/sso/v2/saml/configurations/groups", get(get_legacy_groups).post(create_legacy_group))
+        .route(
+            "/resources/sso/v2/saml/configurations/groups/{groupId}",
+            patch(update_legacy_group).delete(delete_legacy_group),
+        )
 }
 
 /// The SAML SP settings in force: `{acsUrl, spEntityId}`. A member needs `fe.secure.read.samlConfig`.
@@ -345,7 +355,7 @@ async fn document_or_default<D: SettingsDocument + Default>(
             Some(stored) => serde_json::to_value(stored),
             None => serde_json::to_value(D::default()),
         }
-        .map_err(|e| crate::error::ApiError::Internal(e.to_string()))?,
+        .map_err(|e| ApiError::Internal(e.to_string()))?,
     ))
 }
 
@@ -356,7 +366,7 @@ async fn put_document<D: SettingsDocument>(
     body: Value,
 ) -> ApiResult<Created<Value>> {
     let stored = state.services.settings.put_document::<D>(env, None, body).await?;
-    let value = serde_json::to_value(stored).map_err(|e| crate::error::ApiError::Internal(e.to_string()))?;
+    let value = serde_json::to_value(stored).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((StatusCode::CREATED, Json(value)))
 }
 
@@ -400,4 +410,125 @@ async fn put_oidc_settings(
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Created<Value>> {
     put_document::<OidcSettings>(&env, &state, body).await
+}
+
+/// The legacy `ISamlConfiguration`: the configuration with its first domain as `domain` / `validated`.
+fn legacy_dto(c: &yolk_store::sso::SsoConfiguration) -> ApiResult<Value> {
+    let mut v = serde_json::to_value(sso_configuration_dto(c)).map_err(|e| ApiError::Internal(e.to_string()))?;
+    if let (Some(obj), Some(d)) = (v.as_object_mut(), c.domains.first()) {
+        obj.insert("domain".into(), json!(d.domain));
+        obj.insert("validated".into(), json!(d.validated));
+    }
+    Ok(v)
+}
+
+/// Legacy: the tenant's SAML configuration (`{}` when it has none).
+async fn get_legacy_saml(scope: TenantScope, State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let permit = scope.require::<ReadSso>()?;
+    match state.services.sso().legacy_configuration(&permit).await? {
+        Some(c) => Ok(Json(legacy_dto(&c)?)),
+        None => Ok(Json(json!({}))),
+    }
+}
+
+/// Legacy: creates or updates the tenant's SAML configuration (and adds `domain`).
+async fn save_legacy_saml(
+    scope: TenantScope,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LegacySamlRequest>,
+) -> ApiResult<Created<Value>> {
+    let permit = scope.require::<WriteSso>()?;
+    let c = state.services.sso().legacy_save(&permit, body.config, body.domain.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(legacy_dto(&c)?)))
+}
+
+/// Legacy: the tenant's SAML configuration from IdP metadata XML (created if it has none).
+async fn put_legacy_saml_metadata(
+    scope: TenantScope,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SsoMetadataRequest>,
+) -> ApiResult<Json<Value>> {
+    let permit = scope.require::<WriteSso>()?;
+    let sso = state.services.sso();
+    let c = match sso.legacy_configuration(&permit).await? {
+        Some(c) => sso.update_from_metadata(&permit, c.id, &body.metadata).await?,
+        None => sso.create_from_metadata(&permit, &body.metadata).await?,
+    };
+    Ok(Json(legacy_dto(&c)?))
+}
+
+/// Legacy: validates the configuration's domain by its DNS TXT record.
+async fn validate_legacy_saml_domain(
+    scope: TenantScope,
+    State(state): State<AppState>,
+) -> ApiResult<Json<SsoDomainDto>> {
+    let permit = scope.require::<WriteSso>()?;
+    Ok(Json(sso_domain_dto(&state.services.sso().legacy_validate_domain(&permit).await?)))
+}
+
+/// Legacy: the default roles `{roleIds}`.
+async fn get_legacy_roles(scope: TenantScope, State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let permit = scope.require::<ReadSso>()?;
+    let sso = state.services.sso();
+    let roles = sso.default_roles(&permit, sso.legacy_configuration_id(&permit).await?).await?;
+    let ids: Vec<String> = roles.iter().map(ToString::to_string).collect();
+    Ok(Json(json!({"roleIds": ids})))
+}
+
+/// Legacy: replaces the default roles.
+async fn set_legacy_roles(
+    scope: TenantScope,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SsoRolesRequest>,
+) -> ApiResult<Created<Value>> {
+    let permit = scope.require::<WriteSso>()?;
+    let sso = state.services.sso();
+    let roles = sso.set_default_roles(&permit, sso.legacy_configuration_id(&permit).await?, &body.role_ids).await?;
+    let ids: Vec<String> = roles.iter().map(ToString::to_string).collect();
+    Ok((StatusCode::CREATED, Json(json!({"roleIds": ids}))))
+}
+
+/// Legacy v2: the group mappings.
+async fn get_legacy_groups(scope: TenantScope, State(state): State<AppState>) -> ApiResult<Json<Vec<SsoGroupDto>>> {
+    let permit = scope.require::<ReadSso>()?;
+    let sso = state.services.sso();
+    let groups = sso.groups(&permit, sso.legacy_configuration_id(&permit).await?).await?;
+    Ok(Json(groups.iter().map(sso_group_dto).collect()))
+}
+
+/// Legacy v2: maps a group (201).
+async fn create_legacy_group(
+    scope: TenantScope,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SsoGroupRequest>,
+) -> ApiResult<Created<SsoGroupDto>> {
+    let permit = scope.require::<WriteSso>()?;
+    let sso = state.services.sso();
+    let g = sso.add_group(&permit, sso.legacy_configuration_id(&permit).await?, body).await?;
+    Ok((StatusCode::CREATED, Json(sso_group_dto(&g))))
+}
+
+/// Legacy v2: replaces a group mapping.
+async fn update_legacy_group(
+    scope: TenantScope,
+    State(state): State<AppState>,
+    ApiPath(group): ApiPath<SsoGroupId>,
+    ApiJson(body): ApiJson<SsoGroupRequest>,
+) -> ApiResult<Json<SsoGroupDto>> {
+    let permit = scope.require::<WriteSso>()?;
+    let sso = state.services.sso();
+    let g = sso.update_group(&permit, sso.legacy_configuration_id(&permit).await?, group, body).await?;
+    Ok(Json(sso_group_dto(&g)))
+}
+
+/// Legacy v2: deletes a group mapping.
+async fn delete_legacy_group(
+    scope: TenantScope,
+    State(state): State<AppState>,
+    ApiPath(group): ApiPath<SsoGroupId>,
+) -> ApiResult<StatusCode> {
+    let permit = scope.require::<WriteSso>()?;
+    let sso = state.services.sso();
+    sso.delete_group(&permit, sso.legacy_configuration_id(&permit).await?, group).await?;
+    Ok(StatusCode::OK)
 }

@@ -1,0 +1,3 @@
+//! team/sso.json: SSO configuration.
+
+mod sso;
