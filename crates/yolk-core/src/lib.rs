@@ -23,6 +23,7 @@ pub mod phone_numbers;
 pub mod recovery;
 pub mod recovery_sms;
 pub mod roles;
+pub mod scim;
 pub mod secrets;
 pub mod settings;
 pub mod start;
@@ -221,6 +222,16 @@ impl Services {
             password_check: self.password_check.clone(),
             delivery: self.delivery.clone(),
             app_url: self.app_url.clone(),
+        }
+    }
+
+    /// SCIM connections and the SCIM protocol.
+    pub fn scim(&self) -> scim::Scim {
+        scim::Scim {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            users: self.users.clone(),
+            access: self.access.clone(),
         }
     }
 

@@ -36,6 +36,7 @@ mod passwords;
 mod permissions;
 mod roles;
 mod rows;
+mod scim;
 mod secrets;
 mod sessions;
 mod settings;
@@ -374,6 +375,11 @@ const UNIQUE: &[(&str, &str, Constraint)] = &[
     ),
     ("mfa_devices_credential", "mfa_devices.credential_id", Constraint::WebAuthnCredential),
     ("passkeys_credential_id_key", "passkeys.credential_id", Constraint::WebAuthnCredential),
+    (
+        "scim_users_connection_id_user_name_norm_key",
+        "scim_users.connection_id, scim_users.user_name_norm",
+        Constraint::ScimUserName,
+    ),
 ];
 
 fn unique_constraint(raw: &str) -> Option<Constraint> {

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../migrations/0016_webauthn.sql")),
     (17, include_str!("../migrations/0017_user_phone_numbers_verification.sql")),
     (18, include_str!("../migrations/0018_user_tasks_and_temporary_users.sql")),
+    (20, include_str!("../migrations/0020_scim.sql")),
 ];
 
 const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"

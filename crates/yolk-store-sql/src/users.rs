@@ -129,15 +129,18 @@ pub(crate) fn like_escape(s: &str) -> String {
     out
 }
 
-#[async_trait::async_trait]
-impl UserStore for SqlStore {
-    async fn create_user(&self, new: &NewUser) -> StoreResult<User> {
-        let u = &new.user;
-        let mut tx = self.write.begin().await.map_err(db_err)?;
-        let mut tally = Tally::default();
-        if let Some(t) = &new.new_tenant {
-            crate::tenants::insert_tenant(&mut tx, t, &mut tally).await?;
-        }
+/// Inserts a new user (its tenant first when `new.new_tenant`, its login address, its membership when
+/// `new.tenant_id`), counted in `tally`, inside the caller's transaction: what `create_user` commits, and what SCIM
+/// provisioning writes with its directory record in one transaction.
+pub(crate) async fn insert_new_user(
+    tx: &mut sqlx::AnyConnection,
+    new: &NewUser,
+    tally: &mut Tally,
+) -> StoreResult<()> {
+    let u = &new.user;
+    if let Some(t) = &new.new_tenant {
+        crate::tenants::insert_tenant(&mut *tx, t, tally).await?;
+    }
         bind_new_user(
             sqlx::query(
                 "INSERT INTO users (id, email, email_norm, username, name, phone_number, profile_picture_url, metadata,
@@ -152,7 +155,7 @@ impl UserStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        crate::identifiers::claim_login_email(&mut tx, u).await?;
+        crate::identifiers::claim_login_email(&mut *tx, u).await?;
         tally.users(1, u.invisible);
         if let Some(tenant_id) = &new.tenant_id {
             let keys = UserKeys { created_at: ms(u.created_at), invisible: u.invisible };
@@ -164,11 +167,20 @@ impl UserStore for SqlStore {
                 pending: false,
                 created_at: u.created_at,
             };
-            insert_membership(&mut tx, &m, &mut tally).await?;
+            insert_membership(&mut *tx, &m, tally).await?;
         }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl UserStore for SqlStore {
+    async fn create_user(&self, new: &NewUser) -> StoreResult<User> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let mut tally = Tally::default();
+        insert_new_user(&mut tx, new, &mut tally).await?;
         tally.apply(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
-        Ok(u.clone())
+        Ok(new.user.clone())
     }
 
     async fn get_user(&self, id: UserId) -> StoreResult<User> {

@@ -27,6 +27,12 @@ pub enum Entity {
     TenantInvite,
     /// A task on users (bulk invite, bulk roles).
     Task,
+    /// A SCIM connection (provisioning configuration).
+    ScimConnection,
+    /// A SCIM-provisioned user of a connection.
+    ScimUser,
+    /// A SCIM-provisioned group of a connection.
+    ScimGroup,
 }
 
 impl Entity {
@@ -48,6 +54,9 @@ impl Entity {
             Self::PhoneNumber => "Phone number not found",
             Self::TenantInvite => "Invitation not found",
             Self::Task => "Task not found",
+            Self::ScimConnection => "SCIM configuration not found",
+            Self::ScimUser => "Resource not found",
+            Self::ScimGroup => "Resource not found",
         }
     }
 
@@ -69,6 +78,9 @@ impl Entity {
             Self::PhoneNumber => "Phone number",
             Self::TenantInvite => "Invitation",
             Self::Task => "Task",
+            Self::ScimConnection => "SCIM configuration",
+            Self::ScimUser => "SCIM user",
+            Self::ScimGroup => "SCIM group",
         }
     }
 }
@@ -103,6 +115,8 @@ pub enum Constraint {
     WebAuthnCredential,
     /// A phone number the user already has among its numbers.
     OwnPhoneNumber,
+    /// A SCIM user's `userName` within its connection (case-insensitive).
+    ScimUserName,
 }
 
 impl Constraint {
@@ -122,6 +136,7 @@ impl Constraint {
             Self::PhoneNumber => "Phone number already in use",
             Self::WebAuthnCredential => "This authenticator is already registered",
             Self::OwnPhoneNumber => "The user already has this phone number",
+            Self::ScimUserName => "A user with this userName already exists",
         }
     }
 }

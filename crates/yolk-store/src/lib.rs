@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod passwords;
 pub mod permissions;
 pub mod roles;
+pub mod scim;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;
@@ -35,6 +36,7 @@ pub use outbox::OutboxStore;
 pub use passwords::PasswordHistoryStore;
 pub use permissions::PermissionStore;
 pub use roles::RoleStore;
+pub use scim::ScimStore;
 pub use secrets::{LiveSecret, SecretPurpose, SecretStore};
 pub use sessions::{RotateOutcome, SessionGrant, SessionStore, TenantAccess, TokenGrants};
 pub use settings::SettingsStore;
@@ -72,6 +74,7 @@ pub trait Store:
     + IdentifierStore
     + TenantInviteStore
     + TaskStore
+    + ScimStore
     + Send
     + Sync
     + 'static

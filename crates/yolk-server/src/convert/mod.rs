@@ -5,6 +5,7 @@ mod auth;
 mod identifiers;
 mod me;
 mod roles;
+pub mod scim;
 mod tenants;
 mod users;
 
