@@ -51,6 +51,7 @@ async fn list_filters_by_tenant_source_name_and_id() {
     let a = app.seed_tenant("a").await;
     let b = app.seed_tenant("b").await;
     let (ida, _) = connection(&app, &vendor, &a, true).await;
+    app.clock.advance_secs(1);
     let res = app
         .post(CONFIGS)
         .bearer(&vendor)

@@ -13,6 +13,7 @@ pub const SCIM: &str = "/directory/resources/scim/v2";
 
 /// A new connection of `tenant` (through the API, as the environment): `(id, token)`.
 pub async fn connection(app: &TestApp, vendor: &str, tenant: &str, sync: bool) -> (String, String) {
+    app.clock.advance_secs(1);
     let res = app
         .post(CONFIGS)
         .bearer(vendor)
@@ -38,6 +39,8 @@ pub fn scim_user(user_name: &str, email: &str) -> Value {
 
 /// Creates a SCIM user through the service (asserting 201); its id.
 pub async fn create_scim_user(app: &TestApp, token: &str, user_name: &str, email: &str) -> String {
+    // Records list oldest first: a second apart, so the order is the creation order.
+    app.clock.advance_secs(1);
     let res = app.post(&format!("{SCIM}/Users")).bearer(token).json(scim_user(user_name, email)).send().await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     res.body["id"].as_str().unwrap().to_owned()

@@ -89,7 +89,7 @@ async fn a_created_user_is_a_member_of_the_tenant_and_reads_back() {
     assert!(res.headers[header::LOCATION].to_str().unwrap().ends_with(&format!("/Users/{id}")));
 
     // The tenant's users list shows it: a yolk user with the same id, no password, provider scim2.
-    assert_eq!(tenant_emails(&app, &vendor, &t).await, ["ann@acme.io"]);
+    assert_eq!(tenant_emails(&app, &vendor, &t).await, ["Ann@Acme.io"]);
     let user = app.store.get_user(UserId::parse(&id).unwrap()).await.unwrap();
     assert_eq!(user.provider, "scim2");
     assert_eq!(user.name.as_deref(), Some("Ann Lee"));
