@@ -53,6 +53,7 @@ unset_vars=()
 for v in $(compgen -e); do
   [[ "$v" == YOLK_* ]] && unset_vars+=(-u "$v")
 done
+: >"$work/yolk.log"
 env "${unset_vars[@]}" NO_COLOR=1 YOLK_LOG=info "$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data" \
   --client-id "$client_id" --api-key "$api_key" >"$work/yolk.log" 2>&1 &
 pid=$!

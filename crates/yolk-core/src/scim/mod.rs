@@ -475,7 +475,10 @@ pub fn user_document(u: &ScimUser) -> Value {
         _ => serde_json::Map::new(),
     };
     doc.insert("userName".into(), Value::String(u.user_name.clone()));
-    doc.insert("active".into(), Value::Bool(u.active));
+    // The record's `active` is authoritative; it is shown when the client set it (absent means active).
+    if doc.contains_key("active") || !u.active {
+        doc.insert("active".into(), Value::Bool(u.active));
+    }
     match &u.external_id {
         Some(x) => doc.insert("externalId".into(), Value::String(x.clone())),
         None => doc.remove("externalId"),

@@ -39,7 +39,7 @@ pub struct UserInput {
     /// The primary email, else the first.
     pub email: Option<String>,
     pub active: bool,
-    /// The resource to keep (server-owned attributes removed, `active` as a boolean).
+    /// The resource to keep (server-owned attributes removed, `active` as a boolean when sent).
     pub resource: Value,
 }
 
@@ -136,8 +136,13 @@ pub fn parse_user(body: &Value) -> Result<UserInput, ScimError> {
     };
     let mut resource = m.clone();
     resource.retain(|k, _| !SERVER_OWNED.iter().any(|o| k.eq_ignore_ascii_case(o)));
-    resource.retain(|k, _| !k.eq_ignore_ascii_case("active"));
-    resource.insert("active".into(), Value::Bool(active));
+    // `active` is kept only when the client sent it (a removed one stays removed; absent means active).
+    if get(m, "active").is_some_and(|v| !v.is_null()) {
+        resource.retain(|k, _| !k.eq_ignore_ascii_case("active"));
+        resource.insert("active".into(), Value::Bool(active));
+    } else {
+        resource.retain(|k, _| !k.eq_ignore_ascii_case("active"));
+    }
     Ok(UserInput { user_name, external_id, display_name, full_name, email, active, resource: Value::Object(resource) })
 }
 

@@ -9,7 +9,7 @@ use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get, post};
 use axum::Router;
 use serde_json::{Value, json};
 use yolk_core::scim::{MAX_RESULTS, ScimClient, ScimError, ScimPage};
@@ -27,18 +27,48 @@ const SCIM_JSON: &str = "application/scim+json";
 /// SCIM protocol routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/resources/scim/v2/ServiceProviderConfig", get(service_provider_config))
-        .route("/resources/scim/v2/Schemas", get(schemas))
-        .route("/resources/scim/v2/Schemas/{id}", get(schema))
-        .route("/resources/scim/v2/ResourceTypes", get(resource_types))
-        .route("/resources/scim/v2/ResourceTypes/{id}", get(resource_type))
-        .route("/resources/scim/v2/Users", get(list_users).post(create_user))
-        .route("/resources/scim/v2/Users/{id}", get(get_user).put(replace_user).patch(patch_user).delete(delete_user))
-        .route("/resources/scim/v2/Groups", get(list_groups).post(create_group))
+        .route("/resources/scim/v2/ServiceProviderConfig", get(service_provider_config).fallback(method_not_allowed))
+        .route("/resources/scim/v2/Schemas", get(schemas).fallback(method_not_allowed))
+        .route("/resources/scim/v2/Schemas/{id}", get(schema).fallback(method_not_allowed))
+        .route("/resources/scim/v2/ResourceTypes", get(resource_types).fallback(method_not_allowed))
+        .route("/resources/scim/v2/ResourceTypes/{id}", get(resource_type).fallback(method_not_allowed))
+        .route("/resources/scim/v2/Users", get(list_users).post(create_user).fallback(method_not_allowed))
+        .route("/resources/scim/v2/Users/.search", post(search_users).fallback(method_not_allowed))
+        .route(
+            "/resources/scim/v2/Users/{id}",
+            get(get_user).put(replace_user).patch(patch_user).delete(delete_user).fallback(method_not_allowed),
+        )
+        .route("/resources/scim/v2/Groups", get(list_groups).post(create_group).fallback(method_not_allowed))
+        .route("/resources/scim/v2/Groups/.search", post(search_groups).fallback(method_not_allowed))
         .route(
             "/resources/scim/v2/Groups/{id}",
-            get(get_group).put(replace_group).patch(patch_group).delete(delete_group),
+            get(get_group).put(replace_group).patch(patch_group).delete(delete_group).fallback(method_not_allowed),
         )
+        .route("/resources/scim/v2/.search", post(search_all).fallback(method_not_allowed))
+        .route("/resources/scim/v2", any(unknown_endpoint))
+        .route("/resources/scim/v2/{*rest}", any(unknown_endpoint))
+}
+
+/// A method the endpoint does not support: 405 with a SCIM error.
+async fn method_not_allowed() -> ScimApiError {
+    ScimApiError(ScimError { status: 405, scim_type: None, detail: "Method not allowed".into(), retry_after_secs: None })
+}
+
+/// `POST /.search` over every resource type at once: not supported (501, as RFC 7644 §3.12 says); the
+/// resource types' own `/.search` are.
+async fn search_all(ScimAuth(_): ScimAuth) -> ScimApiError {
+    ScimApiError(ScimError {
+        status: 501,
+        scim_type: None,
+        detail: "Searching several resource types at once is not supported: use /Users/.search or /Groups/.search"
+            .into(),
+        retry_after_secs: None,
+    })
+}
+
+/// A path under the service that names no endpoint: 404 with a SCIM error.
+async fn unknown_endpoint() -> ScimApiError {
+    ScimApiError(ScimError::not_found("No such SCIM endpoint"))
 }
 
 /// A SCIM error response.
@@ -65,7 +95,7 @@ impl From<crate::error::ApiError> for ScimApiError {
 impl IntoResponse for ScimApiError {
     fn into_response(self) -> Response {
         let e = self.0;
-        let detail = if e.status >= 500 && e.status != 503 {
+        let detail = if e.status >= 500 && e.status != 503 && e.status != 501 {
             tracing::error!(error = %e.detail, "internal error");
             "Internal server error".to_owned()
         } else {
@@ -260,6 +290,59 @@ pub async fn delete_user(
 ) -> ScimResult<StatusCode> {
     state.services.scim().delete_user(&client, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A `SearchRequest` body (RFC 7644 §3.4.3) as the query parameters a `GET` list takes.
+fn search_params(body: &Bytes) -> ScimResult<HashMap<String, String>> {
+    let v = json_body(body)?;
+    let Value::Object(m) = v else {
+        return Err(ScimApiError(ScimError::bad_request("invalidSyntax", "The body must be a JSON object")));
+    };
+    let mut p = HashMap::new();
+    for (k, v) in m {
+        let text = match v {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+            _ => continue,
+        };
+        p.insert(k, text);
+    }
+    Ok(p)
+}
+
+/// `POST /Users/.search`.
+pub async fn search_users(
+    State(state): State<AppState>,
+    ScimAuth(client): ScimAuth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ScimResult<Response> {
+    let p = search_params(&body)?;
+    let ScimPage { items, total, start_index } = state
+        .services
+        .scim()
+        .list_users(&client, p.get("filter").map(String::as_str), int_param(&p, "startIndex")?, int_param(&p, "count")?)
+        .await?;
+    let base = base_url(&headers);
+    Ok(list_response(total, start_index, items.iter().map(|u| project(scim_user_json(u, &base), &p)).collect()))
+}
+
+/// `POST /Groups/.search`.
+pub async fn search_groups(
+    State(state): State<AppState>,
+    ScimAuth(client): ScimAuth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ScimResult<Response> {
+    let p = search_params(&body)?;
+    let ScimPage { items, total, start_index } = state
+        .services
+        .scim()
+        .list_groups(&client, p.get("filter").map(String::as_str), int_param(&p, "startIndex")?, int_param(&p, "count")?)
+        .await?;
+    let base = base_url(&headers);
+    Ok(list_response(total, start_index, items.iter().map(|g| project(scim_group_json(g, &base), &p)).collect()))
 }
 
 // ----- Groups -----
