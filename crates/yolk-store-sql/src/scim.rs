@@ -120,7 +120,13 @@ fn filter_sql(f: &ScimFilter, table: Table, args: &mut Vec<String>) -> StoreResu
     })
 }
 
-fn compare_sql(attr: ScimAttr, op: ScimOp, value: &ScimValue, table: Table, args: &mut Vec<String>) -> StoreResult<String> {
+fn compare_sql(
+    attr: ScimAttr,
+    op: ScimOp,
+    value: &ScimValue,
+    table: Table,
+    args: &mut Vec<String>,
+) -> StoreResult<String> {
     let invalid = |m: &str| StoreError::Invalid(m.to_owned());
     let (column, folded) = match (attr, table) {
         (ScimAttr::Id, _) => ("id", false),
@@ -364,7 +370,8 @@ impl ScimStore for SqlStore {
     }
 
     async fn get_scim_connection(&self, id: &str, tenant: Option<&TenantId>) -> StoreResult<ScimConnection> {
-        let rows: Vec<ScimConnection> = self.fetch_bounded("SELECT * FROM scim_connections WHERE id = $1", &[id.into()]).await?;
+        let rows: Vec<ScimConnection> =
+            self.fetch_bounded("SELECT * FROM scim_connections WHERE id = $1", &[id.into()]).await?;
         rows.into_iter()
             .find(|c| tenant.is_none_or(|t| &c.tenant_id == t))
             .ok_or(StoreError::NotFound(Entity::ScimConnection))

@@ -156,8 +156,12 @@ pub trait ScimStore {
     /// its membership: `member.user.id` must be the record's id) in the same transaction.
     /// `Conflict(ScimUserName)` for a taken `userName` in the connection, `Conflict(UserEmail)`/`Conflict(Username)`
     /// when the yolk user's identifier is taken, `NotFound(ScimConnection)` when the connection is gone.
-    async fn create_scim_user(&self, user: &ScimUser, member: Option<&NewUser>, now: DateTime<Utc>)
-    -> StoreResult<ScimUser>;
+    async fn create_scim_user(
+        &self,
+        user: &ScimUser,
+        member: Option<&NewUser>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ScimUser>;
 
     /// The connection's user with this id; `NotFound(ScimUser)` otherwise (another connection's included).
     async fn get_scim_user(&self, connection: &str, id: UserId) -> StoreResult<ScimUser>;

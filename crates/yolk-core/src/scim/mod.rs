@@ -250,8 +250,14 @@ impl Scim {
 
     /// The yolk user a new record stands for, through the one user-creation rule: the record's email (else its
     /// userName when that is an address) as login email, else the userName as username.
-    async fn member_for(&self, client: &ScimClient, id: UserId, input: &UserInput) -> ScimResult<yolk_store::users::NewUser> {
-        let email = input.email.clone().or_else(|| Email::parse(&input.user_name).ok().map(|_| input.user_name.clone()));
+    async fn member_for(
+        &self,
+        client: &ScimClient,
+        id: UserId,
+        input: &UserInput,
+    ) -> ScimResult<yolk_store::users::NewUser> {
+        let email =
+            input.email.clone().or_else(|| Email::parse(&input.user_name).ok().map(|_| input.user_name.clone()));
         let username = if email.is_none() { Some(input.user_name.clone()) } else { None };
         let fields = NewUserFields {
             email,
@@ -288,7 +294,8 @@ impl Scim {
         let now = self.clock.now();
         // The connection as it is now (its sync flag may have changed since the token was checked).
         let connection = self.store.get_scim_connection(&client.connection.id, None).await?;
-        let member = if connection.sync_to_user_management { Some(self.member_for(client, id, &input).await?) } else { None };
+        let member =
+            if connection.sync_to_user_management { Some(self.member_for(client, id, &input).await?) } else { None };
         let mut record = Self::record(client, id, input, now);
         record.member = member.is_some();
 
@@ -336,10 +343,15 @@ impl Scim {
         let next = Self::record(client, id, input, now);
         let updated = self
             .store
-            .update_scim_user(&client.connection.id, id, Box::new(move |u| {
-                *u = ScimUser { created_at: u.created_at, member: u.member, ..next };
-                Ok(())
-            }), now)
+            .update_scim_user(
+                &client.connection.id,
+                id,
+                Box::new(move |u| {
+                    *u = ScimUser { created_at: u.created_at, member: u.member, ..next };
+                    Ok(())
+                }),
+                now,
+            )
             .await
             .map_err(conflict_as_uniqueness)?;
         self.access.invalidate();
@@ -357,7 +369,9 @@ impl Scim {
         input
             .members
             .iter()
-            .map(|m| UserId::parse(m).map_err(|_| ScimError::bad_request("invalidValue", format!("Unknown member {m}"))))
+            .map(|m| {
+                UserId::parse(m).map_err(|_| ScimError::bad_request("invalidValue", format!("Unknown member {m}")))
+            })
             .collect()
     }
 
@@ -462,7 +476,12 @@ fn unknown_member(e: StoreError) -> ScimError {
 fn conflict_as_uniqueness(e: StoreError) -> ScimError {
     match e {
         StoreError::Conflict(c @ (Constraint::ScimUserName | Constraint::UserEmail | Constraint::Username)) => {
-            ScimError { status: 409, scim_type: Some("uniqueness"), detail: c.message().to_owned(), retry_after_secs: None }
+            ScimError {
+                status: 409,
+                scim_type: Some("uniqueness"),
+                detail: c.message().to_owned(),
+                retry_after_secs: None,
+            }
         }
         other => other.into(),
     }

@@ -371,7 +371,9 @@ fn matches(item: &Value, filter: &[(String, Value)]) -> bool {
     let Some(o) = item.as_object() else { return false };
     filter.iter().all(|(field, want)| match (get(o, field), want) {
         (Some(Value::String(have)), Value::String(w)) => have.eq_ignore_ascii_case(w),
-        (Some(have), Value::String(w)) if have.is_boolean() => boolean(have, field).ok() == boolean(&Value::String(w.clone()), field).ok(),
+        (Some(have), Value::String(w)) if have.is_boolean() => {
+            boolean(have, field).ok() == boolean(&Value::String(w.clone()), field).ok()
+        }
         (Some(have), w) => have == w,
         (None, _) => false,
     })
@@ -488,11 +490,15 @@ mod tests {
     #[test]
     fn value_paths() {
         let u = json!({"userName": "a", "emails": [{"type": "work", "value": "a@x.io", "primary": true}]});
-        let d = patch(u.clone(), json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "b@x.io"}]))
-            .unwrap();
+        let d =
+            patch(u.clone(), json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "b@x.io"}]))
+                .unwrap();
         assert_eq!(parse_user(&d).unwrap().email.as_deref(), Some("b@x.io"));
-        let d = patch(json!({"userName": "a"}), json!([{"op": "add", "path": "emails[type eq \"work\"].value", "value": "c@x.io"}]))
-            .unwrap();
+        let d = patch(
+            json!({"userName": "a"}),
+            json!([{"op": "add", "path": "emails[type eq \"work\"].value", "value": "c@x.io"}]),
+        )
+        .unwrap();
         assert_eq!(parse_user(&d).unwrap().email.as_deref(), Some("c@x.io"));
         let d = patch(u, json!([{"op": "replace", "path": "name.givenName", "value": "Ann"}])).unwrap();
         assert_eq!(parse_user(&d).unwrap().full_name.as_deref(), Some("Ann"));

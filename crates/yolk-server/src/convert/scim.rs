@@ -20,7 +20,12 @@ pub fn connection_dto(c: &ScimConnection) -> ScimConnectionDto {
     }
 }
 
-fn meta(kind: &str, location: String, created: chrono::DateTime<chrono::Utc>, modified: chrono::DateTime<chrono::Utc>) -> Value {
+fn meta(
+    kind: &str,
+    location: String,
+    created: chrono::DateTime<chrono::Utc>,
+    modified: chrono::DateTime<chrono::Utc>,
+) -> Value {
     json!({
         "resourceType": kind,
         "created": rfc3339(created),

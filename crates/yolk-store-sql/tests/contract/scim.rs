@@ -122,20 +122,35 @@ async fn users_are_scoped_to_their_connection_and_members_follow_them(db: Db) {
 
     // Deactivating disables the membership (and revokes its sessions); activating enables it.
     db.session(ann.id, "t1", "ann-session").await;
-    let off = db.update_scim_user("c1", ann.id, Box::new(|u| {
-        u.active = false;
-        Ok(())
-    }), at(5)).await.unwrap();
+    let off = db
+        .update_scim_user(
+            "c1",
+            ann.id,
+            Box::new(|u| {
+                u.active = false;
+                Ok(())
+            }),
+            at(5),
+        )
+        .await
+        .unwrap();
     assert!(!off.active);
     assert!(off.member, "the mutation cannot change what the store owns");
     let m = db.memberships(&[ann.id]).await.unwrap().remove(&ann.id).unwrap();
     assert!(m[0].disabled);
     db.assert_revoked("ann-session").await;
-    db.update_scim_user("c1", ann.id, Box::new(|u| {
-        u.active = true;
-        u.display_name = Some("Ann Lee".into());
-        Ok(())
-    }), at(6)).await.unwrap();
+    db.update_scim_user(
+        "c1",
+        ann.id,
+        Box::new(|u| {
+            u.active = true;
+            u.display_name = Some("Ann Lee".into());
+            Ok(())
+        }),
+        at(6),
+    )
+    .await
+    .unwrap();
     let m = db.memberships(&[ann.id]).await.unwrap().remove(&ann.id).unwrap();
     assert!(!m[0].disabled);
     assert_eq!(db.get_user(ann.id).await.unwrap().name.as_deref(), Some("Ann Lee"));
@@ -144,10 +159,17 @@ async fn users_are_scoped_to_their_connection_and_members_follow_them(db: Db) {
     assert_not_found(db.delete_scim_user("c2", ann.id, at(7)).await, Entity::ScimUser);
     // A rename onto a taken userName changes nothing.
     let bob = member(&db, "c1", "t1", "bob", 8).await;
-    let clash = db.update_scim_user("c1", bob.id, Box::new(|u| {
-        u.user_name = "Ann".into();
-        Ok(())
-    }), at(9)).await;
+    let clash = db
+        .update_scim_user(
+            "c1",
+            bob.id,
+            Box::new(|u| {
+                u.user_name = "Ann".into();
+                Ok(())
+            }),
+            at(9),
+        )
+        .await;
     assert_conflict(clash, Constraint::ScimUserName);
     assert_eq!(db.get_scim_user("c1", bob.id).await.unwrap().user_name, "bob");
 
@@ -227,17 +249,32 @@ async fn groups_keep_members_of_their_connection_only(db: Db) {
     assert_eq!(db.get_scim_group("c1", "g1").await.unwrap().members, vec![ann.id]);
     assert_not_found(db.get_scim_group("c2", "g1").await, Entity::ScimGroup);
     let eve_id = eve.id;
-    let r = db.update_scim_group("c1", "g1", Box::new(move |g| {
-        g.members.push(eve_id);
-        Ok(())
-    }), at(5)).await;
+    let r = db
+        .update_scim_group(
+            "c1",
+            "g1",
+            Box::new(move |g| {
+                g.members.push(eve_id);
+                Ok(())
+            }),
+            at(5),
+        )
+        .await;
     assert_not_found(r, Entity::ScimUser);
     let bob_id = bob.id;
-    let g = db.update_scim_group("c1", "g1", Box::new(move |g| {
-        g.members = vec![bob_id];
-        g.display_name = "Admins".into();
-        Ok(())
-    }), at(5)).await.unwrap();
+    let g = db
+        .update_scim_group(
+            "c1",
+            "g1",
+            Box::new(move |g| {
+                g.members = vec![bob_id];
+                g.display_name = "Admins".into();
+                Ok(())
+            }),
+            at(5),
+        )
+        .await
+        .unwrap();
     assert_eq!(g.members, vec![bob.id]);
     let f = ScimFilter::Compare { attr: ScimAttr::DisplayName, op: ScimOp::Eq, value: ScimValue::Str("admins".into()) };
     let (found, total) = db.list_scim_groups("c1", Some(&f), page(10, 0)).await.unwrap();

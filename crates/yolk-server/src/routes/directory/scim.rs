@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use axum::Router;
 use serde_json::{Value, json};
 use yolk_core::scim::{MAX_RESULTS, ScimClient, ScimError, ScimPage};
 
@@ -51,7 +51,12 @@ pub fn router() -> Router<AppState> {
 
 /// A method the endpoint does not support: 405 with a SCIM error.
 async fn method_not_allowed() -> ScimApiError {
-    ScimApiError(ScimError { status: 405, scim_type: None, detail: "Method not allowed".into(), retry_after_secs: None })
+    ScimApiError(ScimError {
+        status: 405,
+        scim_type: None,
+        detail: "Method not allowed".into(),
+        retry_after_secs: None,
+    })
 }
 
 /// `POST /.search` over every resource type at once: not supported (501, as RFC 7644 §3.12 says); the
@@ -154,16 +159,18 @@ fn base_url(headers: &HeaderMap) -> String {
 }
 
 /// The query's parameters (a malformed query string is `invalidValue`).
-fn params(q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>) -> ScimResult<HashMap<String, String>> {
+fn params(
+    q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
+) -> ScimResult<HashMap<String, String>> {
     q.map(|Query(m)| m).map_err(|e| ScimApiError(ScimError::bad_request("invalidValue", e.body_text())))
 }
 
 fn int_param(p: &HashMap<String, String>, name: &str) -> ScimResult<Option<i64>> {
     p.get(name)
         .map(|v| {
-            v.trim().parse::<i64>().map_err(|_| {
-                ScimApiError(ScimError::bad_request("invalidValue", format!("{name} must be an integer")))
-            })
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| ScimApiError(ScimError::bad_request("invalidValue", format!("{name} must be an integer"))))
         })
         .transpose()
 }
@@ -339,7 +346,12 @@ pub async fn search_groups(
     let ScimPage { items, total, start_index } = state
         .services
         .scim()
-        .list_groups(&client, p.get("filter").map(String::as_str), int_param(&p, "startIndex")?, int_param(&p, "count")?)
+        .list_groups(
+            &client,
+            p.get("filter").map(String::as_str),
+            int_param(&p, "startIndex")?,
+            int_param(&p, "count")?,
+        )
         .await?;
     let base = base_url(&headers);
     Ok(list_response(total, start_index, items.iter().map(|g| project(scim_group_json(g, &base), &p)).collect()))
@@ -358,7 +370,12 @@ pub async fn list_groups(
     let ScimPage { items, total, start_index } = state
         .services
         .scim()
-        .list_groups(&client, p.get("filter").map(String::as_str), int_param(&p, "startIndex")?, int_param(&p, "count")?)
+        .list_groups(
+            &client,
+            p.get("filter").map(String::as_str),
+            int_param(&p, "startIndex")?,
+            int_param(&p, "count")?,
+        )
         .await?;
     let base = base_url(&headers);
     Ok(list_response(total, start_index, items.iter().map(|g| project(scim_group_json(g, &base), &p)).collect()))

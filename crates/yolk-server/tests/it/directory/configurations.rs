@@ -94,10 +94,16 @@ async fn bad_input_is_a_400_and_changes_nothing() {
     assert_error(&res, StatusCode::BAD_REQUEST);
     let res = app.post(CONFIGS).bearer(&vendor).tenant("no-such-tenant").json(json!({ "source": "okta" })).send().await;
     assert_error(&res, StatusCode::NOT_FOUND);
-    let res = app.patch(&format!("{CONFIGS}/nope")).bearer(&vendor).json(json!({ "syncToUserManagement": true })).send().await;
+    let res = app
+        .patch(&format!("{CONFIGS}/nope"))
+        .bearer(&vendor)
+        .json(json!({ "syncToUserManagement": true }))
+        .send()
+        .await;
     assert_error(&res, StatusCode::NOT_FOUND);
     let (id, _) = connection(&app, &vendor, &t, true).await;
-    let res = app.patch(&format!("{CONFIGS}/{id}")).bearer(&vendor).json(json!({ "syncToUserManagement": "x" })).send().await;
+    let res =
+        app.patch(&format!("{CONFIGS}/{id}")).bearer(&vendor).json(json!({ "syncToUserManagement": "x" })).send().await;
     assert_error(&res, StatusCode::BAD_REQUEST);
     let res = app.get(CONFIGS).bearer(&vendor).send().await;
     assert_eq!(res.body.as_array().unwrap().len(), 1);
@@ -133,8 +139,13 @@ async fn another_tenants_header_cannot_reach_a_connection() {
     let (id, _) = connection(&app, &vendor, &a, true).await;
     let res = app.get(&format!("{CONFIGS}/{id}")).bearer(&vendor).tenant(&b).send().await;
     assert_error(&res, StatusCode::NOT_FOUND);
-    let res =
-        app.patch(&format!("{CONFIGS}/{id}")).bearer(&vendor).tenant(&b).json(json!({ "syncToUserManagement": false })).send().await;
+    let res = app
+        .patch(&format!("{CONFIGS}/{id}"))
+        .bearer(&vendor)
+        .tenant(&b)
+        .json(json!({ "syncToUserManagement": false }))
+        .send()
+        .await;
     assert_error(&res, StatusCode::NOT_FOUND);
     let res = app.delete(&format!("{CONFIGS}/{id}")).bearer(&vendor).tenant(&b).send().await;
     assert_error(&res, StatusCode::NOT_FOUND);
@@ -148,13 +159,24 @@ async fn patch_sets_sync_for_later_provisioning() {
     let vendor = app.vendor_token().await;
     let t = app.seed_tenant("acme").await;
     let (id, token) = connection(&app, &vendor, &t, true).await;
-    let res = app.patch(&format!("{CONFIGS}/{id}")).bearer(&vendor).tenant(&t).json(json!({ "syncToUserManagement": false })).send().await;
+    let res = app
+        .patch(&format!("{CONFIGS}/{id}"))
+        .bearer(&vendor)
+        .tenant(&t)
+        .json(json!({ "syncToUserManagement": false }))
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text);
     let one = app.get(&format!("{CONFIGS}/{id}")).bearer(&vendor).send().await;
     assert_eq!(one.body["syncToUserManagement"], false);
     create_scim_user(&app, &token, "dir-only", "dir@acme.io").await;
     assert!(tenant_emails(&app, &vendor, &t).await.is_empty(), "not synced: no member");
-    let res = app.patch(&format!("{CONFIGS}/{id}")).bearer(&vendor).json(json!({ "syncToUserManagement": true })).send().await;
+    let res = app
+        .patch(&format!("{CONFIGS}/{id}"))
+        .bearer(&vendor)
+        .json(json!({ "syncToUserManagement": true }))
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
     create_scim_user(&app, &token, "member", "member@acme.io").await;
     assert_eq!(tenant_emails(&app, &vendor, &t).await, ["member@acme.io"]);
@@ -177,7 +199,10 @@ async fn users_count_counts_the_connections_users() {
     assert_eq!(app.get(&count).bearer(&vendor).send().await.body["count"], 2);
     app.delete(&format!("{SCIM}/Users/{u}")).bearer(&token).send().await;
     assert_eq!(app.get(&format!("/frontegg{count}")).bearer(&vendor).send().await.body["count"], 1);
-    assert_error(&app.get("/directory/resources/scim/temp/nope/Users/count").bearer(&vendor).send().await, StatusCode::NOT_FOUND);
+    assert_error(
+        &app.get("/directory/resources/scim/temp/nope/Users/count").bearer(&vendor).send().await,
+        StatusCode::NOT_FOUND,
+    );
 }
 
 #[tokio::test]
@@ -201,12 +226,8 @@ async fn delete_revokes_the_token_and_keeps_members_unless_delete_all() {
         let (id, token) = connection(&app, &vendor, &t, true).await;
         let e1 = format!("one-{with_body}@acme.io");
         create_scim_user(&app, &token, &e1, &e1).await;
-        let g = app
-            .post(&format!("{SCIM}/Groups"))
-            .bearer(&token)
-            .json(json!({ "displayName": "admins" }))
-            .send()
-            .await;
+        let g =
+            app.post(&format!("{SCIM}/Groups")).bearer(&token).json(json!({ "displayName": "admins" })).send().await;
         assert_eq!(g.status, StatusCode::CREATED, "{}", g.text);
         let res = if with_body {
             app.delete(&format!("{CONFIGS}/{id}")).bearer(&vendor).json(json!({ "deleteAll": true })).send().await

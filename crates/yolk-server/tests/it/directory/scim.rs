@@ -76,7 +76,8 @@ async fn a_created_user_is_a_member_of_the_tenant_and_reads_back() {
     let vendor = app.vendor_token().await;
     let t = app.seed_tenant("acme").await;
     let (_, token) = connection(&app, &vendor, &t, true).await;
-    let res = app.post(&format!("{SCIM}/Users")).bearer(&token).json(scim_user("ann@acme.io", "Ann@Acme.io")).send().await;
+    let res =
+        app.post(&format!("{SCIM}/Users")).bearer(&token).json(scim_user("ann@acme.io", "Ann@Acme.io")).send().await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     assert_eq!(res.headers[header::CONTENT_TYPE], "application/scim+json");
     let id = res.body["id"].as_str().unwrap().to_owned();
@@ -137,7 +138,12 @@ async fn bad_user_input_is_a_scim_400_or_409_and_changes_nothing() {
         assert_scim_error(&app.get(&format!("{users}/{id}")).bearer(&token).send().await, StatusCode::NOT_FOUND, None);
         let res = app.delete(&format!("{users}/{id}")).bearer(&token).send().await;
         assert_scim_error(&res, StatusCode::NOT_FOUND, None);
-        let res = app.patch(&format!("{users}/{id}")).bearer(&token).json(patch(json!([{"op": "replace", "path": "active", "value": false}]))).send().await;
+        let res = app
+            .patch(&format!("{users}/{id}"))
+            .bearer(&token)
+            .json(patch(json!([{"op": "replace", "path": "active", "value": false}])))
+            .send()
+            .await;
         assert_scim_error(&res, StatusCode::NOT_FOUND, None);
     }
 }
@@ -169,9 +175,15 @@ async fn filters_and_paging() {
     assert_eq!(names(&res), ["bob"]);
     assert_eq!(res.body["totalResults"], 1);
     assert_eq!(names(&list(&format!("filter={}", enc(r#"externalId eq "ext-carl""#))).await), ["carl"]);
-    assert_eq!(names(&list(&format!("filter={}", enc(r#"emails[type eq "work"].value eq "dana@acme.io""#))).await), ["dana"]);
+    assert_eq!(
+        names(&list(&format!("filter={}", enc(r#"emails[type eq "work"].value eq "dana@acme.io""#))).await),
+        ["dana"]
+    );
     assert_eq!(names(&list(&format!("filter={}", enc(r#"emails.value co "eve@""#))).await), ["eve"]);
-    assert_eq!(names(&list(&format!("filter={}", enc(r#"userName sw "a" or userName eq "eve""#))).await), ["ann", "eve"]);
+    assert_eq!(
+        names(&list(&format!("filter={}", enc(r#"userName sw "a" or userName eq "eve""#))).await),
+        ["ann", "eve"]
+    );
     assert_eq!(names(&list(&format!("filter={}", enc(r#"userName sw "a" and active eq true"#))).await), ["ann"]);
     assert!(names(&list(&format!("filter={}", enc(r#"userName eq "nobody""#))).await).is_empty());
     // Paging: 1-based startIndex, count, totalResults of everything.
@@ -197,9 +209,7 @@ async fn filters_and_paging() {
 }
 
 fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 #[tokio::test]
@@ -223,7 +233,11 @@ async fn deactivation_ends_the_users_sessions_and_reactivation_lets_it_back() {
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(res.body["active"], false);
     assert_eq!(me(&app, &session).await, StatusCode::UNAUTHORIZED, "a deactivated user's token is refused");
-    let login = app.post("/identity/resources/auth/v1/user").json(json!({ "email": "ann@acme.io", "password": PASSWORD })).send().await;
+    let login = app
+        .post("/identity/resources/auth/v1/user")
+        .json(json!({ "email": "ann@acme.io", "password": PASSWORD }))
+        .send()
+        .await;
     assert_ne!(login.status, StatusCode::OK, "nor can it sign in: {}", login.text);
 
     // Entra: a path and a string boolean.
@@ -257,7 +271,11 @@ async fn a_user_provisioned_inactive_cannot_sign_in() {
     let res = app.post(&format!("{SCIM}/Users")).bearer(&token).json(body).send().await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     give_password(&app, res.body["id"].as_str().unwrap()).await;
-    let login = app.post("/identity/resources/auth/v1/user").json(json!({ "email": "ann@acme.io", "password": PASSWORD })).send().await;
+    let login = app
+        .post("/identity/resources/auth/v1/user")
+        .json(json!({ "email": "ann@acme.io", "password": PASSWORD }))
+        .send()
+        .await;
     assert_ne!(login.status, StatusCode::OK, "{}", login.text);
 }
 
@@ -295,7 +313,12 @@ async fn put_replaces_and_patch_edits_attributes() {
     assert_eq!(res.body["name"]["familyName"], "Lee");
     assert!(res.body.get("externalId").is_none());
     // Renaming onto another user's userName: 409, nothing changes.
-    let res = app.patch(&url).bearer(&token).json(patch(json!([{ "op": "replace", "path": "userName", "value": "BOB" }]))).send().await;
+    let res = app
+        .patch(&url)
+        .bearer(&token)
+        .json(patch(json!([{ "op": "replace", "path": "userName", "value": "BOB" }])))
+        .send()
+        .await;
     assert_scim_error(&res, StatusCode::CONFLICT, Some("uniqueness"));
     assert_eq!(app.get(&url).bearer(&token).send().await.body["userName"], "ann.lee");
     // Malformed patches.
@@ -335,7 +358,12 @@ async fn without_sync_users_are_directory_records_only() {
     assert!(app.store.get_user(UserId::parse(&id).unwrap()).await.is_err(), "no yolk user");
     let res = app.get(&format!("{SCIM}/Users/{id}")).bearer(&token).send().await;
     assert_eq!(res.status, StatusCode::OK);
-    let res = app.patch(&format!("{SCIM}/Users/{id}")).bearer(&token).json(patch(json!([{ "op": "replace", "path": "active", "value": false }]))).send().await;
+    let res = app
+        .patch(&format!("{SCIM}/Users/{id}"))
+        .bearer(&token)
+        .json(patch(json!([{ "op": "replace", "path": "active", "value": false }])))
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     let res = app.delete(&format!("{SCIM}/Users/{id}")).bearer(&token).send().await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
@@ -350,7 +378,12 @@ async fn another_connections_token_cannot_see_or_touch_a_user_or_group() {
     let (_, token_a) = connection(&app, &vendor, &a, true).await;
     let (_, token_b) = connection(&app, &vendor, &b, true).await;
     let id = create_scim_user(&app, &token_a, "ann", "ann@a.io").await;
-    let g = app.post(&format!("{SCIM}/Groups")).bearer(&token_a).json(json!({ "displayName": "g", "members": [{ "value": id }] })).send().await;
+    let g = app
+        .post(&format!("{SCIM}/Groups"))
+        .bearer(&token_a)
+        .json(json!({ "displayName": "g", "members": [{ "value": id }] }))
+        .send()
+        .await;
     let gid = g.body["id"].as_str().unwrap().to_owned();
     let user = format!("{SCIM}/Users/{id}");
     let group = format!("{SCIM}/Groups/{gid}");
@@ -358,7 +391,11 @@ async fn another_connections_token_cannot_see_or_touch_a_user_or_group() {
     assert_scim_error(&app.get(&group).bearer(&token_b).send().await, StatusCode::NOT_FOUND, None);
     let off = patch(json!([{ "op": "replace", "path": "active", "value": false }]));
     assert_scim_error(&app.patch(&user).bearer(&token_b).json(off).send().await, StatusCode::NOT_FOUND, None);
-    assert_scim_error(&app.put(&user).bearer(&token_b).json(scim_user("x", "x@b.io")).send().await, StatusCode::NOT_FOUND, None);
+    assert_scim_error(
+        &app.put(&user).bearer(&token_b).json(scim_user("x", "x@b.io")).send().await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
     assert_scim_error(&app.delete(&user).bearer(&token_b).send().await, StatusCode::NOT_FOUND, None);
     assert_scim_error(&app.delete(&group).bearer(&token_b).send().await, StatusCode::NOT_FOUND, None);
     // Its lists do not show them, even by filter.
@@ -367,7 +404,12 @@ async fn another_connections_token_cannot_see_or_touch_a_user_or_group() {
     let res = app.get(&format!("{SCIM}/Groups")).bearer(&token_b).send().await;
     assert_eq!(res.body["totalResults"], 0);
     // Nor can it put A's user into its own group.
-    let res = app.post(&format!("{SCIM}/Groups")).bearer(&token_b).json(json!({ "displayName": "steal", "members": [{ "value": id }] })).send().await;
+    let res = app
+        .post(&format!("{SCIM}/Groups"))
+        .bearer(&token_b)
+        .json(json!({ "displayName": "steal", "members": [{ "value": id }] }))
+        .send()
+        .await;
     assert_scim_error(&res, StatusCode::BAD_REQUEST, Some("invalidValue"));
     // A's user is untouched and still a member of A only.
     assert_eq!(app.get(&user).bearer(&token_a).send().await.body["active"], true);
@@ -384,20 +426,31 @@ async fn groups_crud_members_and_filters() {
     let ann = create_scim_user(&app, &token, "ann", "ann@acme.io").await;
     let bob = create_scim_user(&app, &token, "bob", "bob@acme.io").await;
     let groups = format!("{SCIM}/Groups");
-    let res = app.post(&groups).bearer(&token).json(json!({ "displayName": "Admins", "externalId": "g-1", "members": [{ "value": ann }] })).send().await;
+    let res = app
+        .post(&groups)
+        .bearer(&token)
+        .json(json!({ "displayName": "Admins", "externalId": "g-1", "members": [{ "value": ann }] }))
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let gid = res.body["id"].as_str().unwrap().to_owned();
     assert_eq!(res.body["members"][0]["value"], ann.as_str());
     let url = format!("{groups}/{gid}");
     let members = |res: &TestResponse| -> Vec<String> {
-        let mut m: Vec<String> = res.body["members"].as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap().to_owned()).collect();
+        let mut m: Vec<String> =
+            res.body["members"].as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap().to_owned()).collect();
         m.sort();
         m
     };
     let mut both = vec![ann.clone(), bob.clone()];
     both.sort();
     // Okta adds members.
-    let res = app.patch(&url).bearer(&token).json(patch(json!([{ "op": "add", "path": "members", "value": [{ "value": bob }] }]))).send().await;
+    let res = app
+        .patch(&url)
+        .bearer(&token)
+        .json(patch(json!([{ "op": "add", "path": "members", "value": [{ "value": bob }] }])))
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(members(&res), both);
     // Entra removes one by a value path, and renames.
@@ -420,14 +473,24 @@ async fn groups_crud_members_and_filters() {
     let res = app.get(&format!("{groups}?filter=userName%20eq%20%22x%22")).bearer(&token).send().await;
     assert_scim_error(&res, StatusCode::BAD_REQUEST, Some("invalidFilter"));
     // PUT replaces members.
-    let res = app.put(&url).bearer(&token).json(json!({ "displayName": "Owners", "members": [{ "value": ann }, { "value": bob }] })).send().await;
+    let res = app
+        .put(&url)
+        .bearer(&token)
+        .json(json!({ "displayName": "Owners", "members": [{ "value": ann }, { "value": bob }] }))
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(members(&res), both);
     // A deleted user leaves its groups.
     app.delete(&format!("{SCIM}/Users/{ann}")).bearer(&token).send().await;
     assert_eq!(members(&app.get(&url).bearer(&token).send().await), [bob.clone()]);
     // Unknown members and bad bodies.
-    let res = app.post(&groups).bearer(&token).json(json!({ "displayName": "x", "members": [{ "value": "nope" }] })).send().await;
+    let res = app
+        .post(&groups)
+        .bearer(&token)
+        .json(json!({ "displayName": "x", "members": [{ "value": "nope" }] }))
+        .send()
+        .await;
     assert_scim_error(&res, StatusCode::BAD_REQUEST, Some("invalidValue"));
     let res = app.post(&groups).bearer(&token).json(json!({ "members": [] })).send().await;
     assert_scim_error(&res, StatusCode::BAD_REQUEST, None);
