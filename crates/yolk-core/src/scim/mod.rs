@@ -299,7 +299,7 @@ impl Scim {
         let mut record = Self::record(client, id, input, now);
         record.member = member.is_some();
 
-        Ok(self.store.create_scim_user(&record, member.as_ref(), now).await.map_err(conflict_as_uniqueness)?)
+        self.store.create_scim_user(&record, member.as_ref(), now).await.map_err(conflict_as_uniqueness)
     }
 
     /// `GET /Users/{id}`.
@@ -388,7 +388,7 @@ impl Scim {
             created_at: now,
             updated_at: now,
         };
-        Ok(self.store.create_scim_group(&group, now).await.map_err(unknown_member)?)
+        self.store.create_scim_group(&group, now).await.map_err(unknown_member)
     }
 
     /// `GET /Groups/{id}`.
@@ -434,11 +434,7 @@ impl Scim {
             g.members = members;
             Ok(())
         });
-        Ok(self
-            .store
-            .update_scim_group(&client.connection.id, id, change, self.clock.now())
-            .await
-            .map_err(unknown_member)?)
+        self.store.update_scim_group(&client.connection.id, id, change, self.clock.now()).await.map_err(unknown_member)
     }
 
     /// `DELETE /Groups/{id}`.

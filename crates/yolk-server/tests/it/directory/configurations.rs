@@ -66,16 +66,16 @@ async fn list_filters_by_tenant_source_name_and_id() {
     let all = app.get(CONFIGS).bearer(&vendor).send().await;
     assert_eq!(ids(&all), [ida.clone(), idb.clone()]);
     let res = app.get(&format!("{CONFIGS}?tenantId={b}")).bearer(&vendor).send().await;
-    assert_eq!(ids(&res), [idb.clone()]);
+    assert_eq!(ids(&res), [idb.as_str()]);
     let res = app.get(&format!("{CONFIGS}?source=okta")).bearer(&vendor).send().await;
-    assert_eq!(ids(&res), [ida.clone()]);
+    assert_eq!(ids(&res), [ida.as_str()]);
     let res = app.get(&format!("{CONFIGS}?connectionName=Custom")).bearer(&vendor).send().await;
-    assert_eq!(ids(&res), [idb.clone()]);
+    assert_eq!(ids(&res), [idb.as_str()]);
     let res = app.get(&format!("{CONFIGS}?id={ida}")).bearer(&vendor).send().await;
-    assert_eq!(ids(&res), [ida.clone()]);
+    assert_eq!(ids(&res), [ida.as_str()]);
     // The tenant header narrows to that tenant.
     let res = app.get(CONFIGS).bearer(&vendor).tenant(&a).send().await;
-    assert_eq!(ids(&res), [ida.clone()]);
+    assert_eq!(ids(&res), [ida.as_str()]);
 }
 
 #[tokio::test]

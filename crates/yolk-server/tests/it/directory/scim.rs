@@ -464,7 +464,7 @@ async fn groups_crud_members_and_filters() {
         .send()
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
-    assert_eq!(members(&res), [bob.clone()]);
+    assert_eq!(members(&res), [bob.as_str()]);
     assert_eq!(res.body["displayName"], "Owners");
     // Filter by displayName.
     let res = app.get(&format!("{groups}?filter=displayName%20eq%20%22owners%22")).bearer(&token).send().await;
@@ -483,7 +483,7 @@ async fn groups_crud_members_and_filters() {
     assert_eq!(members(&res), both);
     // A deleted user leaves its groups.
     app.delete(&format!("{SCIM}/Users/{ann}")).bearer(&token).send().await;
-    assert_eq!(members(&app.get(&url).bearer(&token).send().await), [bob.clone()]);
+    assert_eq!(members(&app.get(&url).bearer(&token).send().await), [bob.as_str()]);
     // Unknown members and bad bodies.
     let res = app
         .post(&groups)
