@@ -501,3 +501,38 @@ async fn groups_crud_members_and_filters() {
     // The group's member is still a user.
     assert_eq!(tenant_emails(&app, &vendor, &t).await, ["bob@acme.io"]);
 }
+
+#[tokio::test]
+async fn unknown_endpoints_methods_and_search() {
+    let app = TestApp::new().await;
+    let vendor = app.vendor_token().await;
+    let t = app.seed_tenant("acme").await;
+    let (_, token) = connection(&app, &vendor, &t, true).await;
+    create_scim_user(&app, &token, "ann", "ann@acme.io").await;
+    create_scim_user(&app, &token, "bob", "bob@acme.io").await;
+    let res = app.post(&format!("{SCIM}/ServiceProviderConfig")).bearer(&token).json(json!({})).send().await;
+    assert_scim_error(&res, StatusCode::METHOD_NOT_ALLOWED, None);
+    let res = app.delete(&format!("{SCIM}/Users")).bearer(&token).send().await;
+    assert_scim_error(&res, StatusCode::METHOD_NOT_ALLOWED, None);
+    let res = app.get(&format!("{SCIM}/Nope/1")).bearer(&token).send().await;
+    assert_scim_error(&res, StatusCode::NOT_FOUND, None);
+    // POST /Users/.search takes the list's parameters as a body.
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": "userName eq \"bob\"",
+        "attributes": ["userName"],
+        "count": 10,
+    });
+    let res = app.post(&format!("{SCIM}/Users/.search")).bearer(&token).json(body).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.body["totalResults"], 1);
+    assert_eq!(res.body["Resources"][0]["userName"], "bob");
+    assert!(res.body["Resources"][0].get("emails").is_none());
+    let res = app.post(&format!("{SCIM}/Users/.search")).bearer(&token).json(json!({ "filter": "(" })).send().await;
+    assert_scim_error(&res, StatusCode::BAD_REQUEST, Some("invalidFilter"));
+    let res = app.post(&format!("{SCIM}/Users/.search")).bearer("wrong").json(json!({})).send().await;
+    assert_scim_error(&res, StatusCode::UNAUTHORIZED, None);
+    // Searching every resource type at once is not supported.
+    let res = app.post(&format!("{SCIM}/.search")).bearer(&token).json(json!({})).send().await;
+    assert_scim_error(&res, StatusCode::NOT_IMPLEMENTED, None);
+}
