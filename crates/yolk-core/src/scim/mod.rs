@@ -124,6 +124,13 @@ pub struct ScimPage<T> {
     pub start_index: u64,
 }
 
+/// A resource of either type (a search over every type).
+#[derive(Debug, Clone)]
+pub enum ScimResource {
+    User(ScimUser),
+    Group(ScimGroup),
+}
+
 /// SCIM connections and the SCIM protocol.
 #[derive(Clone)]
 pub struct Scim {
@@ -320,6 +327,37 @@ impl Scim {
         let (items, total) =
             self.store.list_scim_users(&client.connection.id, filter.as_ref(), page).await.map_err(invalid_filter)?;
         Ok(ScimPage { items, total, start_index })
+    }
+
+    /// `POST /.search`: users, then groups, as one list. A filter applies to the types that have its attributes
+    /// (`userName eq "x"` finds no group); one neither type has is `invalidFilter`.
+    pub async fn search_all(
+        &self,
+        client: &ScimClient,
+        filter: Option<&str>,
+        start_index: Option<i64>,
+        count: Option<i64>,
+    ) -> ScimResult<ScimPage<ScimResource>> {
+        let users_filter = parse_filter(filter, Resource::User);
+        let groups_filter = parse_filter(filter, Resource::Group);
+        if let (Err(e), Err(_)) = (&users_filter, &groups_filter) {
+            return Err(e.clone());
+        }
+        let (page, start_index) = page_of(start_index, count);
+        let c = &client.connection.id;
+        let (users, users_total) = match &users_filter {
+            Ok(f) => self.store.list_scim_users(c, f.as_ref(), page).await.map_err(invalid_filter)?,
+            Err(_) => (Vec::new(), 0),
+        };
+        let rest =
+            PageRequest { limit: page.limit - users.len() as u64, offset: page.offset.saturating_sub(users_total) };
+        let (groups, groups_total) = match &groups_filter {
+            Ok(f) => self.store.list_scim_groups(c, f.as_ref(), rest).await.map_err(invalid_filter)?,
+            Err(_) => (Vec::new(), 0),
+        };
+        let items =
+            users.into_iter().map(ScimResource::User).chain(groups.into_iter().map(ScimResource::Group)).collect();
+        Ok(ScimPage { items, total: users_total + groups_total, start_index })
     }
 
     /// `PUT /Users/{id}`: the body replaces the record (and the member follows).

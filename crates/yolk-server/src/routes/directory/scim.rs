@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use serde_json::{Value, json};
-use yolk_core::scim::{MAX_RESULTS, ScimClient, ScimError, ScimPage};
+use yolk_core::scim::{MAX_RESULTS, ScimClient, ScimError, ScimPage, ScimResource};
 
 use crate::convert::scim::{scim_group_json, scim_user_json};
 use crate::extract::{ApiPath, bearer_token};
@@ -59,16 +59,28 @@ async fn method_not_allowed() -> ScimApiError {
     })
 }
 
-/// `POST /.search` over every resource type at once: not supported (501, as RFC 7644 §3.12 says); the
-/// resource types' own `/.search` are.
-async fn search_all(ScimAuth(_): ScimAuth) -> ScimApiError {
-    ScimApiError(ScimError {
-        status: 501,
-        scim_type: None,
-        detail: "Searching several resource types at once is not supported: use /Users/.search or /Groups/.search"
-            .into(),
-        retry_after_secs: None,
-    })
+/// `POST /.search`: every resource type at once (users, then groups).
+async fn search_all(
+    State(state): State<AppState>,
+    ScimAuth(client): ScimAuth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ScimResult<Response> {
+    let p = search_params(&body)?;
+    let ScimPage { items, total, start_index } = state
+        .services
+        .scim()
+        .search_all(&client, p.get("filter").map(String::as_str), int_param(&p, "startIndex")?, int_param(&p, "count")?)
+        .await?;
+    let base = base_url(&headers);
+    let resources = items
+        .iter()
+        .map(|r| match r {
+            ScimResource::User(u) => project(scim_user_json(u, &base), &p),
+            ScimResource::Group(g) => project(scim_group_json(g, &base), &p),
+        })
+        .collect();
+    Ok(list_response(total, start_index, resources))
 }
 
 /// A path under the service that names no endpoint: 404 with a SCIM error.
@@ -100,7 +112,7 @@ impl From<crate::error::ApiError> for ScimApiError {
 impl IntoResponse for ScimApiError {
     fn into_response(self) -> Response {
         let e = self.0;
-        let detail = if e.status >= 500 && e.status != 503 && e.status != 501 {
+        let detail = if e.status >= 500 && e.status != 503 {
             tracing::error!(error = %e.detail, "internal error");
             "Internal server error".to_owned()
         } else {

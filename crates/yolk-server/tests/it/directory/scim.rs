@@ -532,7 +532,24 @@ async fn unknown_endpoints_methods_and_search() {
     assert_scim_error(&res, StatusCode::BAD_REQUEST, Some("invalidFilter"));
     let res = app.post(&format!("{SCIM}/Users/.search")).bearer("wrong").json(json!({})).send().await;
     assert_scim_error(&res, StatusCode::UNAUTHORIZED, None);
-    // Searching every resource type at once is not supported.
-    let res = app.post(&format!("{SCIM}/.search")).bearer(&token).json(json!({})).send().await;
-    assert_scim_error(&res, StatusCode::NOT_IMPLEMENTED, None);
+    // POST /.search: every type, users then groups; a filter applies where its attribute exists.
+    let g = app.post(&format!("{SCIM}/Groups")).bearer(&token).json(json!({ "displayName": "bobs" })).send().await;
+    assert_eq!(g.status, StatusCode::CREATED);
+    let res =
+        app.post(&format!("{SCIM}/.search")).bearer(&token).json(json!({ "startIndex": 2, "count": 5 })).send().await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.body["totalResults"], 3);
+    let kinds: Vec<&str> =
+        res.body["Resources"].as_array().unwrap().iter().map(|r| r["meta"]["resourceType"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["User", "Group"]);
+    let res = app
+        .post(&format!("{SCIM}/.search"))
+        .bearer(&token)
+        .json(json!({ "filter": "userName eq \"ann\"" }))
+        .send()
+        .await;
+    assert_eq!(res.body["totalResults"], 1, "{}", res.text);
+    let res =
+        app.post(&format!("{SCIM}/.search")).bearer(&token).json(json!({ "filter": "nickName eq \"x\"" })).send().await;
+    assert_scim_error(&res, StatusCode::BAD_REQUEST, Some("invalidFilter"));
 }
