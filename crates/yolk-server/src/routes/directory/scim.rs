@@ -97,18 +97,6 @@ impl From<ScimError> for ScimApiError {
     }
 }
 
-impl From<crate::error::ApiError> for ScimApiError {
-    fn from(e: crate::error::ApiError) -> Self {
-        let status = e.status().as_u16();
-        let detail = match e {
-            crate::error::ApiError::Internal(d) => d,
-            other => other.to_string(),
-        };
-        let scim_type = (status == 400).then_some("invalidValue");
-        Self(ScimError { status, scim_type, detail, retry_after_secs: None })
-    }
-}
-
 impl IntoResponse for ScimApiError {
     fn into_response(self) -> Response {
         let e = self.0;
@@ -126,6 +114,10 @@ impl IntoResponse for ScimApiError {
         let mut response = scim_json(status, &body);
         if let Some(secs) = e.retry_after_secs {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if e.status == 401 {
+            // RFC 6750: the scheme the client must use.
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }
@@ -146,14 +138,7 @@ impl FromRequestParts<AppState> for ScimAuth {
     type Rejection = ScimApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let mut r = state.services.scim().authenticate(bearer_token(&parts.headers)).await;
-        if let Err(e) = &mut r
-            && e.status == 401
-        {
-            // RFC 6750: the scheme the client must use.
-            return Err(ScimApiError(e.clone()));
-        }
-        Ok(Self(r?))
+        Ok(Self(state.services.scim().authenticate(bearer_token(&parts.headers)).await?))
     }
 }
 

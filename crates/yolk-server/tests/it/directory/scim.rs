@@ -41,6 +41,7 @@ async fn a_missing_unknown_or_deleted_token_is_a_scim_401() {
     let t = app.seed_tenant("acme").await;
     let res = app.get(&format!("{SCIM}/Users")).send().await;
     assert_scim_error(&res, StatusCode::UNAUTHORIZED, None);
+    assert_eq!(res.headers[header::WWW_AUTHENTICATE], "Bearer");
     let res = app.get(&format!("{SCIM}/Users")).bearer("not-a-token").send().await;
     assert_scim_error(&res, StatusCode::UNAUTHORIZED, None);
     // The environment's own token is not a SCIM token either.
