@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod page;
 pub mod permissions;
 pub mod roles;
+pub mod scim;
 mod ser;
 pub mod sso;
 pub mod sso_login;

@@ -24,6 +24,7 @@ pub mod recovery;
 pub mod recovery_sms;
 pub mod roles;
 pub mod saml;
+pub mod scim;
 pub mod secrets;
 pub mod settings;
 pub mod sso;
@@ -266,6 +267,16 @@ impl Services {
             password_check: self.password_check.clone(),
             delivery: self.delivery.clone(),
             app_url: self.app_url.clone(),
+        }
+    }
+
+    /// SCIM connections and the SCIM protocol.
+    pub fn scim(&self) -> scim::Scim {
+        scim::Scim {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            users: self.users.clone(),
+            access: self.access.clone(),
         }
     }
 

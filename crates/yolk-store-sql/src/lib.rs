@@ -36,6 +36,7 @@ mod passwords;
 mod permissions;
 mod roles;
 mod rows;
+mod scim;
 mod secrets;
 mod sessions;
 mod settings;
@@ -384,6 +385,11 @@ const UNIQUE: &[(&str, &str, Constraint)] = &[
     ),
     ("sso_groups_configuration_id_name_key", "sso_groups.configuration_id, sso_groups.name", Constraint::SsoGroup),
     ("sso_excluded_emails_pkey", "sso_excluded_emails.email_norm", Constraint::SsoExcludedEmail),
+    (
+        "scim_users_connection_id_user_name_norm_key",
+        "scim_users.connection_id, scim_users.user_name_norm",
+        Constraint::ScimUserName,
+    ),
 ];
 
 fn unique_constraint(raw: &str) -> Option<Constraint> {

@@ -120,6 +120,62 @@ async fn count(tx: &mut sqlx::AnyConnection, sql: &'static str, arg: &str) -> St
     Ok(u64::try_from(n).unwrap_or_default())
 }
 
+/// Disables or enables a membership inside the caller's transaction (disabling revokes the user's sessions in that
+/// tenant). `NotFound(Membership)` when there is none.
+pub(crate) async fn set_membership_disabled_in(
+    tx: &mut sqlx::AnyConnection,
+    user_id: UserId,
+    tenant_id: &TenantId,
+    disabled: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let sql = "UPDATE memberships SET disabled = $1 WHERE user_id = $2 AND tenant_id = $3";
+    let n = execute(&mut *tx, sql, &[flag(disabled).into(), (&user_id.to_string()).into(), tenant_id.into()]).await?;
+    if n == 0 {
+        return Err(StoreError::NotFound(Entity::Membership));
+    }
+    if disabled {
+        revoke_tenant_sessions(&mut *tx, user_id, tenant_id, now).await?;
+    }
+    Ok(())
+}
+
+/// Removes a user from a tenant inside the caller's transaction (its roles and sessions there go too), deleting the
+/// user when it was its last tenant (then `true`), counted in `tally`. `NotFound(Membership)` when it is not a
+/// member.
+pub(crate) async fn remove_from_tenant_in(
+    tx: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
+    user_id: UserId,
+    tenant_id: &TenantId,
+    now: DateTime<Utc>,
+    tally: &mut Tally,
+) -> StoreResult<bool> {
+    let user = user_id.to_string();
+    // Locked first: no membership of the user can be added while this decides whether it was the last one.
+    let keys = lock_user(&mut *tx, backend, &user, UserLock::Update).await?;
+    // The membership's roles cascade with it.
+    let removed = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2 RETURNING user_invisible")
+        .bind(&user)
+        .bind(tenant_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    let (Some(keys), Some(removed)) = (keys, removed) else {
+        return Err(StoreError::NotFound(Entity::Membership));
+    };
+    tally.members(tenant_id.as_str(), -1, removed.flag("user_invisible")?);
+    revoke_tenant_sessions(&mut *tx, user_id, tenant_id, now).await?;
+    let deleted = count(&mut *tx, "SELECT COUNT(*) FROM memberships WHERE user_id = $1", &user).await? == 0;
+    if deleted {
+        delete_user_row(&mut *tx, &user, keys, tally).await?;
+    } else {
+        let sql = "UPDATE users SET active_tenant_id = NULL WHERE id = $1 AND active_tenant_id = $2";
+        execute(&mut *tx, sql, &[(&user).into(), tenant_id.into()]).await?;
+    }
+    Ok(deleted)
+}
+
 #[async_trait::async_trait]
 impl MembershipStore for SqlStore {
     async fn memberships(&self, user_ids: &[UserId]) -> StoreResult<HashMap<UserId, Vec<Membership>>> {
@@ -190,15 +246,7 @@ impl MembershipStore for SqlStore {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let sql = "UPDATE memberships SET disabled = $1 WHERE user_id = $2 AND tenant_id = $3";
-        let n =
-            execute(&mut tx, sql, &[flag(disabled).into(), (&user_id.to_string()).into(), tenant_id.into()]).await?;
-        if n == 0 {
-            return Err(StoreError::NotFound(Entity::Membership));
-        }
-        if disabled {
-            revoke_tenant_sessions(&mut tx, user_id, tenant_id, now).await?;
-        }
+        set_membership_disabled_in(&mut tx, user_id, tenant_id, disabled, now).await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -263,30 +311,8 @@ impl MembershipStore for SqlStore {
 
     async fn remove_from_tenant(&self, user_id: UserId, tenant_id: &TenantId, now: DateTime<Utc>) -> StoreResult<bool> {
         let mut tx = self.write.begin().await.map_err(db_err)?;
-        let user = user_id.to_string();
-        // Locked first: no membership of the user can be added while this decides whether it was the last one.
-        let keys = lock_user(&mut tx, self.backend, &user, UserLock::Update).await?;
         let mut tally = Tally::default();
-        // The membership's roles cascade with it.
-        let removed =
-            sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND tenant_id = $2 RETURNING user_invisible")
-                .bind(&user)
-                .bind(tenant_id.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        let (Some(keys), Some(removed)) = (keys, removed) else {
-            return Err(StoreError::NotFound(Entity::Membership));
-        };
-        tally.members(tenant_id.as_str(), -1, removed.flag("user_invisible")?);
-        revoke_tenant_sessions(&mut tx, user_id, tenant_id, now).await?;
-        let deleted = count(&mut tx, "SELECT COUNT(*) FROM memberships WHERE user_id = $1", &user).await? == 0;
-        if deleted {
-            delete_user_row(&mut tx, &user, keys, &mut tally).await?;
-        } else {
-            let sql = "UPDATE users SET active_tenant_id = NULL WHERE id = $1 AND active_tenant_id = $2";
-            execute(&mut tx, sql, &[(&user).into(), tenant_id.into()]).await?;
-        }
+        let deleted = remove_from_tenant_in(&mut tx, self.backend, user_id, tenant_id, now, &mut tally).await?;
         tally.apply(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(deleted)

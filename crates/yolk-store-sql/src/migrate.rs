@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("../migrations/0017_user_phone_numbers_verification.sql")),
     (18, include_str!("../migrations/0018_user_tasks_and_temporary_users.sql")),
     (19, include_str!("../migrations/0019_sso.sql")),
+    (20, include_str!("../migrations/0020_scim.sql")),
     (21, include_str!("../migrations/0021_sso_logins.sql")),
 ];
 

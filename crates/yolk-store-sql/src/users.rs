@@ -129,46 +129,54 @@ pub(crate) fn like_escape(s: &str) -> String {
     out
 }
 
-#[async_trait::async_trait]
-impl UserStore for SqlStore {
-    async fn create_user(&self, new: &NewUser) -> StoreResult<User> {
-        let u = &new.user;
-        let mut tx = self.write.begin().await.map_err(db_err)?;
-        let mut tally = Tally::default();
-        if let Some(t) = &new.new_tenant {
-            crate::tenants::insert_tenant(&mut tx, t, &mut tally).await?;
-        }
-        bind_new_user(
-            sqlx::query(
-                "INSERT INTO users (id, email, email_norm, username, name, phone_number, profile_picture_url, metadata,
+/// Inserts a new user (its tenant first when `new.new_tenant`, its login address, its membership when
+/// `new.tenant_id`), counted in `tally`, inside the caller's transaction: what `create_user` commits, and what SCIM
+/// provisioning writes with its directory record in one transaction.
+pub(crate) async fn insert_new_user(tx: &mut sqlx::AnyConnection, new: &NewUser, tally: &mut Tally) -> StoreResult<()> {
+    let u = &new.user;
+    if let Some(t) = &new.new_tenant {
+        crate::tenants::insert_tenant(&mut *tx, t, tally).await?;
+    }
+    bind_new_user(
+        sqlx::query(
+            "INSERT INTO users (id, email, email_norm, username, name, phone_number, profile_picture_url, metadata,
              external_id, provider, password_hash, verified, locked, super_user, invisible, active_tenant_id,
              last_login, created_at, updated_at, temporary_expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, NULL, $17, $18, $19)",
-            ),
-            u,
-            new.password_hash.as_deref(),
-        )
-        .bind(u.temporary_expires_at.map(ms))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        crate::identifiers::claim_login_email(&mut tx, u).await?;
-        tally.users(1, u.invisible);
-        if let Some(tenant_id) = &new.tenant_id {
-            let keys = UserKeys { created_at: ms(u.created_at), invisible: u.invisible };
-            let m = NewMembership {
-                user_id: u.id,
-                keys,
-                tenant_id,
-                role_ids: &new.role_ids,
-                pending: false,
-                created_at: u.created_at,
-            };
-            insert_membership(&mut tx, &m, &mut tally).await?;
-        }
+        ),
+        u,
+        new.password_hash.as_deref(),
+    )
+    .bind(u.temporary_expires_at.map(ms))
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    crate::identifiers::claim_login_email(&mut *tx, u).await?;
+    tally.users(1, u.invisible);
+    if let Some(tenant_id) = &new.tenant_id {
+        let keys = UserKeys { created_at: ms(u.created_at), invisible: u.invisible };
+        let m = NewMembership {
+            user_id: u.id,
+            keys,
+            tenant_id,
+            role_ids: &new.role_ids,
+            pending: false,
+            created_at: u.created_at,
+        };
+        insert_membership(&mut *tx, &m, tally).await?;
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl UserStore for SqlStore {
+    async fn create_user(&self, new: &NewUser) -> StoreResult<User> {
+        let mut tx = self.write.begin().await.map_err(db_err)?;
+        let mut tally = Tally::default();
+        insert_new_user(&mut tx, new, &mut tally).await?;
         tally.apply(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
-        Ok(u.clone())
+        Ok(new.user.clone())
     }
 
     async fn get_user(&self, id: UserId) -> StoreResult<User> {

@@ -35,6 +35,12 @@ pub enum Entity {
     SsoGroup,
     /// An SSO-excluded email.
     SsoExcludedEmail,
+    /// A SCIM connection (provisioning configuration).
+    ScimConnection,
+    /// A SCIM-provisioned user of a connection.
+    ScimUser,
+    /// A SCIM-provisioned group of a connection.
+    ScimGroup,
 }
 
 impl Entity {
@@ -60,6 +66,9 @@ impl Entity {
             Self::SsoDomain => "SSO domain not found",
             Self::SsoGroup => "SSO group not found",
             Self::SsoExcludedEmail => "Excluded email not found",
+            Self::ScimConnection => "SCIM configuration not found",
+            Self::ScimUser => "Resource not found",
+            Self::ScimGroup => "Resource not found",
         }
     }
 
@@ -85,6 +94,9 @@ impl Entity {
             Self::SsoDomain => "SSO domain",
             Self::SsoGroup => "SSO group",
             Self::SsoExcludedEmail => "Excluded email",
+            Self::ScimConnection => "SCIM configuration",
+            Self::ScimUser => "SCIM user",
+            Self::ScimGroup => "SCIM group",
         }
     }
 }
@@ -127,6 +139,8 @@ pub enum Constraint {
     SsoGroup,
     /// An email already excluded from SSO.
     SsoExcludedEmail,
+    /// A SCIM user's `userName` within its connection (case-insensitive).
+    ScimUserName,
 }
 
 impl Constraint {
@@ -150,6 +164,7 @@ impl Constraint {
             Self::SsoDomainInConfiguration => "The SSO configuration already has this domain",
             Self::SsoGroup => "The SSO configuration already maps this group",
             Self::SsoExcludedEmail => "This email is already excluded from SSO",
+            Self::ScimUserName => "A user with this userName already exists",
         }
     }
 }

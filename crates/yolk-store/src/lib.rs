@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod passwords;
 pub mod permissions;
 pub mod roles;
+pub mod scim;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;
@@ -37,6 +38,7 @@ pub use outbox::OutboxStore;
 pub use passwords::PasswordHistoryStore;
 pub use permissions::PermissionStore;
 pub use roles::RoleStore;
+pub use scim::ScimStore;
 pub use secrets::{LiveSecret, SecretPurpose, SecretStore};
 pub use sessions::{RotateOutcome, SessionGrant, SessionStore, TenantAccess, TokenGrants};
 pub use settings::SettingsStore;
@@ -78,6 +80,7 @@ pub trait Store:
     + TaskStore
     + SsoStore
     + SsoLoginStore
+    + ScimStore
     + Send
     + Sync
     + 'static

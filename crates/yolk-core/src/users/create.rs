@@ -218,6 +218,21 @@ impl UserService {
         Ok(SignedUp { user, tenant_id, should_activate: !config.allow_not_verified_users_login })
     }
 
+    /// The new member a SCIM connection provisions in `tenant`: `input` through [`Self::new_account`] (the one
+    /// rule for a new user; verified, since the identity provider vouches for it; no password), with the id of its
+    /// directory record and the tenant's default roles. The caller stores it with the record in one transaction.
+    pub(crate) async fn provisioned_member(
+        &self,
+        tenant: &TenantId,
+        id: UserId,
+        input: NewUserFields,
+    ) -> CoreResult<NewUser> {
+        let account = self.new_account(NewUserFields { password: None, role_ids: None, ..input }, true).await?;
+        let role_ids = self.member_roles(tenant, None, false).await?;
+        let user = User { id, active_tenant_id: Some(tenant.clone()), ..account.user };
+        Ok(NewUser { user, password_hash: None, tenant_id: Some(tenant.clone()), role_ids, new_tenant: None })
+    }
+
     /// Validates a new user's fields (email and/or username, password against the policy, phone number, picture
     /// URL, metadata, provider) and hashes the password: the one rule for every path that creates a user.
     async fn new_account(&self, input: NewUserFields, verified: bool) -> CoreResult<Account> {

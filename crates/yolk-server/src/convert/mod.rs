@@ -6,6 +6,7 @@ mod identifiers;
 mod me;
 mod roles;
 mod sso;
+pub mod scim;
 mod tenants;
 mod users;
 

@@ -2,6 +2,7 @@
 //! they are nested under the service prefix here. `/frontegg/...`, `//` and trailing `/` are handled before
 //! routing by [`crate::normalize`], so every route is written once.
 
+pub mod directory;
 pub mod env_auth;
 pub mod health;
 pub mod identity;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .nest("/identity", identity::router())
         .nest("/tenants", tenants::router())
         .nest("/team", team::router())
+        .nest("/directory", directory::router())
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
 }

@@ -6,6 +6,7 @@ mod spec;
 mod support;
 
 mod cors;
+mod directory;
 mod env_auth;
 mod health;
 mod identity;

@@ -61,6 +61,7 @@ mod outbox;
 mod passwords;
 mod permissions;
 mod roles;
+mod scim;
 mod secrets;
 mod sessions;
 mod settings;
