@@ -16,6 +16,7 @@ pub mod page;
 pub mod permissions;
 pub mod roles;
 mod ser;
+pub mod social;
 pub mod sso;
 pub mod sso_login;
 pub mod tenants;

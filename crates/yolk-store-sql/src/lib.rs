@@ -39,6 +39,7 @@ mod rows;
 mod secrets;
 mod sessions;
 mod settings;
+mod social;
 mod sso;
 mod sso_logins;
 mod tasks;

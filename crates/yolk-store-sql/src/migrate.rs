@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("../migrations/0018_user_tasks_and_temporary_users.sql")),
     (19, include_str!("../migrations/0019_sso.sql")),
     (21, include_str!("../migrations/0021_sso_logins.sql")),
+    (22, include_str!("../migrations/0022_social_providers.sql")),
 ];
 
 const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"

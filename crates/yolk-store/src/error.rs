@@ -35,6 +35,8 @@ pub enum Entity {
     SsoGroup,
     /// An SSO-excluded email.
     SsoExcludedEmail,
+    /// A social login provider.
+    SocialProvider,
 }
 
 impl Entity {
@@ -60,6 +62,7 @@ impl Entity {
             Self::SsoDomain => "SSO domain not found",
             Self::SsoGroup => "SSO group not found",
             Self::SsoExcludedEmail => "Excluded email not found",
+            Self::SocialProvider => "Social provider not found",
         }
     }
 
@@ -85,6 +88,7 @@ impl Entity {
             Self::SsoDomain => "SSO domain",
             Self::SsoGroup => "SSO group",
             Self::SsoExcludedEmail => "Excluded email",
+            Self::SocialProvider => "Social provider",
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod roles;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;
+pub mod social;
 pub mod sso;
 pub mod sso_logins;
 pub mod tasks;
@@ -40,6 +41,7 @@ pub use roles::RoleStore;
 pub use secrets::{LiveSecret, SecretPurpose, SecretStore};
 pub use sessions::{RotateOutcome, SessionGrant, SessionStore, TenantAccess, TokenGrants};
 pub use settings::SettingsStore;
+pub use social::{SocialProvider, SocialProviderStore};
 pub use sso::SsoStore;
 pub use sso_logins::{SsoLogin, SsoLoginKind, SsoLoginStore};
 pub use tasks::{Task, TaskKind, TaskStore};
@@ -78,6 +80,7 @@ pub trait Store:
     + TaskStore
     + SsoStore
     + SsoLoginStore
+    + SocialProviderStore
     + Send
     + Sync
     + 'static
