@@ -64,6 +64,7 @@ mod roles;
 mod secrets;
 mod sessions;
 mod settings;
+mod social;
 mod sso_logins;
 mod tasks;
 mod tenants;
