@@ -193,11 +193,9 @@ fn check_custom(p: &SocialProvider) -> CoreResult<()> {
     check_text("scopes", &p.scopes, false)?;
     check_text("displayName", p.display_name.as_deref().unwrap_or(""), false)?;
     check_url("redirectUrl", &p.redirect_url)?;
-    for (field, v) in [
-        ("authorizationUrl", &p.authorization_url),
-        ("tokenUrl", &p.token_url),
-        ("userInfoUrl", &p.user_info_url),
-    ] {
+    for (field, v) in
+        [("authorizationUrl", &p.authorization_url), ("tokenUrl", &p.token_url), ("userInfoUrl", &p.user_info_url)]
+    {
         check_url(field, v.as_deref().ok_or_else(|| CoreError::BadRequest(format!("{field} is required")))?)?;
     }
     if let Some(logo) = &p.logo_url {
@@ -250,7 +248,12 @@ impl Social {
     }
 
     /// `PATCH /identity/resources/sso/custom/v1/{id}`: the given fields replace the stored ones.
-    pub async fn update_custom(&self, _: &Environment, id: &str, input: CustomSsoRequest) -> CoreResult<SocialProvider> {
+    pub async fn update_custom(
+        &self,
+        _: &Environment,
+        id: &str,
+        input: CustomSsoRequest,
+    ) -> CoreResult<SocialProvider> {
         let mut p = self.custom(id).await?;
         let trim = |s: String| s.trim().to_owned();
         if let Some(v) = input.kind {
@@ -550,9 +553,9 @@ async fn user_info(client: &reqwest::Client, url: &str, token: &str, github: boo
     let text = |k: &str| info.get(k).and_then(|v| v.as_str()).map(str::to_owned).filter(|s| !s.is_empty());
     if github {
         let emails = get_json(client, &format!("{}/emails", url.trim_end_matches('/')), token).await?;
-        let primary = emails.as_array().and_then(|list| {
-            list.iter().find(|e| e.get("primary").and_then(|v| v.as_bool()) == Some(true))
-        });
+        let primary = emails
+            .as_array()
+            .and_then(|list| list.iter().find(|e| e.get("primary").and_then(|v| v.as_bool()) == Some(true)));
         let (email, is_verified) = match primary {
             Some(e) => (e.get("email").and_then(|v| v.as_str()).map(str::to_owned), verified(e.get("verified"))),
             None => (None, false),
@@ -568,5 +571,10 @@ async fn user_info(client: &reqwest::Client, url: &str, token: &str, github: boo
         (Some(g), Some(f)) => Some(format!("{g} {f}")),
         (g, f) => g.or(f),
     });
-    Ok(ProviderUser { email: text("email"), verified: verified(info.get("email_verified")), name, picture: text("picture") })
+    Ok(ProviderUser {
+        email: text("email"),
+        verified: verified(info.get("email_verified")),
+        name,
+        picture: text("picture"),
+    })
 }

@@ -64,7 +64,8 @@ impl SocialProviderStore for SqlStore {
     }
 
     async fn social_providers(&self) -> StoreResult<Vec<SocialProvider>> {
-        let sql = format!("SELECT {COLUMNS} FROM social_providers ORDER BY created_at, id LIMIT {MAX_SOCIAL_PROVIDERS}");
+        let sql =
+            format!("SELECT {COLUMNS} FROM social_providers ORDER BY created_at, id LIMIT {MAX_SOCIAL_PROVIDERS}");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.read).await.map_err(db_err)?;
         rows.iter().map(from_row).collect()
     }

@@ -13,8 +13,8 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use yolk_api_types::social::{
-    CustomSsoProvider, CustomSsoProviders, CustomSsoRequest, SocialPostloginQuery,
-    SocialProviderRequest, SocialProviderV1, SocialProviderV2,
+    CustomSsoProvider, CustomSsoProviders, CustomSsoRequest, SocialPostloginQuery, SocialProviderRequest,
+    SocialProviderV1, SocialProviderV2,
 };
 use yolk_core::social::ListedProvider;
 use yolk_store::social::SocialProvider;
@@ -175,9 +175,8 @@ async fn postlogin(
 /// Adds `extra`'s fields the login body does not already have.
 async fn merge_body(response: Response, extra: Value) -> ApiResult<Response> {
     let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, 1 << 20)
-        .await
-        .map_err(|e| ApiError::Internal(format!("login body: {e}")))?;
+    let bytes =
+        axum::body::to_bytes(body, 1 << 20).await.map_err(|e| ApiError::Internal(format!("login body: {e}")))?;
     let mut value: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| json!({}));
     if let (Some(obj), Value::Object(extra)) = (value.as_object_mut(), extra) {
         for (k, v) in extra {

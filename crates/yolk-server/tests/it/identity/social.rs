@@ -137,7 +137,11 @@ impl Social {
         let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
         assert_eq!((q["response_type"].as_str(), q["client_id"].as_str()), ("code", CLIENT_ID));
         assert_eq!((q["redirect_uri"].as_str(), q["code_challenge_method"].as_str()), (REDIRECT, "S256"));
-        Authorize { state: q["state"].clone(), challenge: q["code_challenge"].clone(), redirect_uri: q["redirect_uri"].clone() }
+        Authorize {
+            state: q["state"].clone(),
+            challenge: q["code_challenge"].clone(),
+            redirect_uri: q["redirect_uri"].clone(),
+        }
     }
 
     /// The provider's part: the user signed in as `info` (GitHub: with `emails`), a code is issued.
@@ -192,7 +196,10 @@ async fn a_new_user_signs_up_with_a_session_and_the_state_is_spent() {
     let code = s.issue_code(&b, google_user("gia@gmail.test", true), Value::Null);
     let res = s.postlogin("google", &code, &b.state).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
-    assert_eq!((res.body["isNewUser"].as_bool(), res.body["userId"].as_str()), (Some(false), Some(user.id.to_string().as_str())));
+    assert_eq!(
+        (res.body["isNewUser"].as_bool(), res.body["userId"].as_str()),
+        (Some(false), Some(user.id.to_string().as_str()))
+    );
 }
 
 #[tokio::test]
@@ -309,10 +316,22 @@ async fn custom_providers_are_managed_by_the_environment_and_never_show_the_secr
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert!(!res.text.contains(SECRET));
     let p = &res.body["providers"][0];
-    assert_eq!((p["id"].as_str(), p["displayName"].as_str(), p["active"].as_bool()), (Some(id.as_str()), Some("Acme"), Some(true)));
-    assert_eq!((p["userInfoUrl"].as_str(), p["redirectUrl"].as_str()), (Some("https://idp.test/userinfo"), Some(REDIRECT)));
+    assert_eq!(
+        (p["id"].as_str(), p["displayName"].as_str(), p["active"].as_bool()),
+        (Some(id.as_str()), Some("Acme"), Some(true))
+    );
+    assert_eq!(
+        (p["userInfoUrl"].as_str(), p["redirectUrl"].as_str()),
+        (Some("https://idp.test/userinfo"), Some(REDIRECT))
+    );
 
-    let res = s.app.patch(&format!("{CUSTOM}/{id}")).bearer(&s.vendor).json(json!({"active": false, "displayName": "Acme 2"})).send().await;
+    let res = s
+        .app
+        .patch(&format!("{CUSTOM}/{id}"))
+        .bearer(&s.vendor)
+        .json(json!({"active": false, "displayName": "Acme 2"}))
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!((res.body["active"].as_bool(), res.body["displayName"].as_str()), (Some(false), Some("Acme 2")));
     // The login box (no Authorization) sees only active providers; then the active one.
@@ -325,7 +344,8 @@ async fn custom_providers_are_managed_by_the_environment_and_never_show_the_secr
     assert!(!res.text.contains(SECRET));
 
     // Nothing of GET sso/v1, sso/v2, sso/v2/authenticated shows a secret.
-    for path in ["/identity/resources/sso/v1", "/identity/resources/sso/v2", "/identity/resources/sso/v2/authenticated"] {
+    for path in ["/identity/resources/sso/v1", "/identity/resources/sso/v2", "/identity/resources/sso/v2/authenticated"]
+    {
         let res = s.app.get(path).send().await;
         assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.text);
         assert!(!res.text.contains(SECRET), "{path}");
@@ -348,7 +368,9 @@ async fn custom_providers_are_managed_by_the_environment_and_never_show_the_secr
     assert_error(&s.app.post(CUSTOM).bearer(&s.vendor).json(missing).send().await, StatusCode::BAD_REQUEST);
     let res = s.app.post(CUSTOM).bearer(&s.vendor).raw("{", "application/json").send().await;
     assert!(res.status.is_client_error(), "{}", res.status);
-    for bad in [json!({"type": "myspace", "clientId": "c", "secret": "s", "redirectUrl": REDIRECT}), json!({"type": "google"})] {
+    for bad in
+        [json!({"type": "myspace", "clientId": "c", "secret": "s", "redirectUrl": REDIRECT}), json!({"type": "google"})]
+    {
         assert_error(&s.app.post(CONFIGURE).bearer(&s.vendor).json(bad).send().await, StatusCode::BAD_REQUEST);
     }
 
@@ -370,7 +392,10 @@ async fn custom_providers_are_managed_by_the_environment_and_never_show_the_secr
     let res = s.app.delete(&format!("{CUSTOM}/{id}")).bearer(&s.vendor).send().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_error(&s.app.delete(&format!("{CUSTOM}/{id}")).bearer(&s.vendor).send().await, StatusCode::NOT_FOUND);
-    assert_error(&s.app.patch(&format!("{CUSTOM}/{id}")).bearer(&s.vendor).json(json!({"active": true})).send().await, StatusCode::NOT_FOUND);
+    assert_error(
+        &s.app.patch(&format!("{CUSTOM}/{id}")).bearer(&s.vendor).json(json!({"active": true})).send().await,
+        StatusCode::NOT_FOUND,
+    );
     // A built-in provider is not a custom one.
     assert_error(&s.app.delete(&format!("{CUSTOM}/google")).bearer(&s.vendor).send().await, StatusCode::NOT_FOUND);
 }
