@@ -399,3 +399,25 @@ async fn custom_providers_are_managed_by_the_environment_and_never_show_the_secr
     // A built-in provider is not a custom one.
     assert_error(&s.app.delete(&format!("{CUSTOM}/google")).bearer(&s.vendor).send().await, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_mfa_policy_applies_to_social_sign_ins() {
+    let s = setup().await;
+    let res = s
+        .app
+        .put("/identity/resources/configurations/v1/mfa-policy")
+        .bearer(&s.vendor)
+        .json(json!({"enforceMFAType": "Force"}))
+        .send()
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let a = s.authorize("google").await;
+    let code = s.issue_code(&a, google_user("mfa@gmail.test", true), Value::Null);
+    let res = s.postlogin("google", &code, &a.state).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!((res.body["mfaRequired"].as_bool(), res.body["mfaEnrolled"].as_bool()), (Some(true), Some(false)));
+    assert!(res.body.get("accessToken").is_none(), "{}", res.text);
+    assert!(res.cookie("fe_refresh_").is_none(), "no session before the second factor");
+    assert!(res.body["mfaToken"].is_string());
+    assert_eq!(res.body["isNewUser"], true);
+}
