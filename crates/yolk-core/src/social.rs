@@ -414,7 +414,8 @@ impl Social {
     /// `POST auth/v1/user/sso/{provider}/postlogin`: spends the `state`, exchanges the `code` and signs the user
     /// on (linking a verified address's account, or signing a new user up).
     pub async fn postlogin(&self, provider: &str, code: &str, state: &str) -> CoreResult<SocialSignOn> {
-        if code.is_empty() || state.is_empty() || code.len() > MAX_TEXT || state.len() > MAX_TEXT {
+        // Microsoft's codes run to a few thousand characters.
+        if code.is_empty() || state.is_empty() || code.len() > 8 * MAX_TEXT || state.len() > MAX_TEXT {
             return Err(CoreError::BadRequest("code and state are required".into()));
         }
         let p = match self.store.social_provider(provider).await {

@@ -8,8 +8,8 @@ use crate::StoreResult;
 /// Most providers an environment keeps (built-in and custom together).
 pub const MAX_SOCIAL_PROVIDERS: u64 = 100;
 
-/// A configured social login provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A configured social login provider. `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SocialProvider {
     /// A built-in provider's type (`google`, `github`, ...); a custom provider's random id.
     pub id: String,
@@ -32,6 +32,20 @@ pub struct SocialProvider {
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SocialProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocialProvider")
+            .field("id", &self.id)
+            .field("custom", &self.custom)
+            .field("kind", &self.kind)
+            .field("client_id", &self.client_id)
+            .field("secret", &"<redacted>")
+            .field("redirect_url", &self.redirect_url)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
 }
 
 #[async_trait::async_trait]
