@@ -17,6 +17,7 @@ pub mod permissions;
 pub mod roles;
 pub mod scim;
 mod ser;
+pub mod social;
 pub mod sso;
 pub mod sso_login;
 pub mod tenants;

@@ -27,6 +27,7 @@ pub mod saml;
 pub mod scim;
 pub mod secrets;
 pub mod settings;
+pub mod social;
 pub mod sso;
 pub mod sso_login;
 pub mod start;
@@ -177,6 +178,16 @@ impl Services {
             auth: self.auth.clone(),
             users: self.users.clone(),
             app_url: self.app_url.clone(),
+        }
+    }
+
+    /// Social login: built-in and custom OAuth providers, and the sign-in through them.
+    pub fn social(&self) -> social::Social {
+        social::Social {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            auth: self.auth.clone(),
+            users: self.users.clone(),
         }
     }
 

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (19, include_str!("../migrations/0019_sso.sql")),
     (20, include_str!("../migrations/0020_scim.sql")),
     (21, include_str!("../migrations/0021_sso_logins.sql")),
+    (22, include_str!("../migrations/0022_social_providers.sql")),
 ];
 
 const LOCK_ID: i64 = 0x796f_6c6b; // "yolk"

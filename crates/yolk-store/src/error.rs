@@ -41,6 +41,8 @@ pub enum Entity {
     ScimUser,
     /// A SCIM-provisioned group of a connection.
     ScimGroup,
+    /// A social login provider.
+    SocialProvider,
 }
 
 impl Entity {
@@ -69,6 +71,7 @@ impl Entity {
             Self::ScimConnection => "SCIM configuration not found",
             Self::ScimUser => "Resource not found",
             Self::ScimGroup => "Resource not found",
+            Self::SocialProvider => "Social provider not found",
         }
     }
 
@@ -97,6 +100,7 @@ impl Entity {
             Self::ScimConnection => "SCIM configuration",
             Self::ScimUser => "SCIM user",
             Self::ScimGroup => "SCIM group",
+            Self::SocialProvider => "Social provider",
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod scim;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;
+pub mod social;
 pub mod sso;
 pub mod sso_logins;
 pub mod tasks;
@@ -42,6 +43,7 @@ pub use scim::ScimStore;
 pub use secrets::{LiveSecret, SecretPurpose, SecretStore};
 pub use sessions::{RotateOutcome, SessionGrant, SessionStore, TenantAccess, TokenGrants};
 pub use settings::SettingsStore;
+pub use social::{SocialProvider, SocialProviderStore};
 pub use sso::SsoStore;
 pub use sso_logins::{SsoLogin, SsoLoginKind, SsoLoginStore};
 pub use tasks::{Task, TaskKind, TaskStore};
@@ -81,6 +83,7 @@ pub trait Store:
     + SsoStore
     + SsoLoginStore
     + ScimStore
+    + SocialProviderStore
     + Send
     + Sync
     + 'static

@@ -9,6 +9,8 @@ use crate::StoreResult;
 pub enum SsoLoginKind {
     Saml,
     Oidc,
+    /// A social login (the provider's `state`).
+    Social,
 }
 
 impl SsoLoginKind {
@@ -16,6 +18,7 @@ impl SsoLoginKind {
         match self {
             Self::Saml => "saml",
             Self::Oidc => "oidc",
+            Self::Social => "social",
         }
     }
 }

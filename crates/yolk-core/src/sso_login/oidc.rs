@@ -94,7 +94,7 @@ async fn get_json<T: serde::de::DeserializeOwned>(client: &reqwest::Client, url:
     read_json(res).await
 }
 
-async fn read_json<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Result<T, String> {
+pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Result<T, String> {
     let status = res.status();
     if res.content_length().is_some_and(|n| n as usize > MAX_BODY) {
         return Err("the IdP's answer is too large".into());

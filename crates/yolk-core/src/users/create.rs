@@ -192,7 +192,26 @@ impl UserService {
             let user = self.store.create_user(&new).await?;
             return Ok(SignedUp { user, tenant_id, should_activate: !config.allow_not_verified_users_login });
         }
-        let company = company.unwrap_or_default();
+        let signed_up = self.create_with_new_tenant(account, company.unwrap_or_default()).await?;
+        Ok(SignedUp { should_activate: !config.allow_not_verified_users_login, ..signed_up })
+    }
+
+    /// A social sign-up: a verified user without a password (its `provider` names the social provider) and a
+    /// new tenant named `company`, as a self sign-up makes; refused when the environment closed sign-up. The
+    /// provider vouched for the address, so the user needs no activation.
+    pub(crate) async fn sign_up_external(&self, input: NewUserFields, company: String) -> CoreResult<SignedUp> {
+        let config = self.settings.vendor_config_in_force().await?;
+        if !config.allow_signups {
+            return Err(CoreError::Forbidden("Sign up is disabled".into()));
+        }
+        let input = NewUserFields { password: None, role_ids: None, vendor_metadata: None, ..input };
+        let account = self.new_account(input, true).await?;
+        self.create_with_new_tenant(account, company).await
+    }
+
+    /// Creates `account` as the first user of a new tenant named `company`, with the environment's default and
+    /// first-user roles, in one transaction.
+    async fn create_with_new_tenant(&self, account: Account, company: String) -> CoreResult<SignedUp> {
         let now = self.clock.now();
         let tenant = Tenant {
             profile: TenantProfile {
@@ -215,7 +234,7 @@ impl UserService {
                 new_tenant: Some(tenant),
             })
             .await?;
-        Ok(SignedUp { user, tenant_id, should_activate: !config.allow_not_verified_users_login })
+        Ok(SignedUp { user, tenant_id, should_activate: false })
     }
 
     /// The new member a SCIM connection provisions in `tenant`: `input` through [`Self::new_account`] (the one

@@ -5,8 +5,8 @@ mod auth;
 mod identifiers;
 mod me;
 mod roles;
-mod sso;
 pub mod scim;
+mod sso;
 mod tenants;
 mod users;
 

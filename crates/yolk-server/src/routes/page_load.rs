@@ -1,7 +1,7 @@
 //! What Frontegg's browser SDK (`@frontegg/js`) loads on every page before anyone signs in (`shared/BROWSER-SDK.md`,
 //! "Page load"): public, unauthenticated, and never a 5xx for a missing feature (a 5xx on several of them puts the
 //! login box into a blocking error state). Most are not in the OpenAPI files; their shapes are the SDK's.
-//! Social login does not exist yet: its lists are empty.
+//! The social login lists (`identity/resources/sso/v2`, `sso/custom/v1`) are `routes::identity::social`'s.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -21,8 +21,6 @@ pub fn router() -> Router<AppState> {
         .route("/identity/resources/configurations/v1/public", get(public_configuration))
         .route("/identity/resources/configurations/v1/auth/strategies/public", get(auth_strategies))
         .route("/identity/resources/configurations/v1/sign-up/strategies", get(sign_up_strategies))
-        .route("/identity/resources/sso/v2", get(social_providers))
-        .route("/identity/resources/sso/custom/v1", get(custom_social_providers))
         .route("/team/resources/sso/v2/configurations/public", get(sso_public))
 }
 
@@ -78,16 +76,6 @@ async fn auth_strategies(State(state): State<AppState>) -> ApiResult<Json<Value>
 /// `GET /identity/resources/configurations/v1/sign-up/strategies`: sign-up identifies users by email.
 async fn sign_up_strategies() -> Json<Value> {
     Json(json!([{"strategy": "email", "isActive": true, "isRequired": true}]))
-}
-
-/// `GET /identity/resources/sso/v2`: the social login providers; none yet.
-async fn social_providers() -> Json<Value> {
-    Json(json!([]))
-}
-
-/// `GET /identity/resources/sso/custom/v1`: custom OAuth providers; none yet.
-async fn custom_social_providers() -> Json<Value> {
-    Json(json!({"providers": []}))
 }
 
 /// `GET /team/resources/sso/v2/configurations/public`: whether SSO is on for the login box (some SSO

@@ -65,6 +65,7 @@ mod scim;
 mod secrets;
 mod sessions;
 mod settings;
+mod social;
 mod sso;
 mod sso_logins;
 mod tasks;

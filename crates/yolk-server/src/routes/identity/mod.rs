@@ -14,6 +14,7 @@ pub mod permissions;
 pub mod phone_numbers;
 pub mod roles;
 pub mod roles_v2;
+pub mod social;
 pub mod sso_login;
 pub mod tenant_invites;
 pub mod user_emails;
@@ -48,4 +49,5 @@ pub fn router() -> Router<AppState> {
         .merge(tenant_invites::router())
         .merge(webauthn::router())
         .merge(sso_login::router())
+        .merge(social::router())
 }

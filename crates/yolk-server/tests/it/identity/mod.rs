@@ -22,6 +22,7 @@ mod roles;
 mod roles_support;
 mod roles_v2;
 mod saml;
+mod social;
 mod tenant_invites;
 mod user_emails;
 mod usernames;
