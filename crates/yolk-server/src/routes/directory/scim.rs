@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use serde_json::{Value, json};
@@ -60,19 +60,14 @@ async fn method_not_allowed() -> ScimApiError {
 }
 
 /// `POST /.search`: every resource type at once (users, then groups).
-async fn search_all(
-    State(state): State<AppState>,
-    ScimAuth(client): ScimAuth,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ScimResult<Response> {
+async fn search_all(State(state): State<AppState>, ScimAuth(client): ScimAuth, body: Bytes) -> ScimResult<Response> {
     let p = search_params(&body)?;
     let ScimPage { items, total, start_index } = state
         .services
         .scim()
         .search_all(&client, p.get("filter").map(String::as_str), int_param(&p, "startIndex")?, int_param(&p, "count")?)
         .await?;
-    let base = base_url(&headers);
+    let base = base_url(&state);
     let resources = items
         .iter()
         .map(|r| match r {
@@ -148,11 +143,9 @@ fn json_body(body: &Bytes) -> ScimResult<Value> {
         .map_err(|e| ScimApiError(ScimError::bad_request("invalidSyntax", format!("The body is not valid JSON: {e}"))))
 }
 
-/// The service's absolute URL, from the request's `Host` (for `meta.location`).
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    format!("{proto}://{host}{BASE}")
+/// The service's public base URL (`meta.location`): the configured public URL, never the request's `Host`.
+fn base_url(state: &AppState) -> String {
+    format!("{}{BASE}", state.config.issuer().trim_end_matches('/'))
 }
 
 /// The query's parameters (a malformed query string is `invalidValue`).
@@ -225,7 +218,6 @@ fn created(resource: Value) -> Response {
 pub async fn list_users(
     State(state): State<AppState>,
     ScimAuth(client): ScimAuth,
-    headers: HeaderMap,
     q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
 ) -> ScimResult<Response> {
     let p = params(q)?;
@@ -234,7 +226,7 @@ pub async fn list_users(
         .scim()
         .list_users(&client, p.get("filter").map(String::as_str), int_param(&p, "startIndex")?, int_param(&p, "count")?)
         .await?;
-    let base = base_url(&headers);
+    let base = base_url(&state);
     Ok(list_response(total, start_index, items.iter().map(|u| project(scim_user_json(u, &base), &p)).collect()))
 }
 
@@ -242,48 +234,44 @@ pub async fn list_users(
 pub async fn create_user(
     State(state): State<AppState>,
     ScimAuth(client): ScimAuth,
-    headers: HeaderMap,
     body: Bytes,
 ) -> ScimResult<Response> {
     let u = state.services.scim().create_user(&client, &json_body(&body)?).await?;
-    Ok(created(scim_user_json(&u, &base_url(&headers))))
+    Ok(created(scim_user_json(&u, &base_url(&state))))
 }
 
 /// `GET /Users/{id}`.
 pub async fn get_user(
     State(state): State<AppState>,
     ScimAuth(client): ScimAuth,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
 ) -> ScimResult<Response> {
     let p = params(q)?;
     let u = state.services.scim().get_user(&client, &id).await?;
-    Ok(scim_json(StatusCode::OK, &project(scim_user_json(&u, &base_url(&headers)), &p)))
+    Ok(scim_json(StatusCode::OK, &project(scim_user_json(&u, &base_url(&state)), &p)))
 }
 
 /// `PUT /Users/{id}`.
 pub async fn replace_user(
     State(state): State<AppState>,
     ScimAuth(client): ScimAuth,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     body: Bytes,
 ) -> ScimResult<Response> {
     let u = state.services.scim().replace_user(&client, &id, &json_body(&body)?).await?;
-    Ok(scim_json(StatusCode::OK, &scim_user_json(&u, &base_url(&headers))))
+    Ok(scim_json(StatusCode::OK, &scim_user_json(&u, &base_url(&state))))
 }
 
 /// `PATCH /Users/{id}` → 200 with the resource.
 pub async fn patch_user(
     State(state): State<AppState>,
     ScimAuth(client): ScimAuth,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     body: Bytes,
 ) -> ScimResult<Response> {
     let u = state.services.scim().patch_user(&client, &id, &json_body(&body)?).await?;
-    Ok(scim_json(StatusCode::OK, &scim_user_json(&u, &base_url(&headers))))
+    Ok(scim_json(StatusCode::OK, &scim_user_json(&u, &base_url(&state))))
 }
 
 /// `DELETE /Users/{id}` → 204.
@@ -319,7 +307,6 @@ fn search_params(body: &Bytes) -> ScimResult<HashMap<String, String>> {
 pub async fn search_users(
     State(state): State<AppState>,
     ScimAuth(client): ScimAuth,
-    headers: HeaderMap,
     body: Bytes,
 ) -> ScimResult<Response> {
     let p = search_params(&body)?;
@@ -328,7 +315,7 @@ pub async fn search_users(
         .scim()
         .list_users(&client, p.get("filter").map(String::as_str), int_param(&p, "startIndex")?, int_param(&p, "count")?)
         .await?;
-    let base = base_url(&headers);
+    let base = base_url(&state);
     Ok(list_response(total, start_index, items.iter().map(|u| project(scim_user_json(u, &base), &p)).collect()))
 }
 
@@ -336,7 +323,6 @@ pub async fn search_users(
 pub async fn search_groups(
     State(state): State<AppState>,
     ScimAuth(client): ScimAuth,
-    headers: HeaderMap,
     body: Bytes,
 ) -> ScimResult<Response> {
     let p = search_params(&body)?;
@@ -350,7 +336,7 @@ pub async fn search_groups(
             int_param(&p, "count")?,
         )
         .await?;
-    let base = base_url(&headers);
+    let base = base_url(&state);
     Ok(list_response(total, start_index, items.iter().map(|g| project(scim_group_json(g, &base), &p)).collect()))
 }
 
@@ -360,7 +346,6 @@ pub async fn search_groups(
 pub async fn list_groups(
     State(state): State<AppState>,
     ScimAuth(client): ScimAuth,
-    headers: HeaderMap,
     q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
 ) -> ScimResult<Response> {
     let p = params(q)?;
@@ -374,7 +359,7 @@ pub async fn list_groups(
             int_param(&p, "count")?,
         )
         .await?;
-    let base = base_url(&headers);
+    let base = base_url(&state);
     Ok(list_response(total, start_index, items.iter().map(|g| project(scim_group_json(g, &base), &p)).collect()))
 }
 
@@ -382,48 +367,44 @@ pub async fn list_groups(
 pub async fn create_group(
     State(state): State<AppState>,
     ScimAuth(client): ScimAuth,
-    headers: HeaderMap,
     body: Bytes,
 ) -> ScimResult<Response> {
     let g = state.services.scim().create_group(&client, &json_body(&body)?).await?;
-    Ok(created(scim_group_json(&g, &base_url(&headers))))
+    Ok(created(scim_group_json(&g, &base_url(&state))))
 }
 
 /// `GET /Groups/{id}`.
 pub async fn get_group(
     State(state): State<AppState>,
     ScimAuth(client): ScimAuth,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     q: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
 ) -> ScimResult<Response> {
     let p = params(q)?;
     let g = state.services.scim().get_group(&client, &id).await?;
-    Ok(scim_json(StatusCode::OK, &project(scim_group_json(&g, &base_url(&headers)), &p)))
+    Ok(scim_json(StatusCode::OK, &project(scim_group_json(&g, &base_url(&state)), &p)))
 }
 
 /// `PUT /Groups/{id}`.
 pub async fn replace_group(
     State(state): State<AppState>,
     ScimAuth(client): ScimAuth,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     body: Bytes,
 ) -> ScimResult<Response> {
     let g = state.services.scim().replace_group(&client, &id, &json_body(&body)?).await?;
-    Ok(scim_json(StatusCode::OK, &scim_group_json(&g, &base_url(&headers))))
+    Ok(scim_json(StatusCode::OK, &scim_group_json(&g, &base_url(&state))))
 }
 
 /// `PATCH /Groups/{id}` → 200 with the resource.
 pub async fn patch_group(
     State(state): State<AppState>,
     ScimAuth(client): ScimAuth,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     body: Bytes,
 ) -> ScimResult<Response> {
     let g = state.services.scim().patch_group(&client, &id, &json_body(&body)?).await?;
-    Ok(scim_json(StatusCode::OK, &scim_group_json(&g, &base_url(&headers))))
+    Ok(scim_json(StatusCode::OK, &scim_group_json(&g, &base_url(&state))))
 }
 
 /// `DELETE /Groups/{id}` → 204.
