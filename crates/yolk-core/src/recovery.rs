@@ -63,6 +63,10 @@ impl Recovery {
     }
 
     async fn send_reset_link(&self, email: &str) -> CoreResult<()> {
+        // SSO enforcement: an address under SSO has no password to reset (the answer stays the same).
+        if crate::sso::password_login_refused(self.store.as_ref(), email).await? {
+            return Ok(());
+        }
         let ttl = Duration::minutes(RESET_TTL_MINUTES);
         let secret = issue_for_address(&self.store, &self.clock, email, SecretPurpose::PasswordReset, ttl).await?;
         let Some((user, token)) = secret else { return Ok(()) };

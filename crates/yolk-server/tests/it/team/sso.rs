@@ -539,6 +539,21 @@ async fn password_login_is_refused_only_for_validated_domains_of_enabled_configu
         .send()
         .await;
     assert_error(&res, StatusCode::FORBIDDEN);
+    // Nor does it get a password reset link (the answer is the same as for anyone).
+    app.seed_user("cat@other.io", &a, &[]).await;
+    for email in ["ann@acme.io", "cat@other.io"] {
+        let res = app.post("/identity/resources/users/v1/passwords/reset").json(json!({"email": email})).send().await;
+        assert!(res.status.is_success(), "{}", res.text);
+    }
+    // Cat's link (outside SSO) arrives; Ann's, asked for first, never does.
+    for _ in 0..100 {
+        if !app.store.outbox(Some("cat@other.io"), 10).await.unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.store.outbox(Some("cat@other.io"), 10).await.unwrap().len(), 1);
+    assert!(app.store.outbox(Some("ann@acme.io"), 10).await.unwrap().is_empty(), "a reset link was sent");
 
     // An excluded email still signs in with its password; removing the exclusion ends that.
     let excluded = format!("{CONFIGS}/excluded-emails");
