@@ -20,7 +20,7 @@ const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 
 /// Why a signature was not accepted (for the log; the client only learns that the response was refused).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub(crate) enum SignatureError {
+pub enum SignatureError {
     #[error("the element is not signed")]
     Missing,
     #[error("the element carries more than one signature")]
@@ -39,19 +39,14 @@ pub(crate) enum SignatureError {
 
 /// The IdP's verification key, from its X.509 certificate (PEM, or bare base64 DER as metadata carries it).
 #[derive(Clone)]
-pub(crate) struct IdpKey {
+pub struct IdpKey {
     /// PKCS#1 `RSAPublicKey` DER.
     rsa_public: Vec<u8>,
 }
 
 impl IdpKey {
-    pub(crate) fn from_certificate(text: &str) -> Result<Self, SignatureError> {
-        let body: String = text
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .flat_map(|l| l.chars())
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
+    pub fn from_certificate(text: &str) -> Result<Self, SignatureError> {
+        let body = crate::sso::sp::pem_body(text);
         let der = base64::engine::general_purpose::STANDARD
             .decode(body.as_bytes())
             .map_err(|_| SignatureError::Certificate("not base64".into()))?;

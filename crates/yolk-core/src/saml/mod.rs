@@ -12,5 +12,6 @@ mod dsig;
 pub mod request;
 pub mod response;
 
+pub use dsig::{IdpKey, SignatureError};
 pub use request::AuthnRequest;
 pub use response::{Expectations, SamlAssertion, SamlError};

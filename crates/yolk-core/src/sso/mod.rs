@@ -93,17 +93,15 @@ pub async fn password_login_refused(store: &dyn Store, email: &str) -> CoreResul
     Ok(store.sso_required_for(&domain, &norm).await?)
 }
 
-/// A certificate as configured: PEM or bare base64 DER, at most 16 KiB.
+/// A certificate as configured: PEM or bare base64 DER of an X.509 certificate with an RSA key (what the SAML
+/// check verifies with), at most 16 KiB. Refused here, a bad certificate cannot leave every sign-on failing later.
 pub(crate) fn check_certificate(cert: &str) -> Result<(), String> {
-    use base64::Engine;
     if cert.len() > 16 * 1024 {
         return Err("publicCertificate must be at most 16 KiB".into());
     }
-    let body = sp::pem_body(cert);
-    match base64::engine::general_purpose::STANDARD.decode(body.as_bytes()) {
-        Ok(der) if !der.is_empty() => Ok(()),
-        _ => Err("publicCertificate must be a PEM or base64 certificate".into()),
-    }
+    crate::saml::IdpKey::from_certificate(cert)
+        .map(|_| ())
+        .map_err(|e| format!("publicCertificate must be a PEM or base64 X.509 certificate with an RSA key ({e})"))
 }
 
 fn text(field: &str, v: &str, max: usize) -> Result<String, String> {

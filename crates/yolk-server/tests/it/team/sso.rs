@@ -13,7 +13,8 @@ use crate::support::{PASSWORD, TestApp, assert_error};
 const CONFIGS: &str = "/team/resources/sso/v1/configurations";
 const READ: &str = "fe.secure.read.samlConfig";
 const WRITE: &str = "fe.secure.write.samlConfig";
-const CERT: &str = "MIIBszCCAVmgAwIBAgIUXnFfZ2V0dGVzdA==";
+/// The test IdP's certificate (`yolk-testkit/fixtures/saml/idp.crt`), bare base64 as metadata carries it.
+const CERT: &str = "MIIDEzCCAfugAwIBAgIUQ1sIjESCbE2dcN0sLZVwl82daPMwDQYJKoZIhvcNAQELBQAwGDEWMBQGA1UEAwwNeW9sayB0ZXN0IGlkcDAgFw0yNjEyMDMxOTI0NTBaGA8yMTI2MTEwOTE5MjQ1MFowGDEWMBQGA1UEAwwNeW9sayB0ZXN0IGlkcDCCASIwDQYJKoZIhvcNAQEBBQADggEPADCCAQoCggEBAMwpQrir/3HTlGGoPtsel6R0nGnx7xYRHtJfoHICBrlaDeoP83BTutiIBfacmRY0hZR/MR6BGoZA/HAmvGQGtEpiP1yCfE4wUEQ5Vn7maIpxZ+hZxrwRjHryg3QIfYhJ+KmDN6M0QHP5CILiWVsqKfr76RSq+TjVFswwc1i3wGz9mrwDiWD6CQ8Ccdqg3TpAR9n3jSpIxKMGgN2LsMG8baSCAFk8n6fV7MDv86sDjZfg8JAUC2VNygCnGrTw1UVb2AEzlST3q+nFR7Tjh/QhyBE38o26XfDSwbjgaQC9n0pEyzjhweC6xbUKVc7IS3utZA9vpg6uTl/WDmRkWP08l8ECAwEAAaNTMFEwHQYDVR0OBBYEFG/HWqMV8fmlV//TdyiQBK/w9OyeMB8GA1UdIwQYMBaAFG/HWqMV8fmlV//TdyiQBK/w9OyeMA8GA1UdEwEB/wQFMAMBAf8wDQYJKoZIhvcNAQELBQADggEBAHP1bYkB5wjheGJ97DLKtzxi1Cxx2roxzW0UsIxVgX5LNa6/o8VJtqwe/JwC/FaQS9Lq2CkkVg34QWyluYebNp0295fsVTl6Jv17ctfn8v/AF4MCVTMspeSGxjrxuU9tpJ2xuDnRj3jLPB25asIGgnIdeTuckSCL2V4gJCAou2/+SdrpnPzRWppTxZbW61UQRCYz45TBiJj4CguxkR/SobN8s6QgcrQSIR6Dc6eJ2pJ0nixd2KNcf0TkbUh0jpra7AfIjDWRYuvXVfY4Ar3bmXI4q83FZKya6D1dxCkfIvlWMJy1LXjc1N69G26vReHUfG2UevRMyOCXuz/SOTxXK5A=";
 
 /// TXT records served from memory.
 #[derive(Default, Clone)]
@@ -124,6 +125,8 @@ async fn environment_creates_lists_updates_and_deletes_configurations() {
         json!({"ssoEndpoint": "javascript:alert(1)"}),
         json!({"enabled": "yes"}),
         json!({"publicCertificate": "not base64 !!"}),
+        // base64, but no certificate: every sign-on would fail later.
+        json!({"publicCertificate": "MIIBszCCAVmgAwIBAgIUXnFfZ2V0dGVzdA=="}),
         json!({"subAccountAccessLimit": 1.5}),
     ] {
         let res = app.patch(&format!("{CONFIGS}/{id}")).bearer(&vendor).tenant(&acme).json(bad.clone()).send().await;
