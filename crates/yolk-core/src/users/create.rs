@@ -326,16 +326,23 @@ impl UserService {
         for _ in 0..2 {
             match self.store.get_user_by_email(&email).await {
                 Ok(user) => {
-                    let member = self
-                        .store
-                        .memberships(&[user.id])
-                        .await?
-                        .get(&user.id)
-                        .is_some_and(|ms| ms.iter().any(|m| &m.tenant_id == tenant));
-                    if member && !role_ids.is_empty() {
-                        self.store.assign_roles(user.id, tenant, role_ids).await?;
+                    let memberships = self.store.memberships(&[user.id]).await?;
+                    let Some(membership) =
+                        memberships.get(&user.id).and_then(|ms| ms.iter().find(|m| &m.tenant_id == tenant))
+                    else {
+                        // Not a member yet: joins with the roles, and the tenant becomes its active one.
+                        return Ok(self.store.set_active_tenant(user.id, tenant, None, role_ids, now).await?);
+                    };
+                    // A returning member (the common sign-on) writes only what changed.
+                    let missing: Vec<yolk_domain::RoleId> =
+                        role_ids.iter().filter(|id| !membership.roles.iter().any(|r| &r.id == *id)).cloned().collect();
+                    if !missing.is_empty() {
+                        self.store.assign_roles(user.id, tenant, &missing).await?;
                     }
-                    return Ok(self.store.set_active_tenant(user.id, tenant, None, role_ids, now).await?);
+                    if user.active_tenant_id.as_ref() == Some(tenant) {
+                        return Ok(user);
+                    }
+                    return Ok(self.store.set_active_tenant(user.id, tenant, None, &[], now).await?);
                 }
                 Err(StoreError::NotFound(_)) => {}
                 Err(e) => return Err(e.into()),

@@ -174,6 +174,18 @@ async fn an_sp_initiated_sign_on_provisions_the_user_into_the_tenant_with_mapped
     let (id, _) = s.prelogin("kim@corp.test").await;
     let res = s.post_acs(&s.response("kim@corp.test", Some(&id)).signed_base64(), None).await;
     assert_eq!(s.session_from(&res).await["sub"], user.id.to_string());
+
+    // A returning member put in a mapped group since gets that group's roles on its next sign-on.
+    let (id, _) = s.prelogin("lee@corp.test").await;
+    let res = s.post_acs(&s.response("lee@corp.test", Some(&id)).signed_base64(), None).await;
+    assert_eq!(s.session_from(&res).await["roles"], json!(["sso-member"]));
+    let (id, _) = s.prelogin("lee@corp.test").await;
+    let mut spec = s.response("lee@corp.test", Some(&id));
+    spec.groups = vec!["admins".into()];
+    let res = s.post_acs(&spec.signed_base64(), None).await;
+    let mut roles: Vec<String> = serde_json::from_value(s.session_from(&res).await["roles"].clone()).unwrap();
+    roles.sort();
+    assert_eq!(roles, vec!["sso-admin", "sso-member"]);
 }
 
 #[tokio::test]
